@@ -1,0 +1,149 @@
+"""The ``balance-rules`` command: argument parsing and exit codes only.
+
+Exit status: 0 every county passes (or the files are valid), 1 a county fails or
+is incomplete, 2 bad input or usage (one message on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .data.readers import read_counties
+from .engine.plan import evaluate
+from .errors import BalanceRulesError, Problem
+from .render.json import render_json
+from .render.show import render_show
+from .render.text import render_text
+from .standard.loader import bundled_ids, load_standard, validate_standard
+
+__all__ = ["main"]
+
+DEFAULT_STANDARD = "national/quality-2017"
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="balance-rules",
+        description="Evaluate county school data against compulsory-education balance "
+        "standards (义务教育均衡发展督导评估).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ev = commands.add_parser("evaluate", help="evaluate a school table against a standard")
+    ev.add_argument("schools", metavar="SCHOOLS", help="school table: .csv, .json or .yaml")
+    ev.add_argument("--facts", metavar="FACTS", help="county facts: .yaml, .json or .csv")
+    ev.add_argument(
+        "--standard",
+        default=DEFAULT_STANDARD,
+        metavar="ID|PATH",
+        help=f"bundled standard id or a YAML file (default {DEFAULT_STANDARD})",
+    )
+    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
+    ev.add_argument("--encoding", help="text encoding of CSV input (default: detect)")
+    ev.add_argument(
+        "--verbose", "-v", action="store_true", help="list every finding, not only problems"
+    )
+
+    va = commands.add_parser("validate", help="check standard files and report every error")
+    va.add_argument("standards", nargs="+", metavar="STANDARD")
+
+    sh = commands.add_parser("show", help="the effective standard and where each value came from")
+    sh.add_argument("standard", metavar="STANDARD")
+    sh.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    commands.add_parser("list", help="list the bundled standards")
+    return parser
+
+
+def _write(text: str, output: str | None, stdout: TextIO) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        stdout.write(text)
+
+
+def _evaluate(args: argparse.Namespace, stdout: TextIO) -> int:
+    standard = load_standard(args.standard)
+    counties = read_counties(args.schools, args.facts, encoding=args.encoding)
+    report = evaluate(standard, counties)
+    if args.format == "json":
+        text = render_json(report, args.lang)
+    else:
+        text = render_text(report, args.lang, verbose=args.verbose)
+    _write(text, args.output, stdout)
+    return EXIT_OK if report.passed else EXIT_FAIL
+
+
+def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    results = validate_standard(args.standards)
+    bad = 0
+    for name, problems in results.items():
+        if problems:
+            bad += 1
+            stderr.write(f"{name}: invalid ({len(problems)} problem(s))\n")
+            for problem in problems:
+                stderr.write(f"  {problem}\n")
+        else:
+            stdout.write(f"{name}: ok\n")
+    return EXIT_USAGE if bad else EXIT_OK
+
+
+def _list(stdout: TextIO) -> int:
+    for name in bundled_ids():
+        standard = load_standard(name)
+        stdout.write(f"{name}\t{standard.title.zh}\t{standard.source.document}\n")
+    return EXIT_OK
+
+
+def _error_text(error: BaseException) -> str:
+    problems: Sequence[Problem] = getattr(error, "problems", ())
+    summary = getattr(error, "summary", None)
+    if problems:
+        shown = [str(p) for p in problems[:50]]
+        if len(problems) > 50:
+            shown.append(f"... and {len(problems) - 50} more")
+        head = summary or "error"
+        return f"balance-rules: {head}\n  " + "\n  ".join(shown) + "\n"
+    return f"balance-rules: {error}\n"
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit status."""
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    for stream in (stdout, stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (getattr(stream, "encoding", "") or "").lower() not in (
+            "utf-8",
+            "utf8",
+        ):
+            reconfigure(encoding="utf-8")
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "evaluate":
+            return _evaluate(args, stdout)
+        if args.command == "validate":
+            return _validate(args, stdout, stderr)
+        if args.command == "show":
+            stdout.write(render_show(load_standard(args.standard), args.lang))
+            return EXIT_OK
+        return _list(stdout)
+    except BalanceRulesError as exc:
+        stderr.write(_error_text(exc))
+        return EXIT_USAGE
+    except OSError as exc:
+        stderr.write(f"balance-rules: {exc.filename or ''}: {exc.strerror or exc}\n")
+        return EXIT_USAGE

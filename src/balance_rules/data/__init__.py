@@ -1,0 +1,1 @@
+"""School and county data: the attrs model, canonical fields and file readers."""

@@ -1,0 +1,104 @@
+"""Parsing one cell or header of a user's table: numbers, yes/no, headers, units.
+
+Pure functions with no file access; readers call them and attach row and column
+to any error.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+__all__ = [
+    "CellError",
+    "normalise_header",
+    "parse_bool",
+    "parse_number",
+]
+
+_FULL_WIDTH = str.maketrans(
+    "０１２３４５６７８９．，－＋％（）",
+    "0123456789.,-+%()",
+)
+
+#: Header unit suffixes and the factor that turns the unit into the canonical one.
+UNIT_FACTORS: dict[str, Decimal] = {
+    "万元": Decimal(10000),
+    "元": Decimal(1),
+    "平方米": Decimal(1),
+    "㎡": Decimal(1),
+    "m2": Decimal(1),
+    "m²": Decimal(1),
+    "个": Decimal(1),
+    "间": Decimal(1),
+    "台": Decimal(1),
+    "册": Decimal(1),
+    "人": Decimal(1),
+    "名": Decimal(1),
+    "%": Decimal(1),
+}
+
+_UNIT_SUFFIX = re.compile(r"\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]\s*$")
+_BARE_UNIT = re.compile(r"^(.*?[^\s/])\s*/\s*([^/]+)$")
+
+_TRUE = {"1", "是", "yes", "y", "true", "t", "有", "√"}
+_FALSE = {"0", "否", "no", "n", "false", "f", "无", "×"}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as the expected kind of value."""
+
+
+def normalise_header(header: str) -> tuple[str, Decimal, bool]:
+    """``'教学仪器设备值（万元）'`` -> ``('教学仪器设备值', Decimal(10000), False)``.
+
+    Returns the header without surrounding spaces, full-width brackets and a unit
+    suffix, the unit's factor, and whether the unit was a percent sign.
+    """
+    text = header.translate(_FULL_WIDTH).strip().replace("\n", "")
+    factor = Decimal(1)
+    percent = False
+    match = _UNIT_SUFFIX.search(text)
+    if match and (match.group(1) in UNIT_FACTORS or match.group(1) == ""):
+        unit = match.group(1)
+        factor = UNIT_FACTORS.get(unit, Decimal(1))
+        percent = unit == "%"
+        text = text[: match.start()].strip()
+    elif text.endswith("%"):
+        percent = True
+        text = text[:-1].strip()
+    return text, factor, percent
+
+
+def parse_number(text: str) -> tuple[Decimal, bool] | None:
+    """A number from a cell: ``'1,234.5'``, full-width digits, ``'95%'``.
+
+    Returns (value, had a percent sign), or None for a blank cell.  Raises
+    :class:`CellError` for text that is not a number.
+    """
+    cleaned = text.translate(_FULL_WIDTH).strip()
+    if cleaned in ("", "-", "—", "--"):
+        return None
+    percent = cleaned.endswith("%")
+    if percent:
+        cleaned = cleaned[:-1].strip()
+    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise CellError(f"{text.strip()!r} is not a number") from None
+    if not value.is_finite():
+        raise CellError(f"{text.strip()!r} is not a finite number")
+    return value, percent
+
+
+def parse_bool(text: str) -> bool | None:
+    """yes/no from ``是/否``, ``yes/no``, ``true/false``, ``1/0``; None when blank."""
+    cleaned = text.translate(_FULL_WIDTH).strip().lower()
+    if cleaned == "":
+        return None
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise CellError(f"{text.strip()!r} is not yes/no (是/否)")

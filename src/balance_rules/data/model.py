@@ -1,0 +1,214 @@
+"""The data objects the engine evaluates: :class:`School` and :class:`County`.
+
+Numbers are kept as exact :class:`~decimal.Decimal` values; ``None`` means the
+value is missing (never zero).  Objects validate themselves on construction, so
+a library user building them in code gets the same checks a file reader gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from ..errors import DataError, Problem, did_you_mean
+from .fields import (
+    AUTHORITIES,
+    COUNT_FIELDS,
+    FACTS,
+    LOCATIONS,
+    NUMERIC_FIELDS,
+    OWNERSHIPS,
+    SCHOOL_TYPES,
+)
+
+__all__ = ["County", "School", "to_decimal"]
+
+Number = Decimal | int | float | str
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    """Convert a number given in code to an exact Decimal (``None`` stays ``None``).
+
+    Floats go through their shortest ``repr`` so ``4.2`` becomes ``Decimal('4.2')``.
+    """
+    if value is None or isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError(f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"not a number: {value!r}") from None
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def _extras(value: Mapping[str, Any] | None) -> dict[str, Decimal | None]:
+    return {str(k): to_decimal(v) for k, v in (value or {}).items()}
+
+
+@attrs.frozen(kw_only=True)
+class School:
+    """One row of the canonical school table (``domain/data.md``).
+
+    Per-level figures use the level prefix (``primary_students``); facilities are
+    whole-school figures, split between levels by the standard.  ``extra`` keeps
+    numeric columns the core does not know, for standards that use them.
+    """
+
+    school_id: str
+    school_name: str = ""
+    county: str = ""
+    school_type: str = "primary"
+    ownership: str = "public"
+    authority: str = "county"
+    location: str | None = None
+    parent_school_id: str | None = None
+    counted_as_school: bool = True
+
+    primary_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    senior_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_classes: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_classes: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_max_class_size: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_max_class_size: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_backbone_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_backbone_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_certified_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    junior_certified_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    site_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    building_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    teaching_aux_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    sports_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    equipment_value: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    computers: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    books: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    multimedia_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    labs: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    music_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    art_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    min_music_room_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    min_art_room_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+
+    extra: Mapping[str, Decimal | None] = attrs.field(factory=dict, converter=_extras)
+
+    def __attrs_post_init__(self) -> None:
+        problems = list(self.problems())
+        if problems:
+            raise DataError(problems)
+
+    def problems(self) -> Iterable[Problem]:
+        """Yield every inconsistency in this school's own values."""
+        where = f"school {self.school_id!r}"
+        for name, allowed in (
+            ("school_type", SCHOOL_TYPES),
+            ("ownership", OWNERSHIPS),
+            ("authority", AUTHORITIES),
+        ):
+            value = getattr(self, name)
+            if value not in allowed:
+                yield Problem(
+                    f"{where}: unknown {name} {value!r}; expected one of {', '.join(allowed)}",
+                    column=name,
+                    suggestion=did_you_mean(str(value), allowed),
+                )
+        if self.location is not None and self.location not in LOCATIONS:
+            yield Problem(
+                f"{where}: unknown location {self.location!r}; expected urban, town or rural",
+                column="location",
+                suggestion=did_you_mean(self.location, LOCATIONS),
+            )
+        for name in NUMERIC_FIELDS:
+            if name == "counted_as_school":
+                continue
+            value = getattr(self, name)
+            yield from _number_problems(where, name, value, name in COUNT_FIELDS)
+        for name, value in self.extra.items():
+            yield from _number_problems(where, name, value, whole=False)
+
+    def value(self, name: str) -> Decimal | None:
+        """A numeric column by canonical name, looking in ``extra`` for unknown names."""
+        if name in _NUMERIC_ATTRS:
+            result: Decimal | None = getattr(self, name)
+            return result
+        return self.extra.get(name)
+
+
+_NUMERIC_ATTRS = frozenset(NUMERIC_FIELDS) - {"counted_as_school"}
+
+
+def _number_problems(where: str, name: str, value: Decimal | None, whole: bool) -> list[Problem]:
+    if value is None:
+        return []
+    if not value.is_finite():
+        return [Problem(f"{where}: {name} is not a finite number ({value})", column=name)]
+    if value < 0:
+        return [Problem(f"{where}: {name} is negative ({value})", column=name)]
+    if whole and value != value.to_integral_value():
+        return [Problem(f"{where}: {name} must be a whole number, got {value}", column=name)]
+    return []
+
+
+def _facts(value: Mapping[str, Any] | None) -> dict[str, Decimal | bool]:
+    result: dict[str, Decimal | bool] = {}
+    for key, item in (value or {}).items():
+        if item is None:
+            continue
+        if isinstance(item, bool):
+            result[str(key)] = item
+        else:
+            number = to_decimal(item)
+            if number is not None:
+                result[str(key)] = number
+    return result
+
+
+def _schools(value: Iterable[School]) -> tuple[School, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class County:
+    """A county: its schools and its county-level facts.
+
+    ``facts`` maps canonical fact names (``domain/data.md``) to a Decimal or a
+    bool; rates are percentages (95 means 95 %).  An absent fact is missing.
+    """
+
+    name: str
+    schools: tuple[School, ...] = attrs.field(factory=tuple, converter=_schools)
+    facts: Mapping[str, Decimal | bool] = attrs.field(factory=dict, converter=_facts)
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        for key, value in self.facts.items():
+            kind = FACTS.get(key)
+            if kind == "bool" and not isinstance(value, bool):
+                problems.append(
+                    Problem(f"county {self.name!r}: fact {key} must be yes or no, got {value}")
+                )
+            elif kind not in (None, "bool") and isinstance(value, bool):
+                problems.append(
+                    Problem(f"county {self.name!r}: fact {key} must be a number, got {value}")
+                )
+        if problems:
+            raise DataError(problems)

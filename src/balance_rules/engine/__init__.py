@@ -1,0 +1,1 @@
+"""Compiling a standard into a plan and evaluating counties with it."""

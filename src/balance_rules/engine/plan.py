@@ -1,0 +1,596 @@
+"""Compile a :class:`Standard` once into a :class:`Plan`, then evaluate counties.
+
+The plan resolves everything that does not depend on the data ahead of time:
+which fields to read, each indicator's arithmetic, every threshold per level and
+school attribute as an exact fraction with the layer that set it, which rules
+decide the verdict.  Evaluating a section is then a few dictionary look-ups and
+exact comparisons.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+
+from ..data.model import County
+from ..report import Coefficient, CountyResult, Finding, Report, SchoolResult, Status, Verdict
+from ..sections import Section, build_sections, column_name
+from ..standard.model import (
+    Coefficients,
+    Composite,
+    CountyFact,
+    Indicator,
+    SchoolKOfN,
+    SchoolThreshold,
+    Standard,
+)
+from .cv import cap_allows, composite_allows, weighted_cv, weighted_cv_squared
+
+__all__ = ["Plan", "compile_standard", "evaluate"]
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+}
+
+_IndicatorValue = tuple[Fraction | None, tuple[str, ...], str | None]
+
+
+@attrs.frozen
+class _IndicatorCalc:
+    """sum(numerator) / denominator * scale over one section's values."""
+
+    id: str
+    numerator: tuple[str, ...]
+    denominator: str | None
+    scale: Fraction
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> _IndicatorCalc:
+        return cls(
+            indicator.id, indicator.numerator, indicator.denominator, Fraction(indicator.scale)
+        )
+
+    def compute(self, section: Section) -> _IndicatorValue:
+        """(value, missing columns, problem) for the section."""
+        values = section.values
+        missing: list[str] = []
+        total = Fraction(0)
+        for name in self.numerator:
+            part = values.get(name)
+            if part is None:
+                missing.append(column_name(name, section.level))
+            else:
+                total += part
+        denominator = values.get(self.denominator) if self.denominator else None
+        if self.denominator and denominator is None:
+            missing.append(column_name(self.denominator, section.level))
+        if missing:
+            return None, tuple(missing), None
+        if self.denominator is None:
+            return total * self.scale, (), None
+        if not denominator:
+            return None, (), f"{column_name(self.denominator, section.level)} = 0"
+        return total * self.scale / denominator, (), None
+
+
+@attrs.frozen
+class _ThresholdCheck:
+    rule: SchoolThreshold
+    calc: _IndicatorCalc
+    #: (level, case) -> (exact threshold, original decimal, layer that set it)
+    thresholds: Mapping[tuple[str, str], tuple[Fraction, Decimal, str]]
+    decides: bool
+
+
+def _threshold_table(
+    rule: SchoolThreshold, standard: Standard
+) -> dict[tuple[str, str], tuple[Fraction, Decimal, str]]:
+    table = {}
+    for level, cases in rule.threshold.cases.items():
+        for case, value in cases.items():
+            origin = standard.origin("rules", rule.id, "threshold", level, case)
+            layer = origin.layer if origin else standard.id
+            table[(level, case)] = (Fraction(value), value, layer)
+    return table
+
+
+def _layer(standard: Standard, *path: str) -> str:
+    origin = standard.origin(*path)
+    return origin.layer if origin else standard.id
+
+
+class Plan:
+    """A standard compiled for evaluation.  Build with :func:`compile_standard`."""
+
+    def __init__(self, standard: Standard) -> None:
+        self.standard = standard
+        rules = standard.rules
+        members = {
+            member: rule.id
+            for rule in rules.values()
+            if isinstance(rule, SchoolKOfN)
+            for member in rule.rules
+        }
+        self.member_of: dict[str, str] = members
+
+        def decides(rule_id: str) -> bool:
+            rule = rules[rule_id]
+            return rule.veto or (rule_id not in members and standard.groups[rule.group].required)
+
+        self.decides = {rule_id: decides(rule_id) for rule_id in rules}
+        self.calcs = {i.id: _IndicatorCalc.of(i) for i in standard.indicators.values()}
+        self.threshold_checks = [
+            _ThresholdCheck(
+                r, self.calcs[r.indicator], _threshold_table(r, standard), self.decides[r.id]
+            )
+            for r in rules.values()
+            if isinstance(r, SchoolThreshold)
+        ]
+        self.k_of_n = [r for r in rules.values() if isinstance(r, SchoolKOfN)]
+        self.county_rules = [
+            r for r in rules.values() if isinstance(r, Coefficients | Composite | CountyFact)
+        ]
+        fields: list[str] = ["students"]
+        used_indicators: set[str] = {c.rule.indicator for c in self.threshold_checks}
+        for rule in self.county_rules:
+            if isinstance(rule, Coefficients | Composite):
+                used_indicators.update(rule.indicators)
+            elif rule.derive is not None:
+                fields += [rule.derive.numerator, rule.derive.denominator]
+        for ind in sorted(used_indicators):
+            fields += list(standard.indicators[ind].fields)
+        self.fields = tuple(dict.fromkeys(fields))
+
+    # -- sections -------------------------------------------------------------------
+
+    def _school_findings(self, section: Section) -> tuple[Finding, ...]:
+        cache: dict[str, _IndicatorValue] = {}
+        by_rule: dict[str, Finding] = {}
+        ratios: dict[str, Fraction | None] = {}
+        findings: list[Finding] = []
+        for check in self.threshold_checks:
+            rule = check.rule
+            if section.level not in rule.levels:
+                continue
+            calc = check.calc
+            computed = cache.get(calc.id)
+            if computed is None:
+                computed = cache[calc.id] = calc.compute(section)
+            finding, ratio = self._threshold_finding(check, section, computed)
+            by_rule[rule.id] = finding
+            ratios[rule.id] = ratio
+            findings.append(finding)
+        for k_rule in self.k_of_n:
+            finding_k = self._k_of_n_finding(k_rule, section, by_rule, ratios)
+            if finding_k is not None:
+                findings.append(finding_k)
+        return tuple(findings)
+
+    def _threshold_finding(
+        self, check: _ThresholdCheck, section: Section, computed: _IndicatorValue
+    ) -> tuple[Finding, Fraction | None]:
+        rule = check.rule
+        by = rule.threshold.by
+        attribute = getattr(section.school, by) if by else None
+        entry = check.thresholds.get((section.level, attribute)) if attribute else None
+        if entry is None:
+            entry = check.thresholds.get((section.level, "default"))
+        common: dict[str, Any] = {
+            "rule": rule.id,
+            "kind": rule.kind,
+            "group": rule.group,
+            "indicator": rule.indicator,
+            "level": section.level,
+            "op": rule.op,
+            "source": rule.source,
+            "veto": rule.veto,
+            "decides": check.decides,
+            "confidence": rule.confidence,
+        }
+        if entry is None:
+            return Finding(
+                **common,
+                status="not_evaluated",
+                layer=rule.origin.layer,
+                missing=(by or "",),
+                detail=f"{by} = {attribute if attribute is not None else '—'}",
+            ), None
+        exact_threshold, threshold, layer = entry
+        value, missing, problem = computed
+        if value is None:
+            return Finding(
+                **common,
+                status="not_evaluated",
+                threshold=threshold,
+                layer=layer,
+                missing=missing,
+                detail=problem,
+            ), None
+        passed = _OPS[rule.op](value, exact_threshold)
+        return Finding(
+            **common,
+            status="pass" if passed else "fail",
+            value=value,
+            threshold=threshold,
+            layer=layer,
+        ), _achievement(value, exact_threshold, rule.op)
+
+    def _k_of_n_finding(
+        self,
+        rule: SchoolKOfN,
+        section: Section,
+        by_rule: Mapping[str, Finding],
+        ratios: Mapping[str, Fraction | None],
+    ) -> Finding | None:
+        members = [by_rule[m] for m in rule.rules if m in by_rule]
+        if not members:
+            return None
+        met = sum(1 for f in members if f.status == "pass")
+        unknown = [f for f in members if f.status == "not_evaluated"]
+        unmet = [f for f in members if f.status == "fail"]
+        floor = None if rule.floor_ratio is None else Fraction(rule.floor_ratio)
+        lowest_rule: str | None = None
+        lowest: Fraction | None = None
+        for f in unmet:
+            ratio = ratios[f.rule]
+            if ratio is not None and (lowest is None or ratio < lowest):
+                lowest, lowest_rule = ratio, f.rule
+        below_floor = floor is not None and lowest is not None and lowest < floor
+        status: Status
+        if met + len(unknown) < rule.min_met or below_floor:
+            status = "fail"
+        elif unknown:
+            status = "not_evaluated"
+        else:
+            status = "pass"
+        missing = tuple(dict.fromkeys(m for f in unknown for m in f.missing))
+        return Finding(
+            rule=rule.id,
+            kind=rule.kind,
+            group=rule.group,
+            level=section.level,
+            status=status,
+            value=met,
+            op=">=",
+            threshold=rule.min_met,
+            source=rule.source,
+            layer=_layer(self.standard, "rules", rule.id, "min_met"),
+            veto=rule.veto,
+            decides=self.decides[rule.id],
+            confidence=rule.confidence,
+            missing=missing,
+            met=met,
+            of=len(members),
+            lowest_ratio=lowest,
+            lowest_rule=lowest_rule,
+        )
+
+    # -- county ---------------------------------------------------------------------
+
+    def evaluate_county(self, county: County) -> CountyResult:
+        """Evaluate one county: sections, school rules, CVs, facts, verdict."""
+        standard = self.standard
+        sections, excluded = build_sections(
+            county.schools,
+            levels=standard.levels,
+            exclusions=standard.exclusions,
+            split=standard.split,
+            fields=self.fields,
+        )
+        sections.sort(key=lambda s: (s.school.school_id, standard.levels.index(s.level)))
+        schools = tuple(
+            SchoolResult(
+                school_id=s.school.school_id,
+                name=s.school.school_name,
+                level=s.level,
+                school_type=s.school.school_type,
+                location=s.school.location,
+                students=s.students,
+                findings=self._school_findings(s),
+                merged=s.merged,
+            )
+            for s in sections
+        )
+        by_level: dict[str, list[Section]] = {level: [] for level in standard.levels}
+        for section in sections:
+            by_level[section.level].append(section)
+        cv_cache: dict[tuple[str, str], _CV] = {}
+        findings: list[Finding] = []
+        coefficients: list[Coefficient] = []
+        notes = [
+            f"no {level} school sections in scope: {level} coefficients not computed"
+            for level, items in by_level.items()
+            if not items
+        ]
+        for rule in self.county_rules:
+            if isinstance(rule, CountyFact):
+                findings.append(self._fact_finding(rule, county, sections))
+                continue
+            for level in rule.levels:
+                level_sections = by_level.get(level, [])
+                if not level_sections:
+                    continue
+                cvs = [
+                    cv_cache.get((level, ind))
+                    or cv_cache.setdefault((level, ind), self._cv(ind, level_sections))
+                    for ind in rule.indicators
+                ]
+                if isinstance(rule, Coefficients):
+                    for cv in cvs:
+                        finding = self._cv_finding(rule, level, cv)
+                        findings.append(finding)
+                        coefficients.append(
+                            _coefficient(rule, level, cv.indicator, cv.value, finding, cv.schools)
+                        )
+                else:
+                    finding = self._composite_finding(rule, level, cvs)
+                    findings.append(finding)
+                    mean = finding.value if isinstance(finding.value, float) else None
+                    coefficients.append(
+                        _coefficient(rule, level, "composite", mean, finding, len(level_sections))
+                    )
+        all_findings = [f for s in schools for f in s.findings] + findings
+        verdict, vetoed = _verdict(all_findings)
+        return CountyResult(
+            county=county.name,
+            verdict=verdict,
+            vetoed=vetoed,
+            schools=schools,
+            coefficients=tuple(coefficients),
+            findings=tuple(findings),
+            excluded=tuple(sorted(excluded, key=lambda e: (e.school_id, e.level or ""))),
+            notes=tuple(notes),
+        )
+
+    def _cv(self, indicator: str, sections: Sequence[Section]) -> _CV:
+        calc = self.calcs[indicator]
+        weights: list[Fraction] = []
+        values: list[Fraction] = []
+        missing: dict[str, None] = {}
+        schools_missing: list[str] = []
+        for section in sections:
+            value, lacking, problem = calc.compute(section)
+            students = section.students
+            if value is None or students is None:
+                schools_missing.append(section.school.school_id)
+                for name in lacking or ((problem,) if problem else ()):
+                    missing[name] = None
+                if students is None:
+                    missing[column_name("students", section.level)] = None
+                continue
+            weights.append(students)
+            values.append(value)
+        if schools_missing:
+            return _CV(
+                indicator, None, weights, values, len(sections), tuple(missing), schools_missing
+            )
+        return _CV(indicator, weighted_cv(weights, values), weights, values, len(sections))
+
+    def _cv_finding(self, rule: Coefficients, level: str, cv: _CV) -> Finding:
+        cap = rule.max.get(level)
+        status: Status
+        if cv.missing_schools or cv.value is None:
+            status = "not_evaluated"
+        elif cap is None:
+            status = "pass"
+        else:
+            allowed = cap_allows(cv.value, cv.weights, cv.values, cap, rule.rounding)
+            status = "pass" if allowed else "fail"
+        return Finding(
+            rule=rule.id,
+            kind=rule.kind,
+            group=rule.group,
+            indicator=cv.indicator,
+            level=level,
+            status=status,
+            value=cv.value,
+            op="<=" if cap is not None else None,
+            threshold=cap,
+            source=rule.source,
+            layer=_layer(self.standard, "rules", rule.id, "max", level),
+            veto=rule.veto,
+            decides=self.decides[rule.id] and cap is not None,
+            confidence=rule.confidence,
+            missing=cv.missing,
+            undefined=cv.value is None and not cv.missing_schools,
+            missing_at=tuple(cv.missing_schools),
+        )
+
+    def _composite_finding(self, rule: Composite, level: str, cvs: Sequence[_CV]) -> Finding:
+        cap = rule.max.get(level)
+        missing = tuple(dict.fromkeys(m for cv in cvs for m in cv.missing))
+        undefined = [cv.indicator for cv in cvs if cv.value is None and not cv.missing_schools]
+        value: float | None = None
+        status: Status
+        if missing or undefined:
+            status = "not_evaluated"
+        else:
+            value = sum(cv.value for cv in cvs if cv.value is not None) / len(cvs)
+            if cap is None:
+                status = "pass"
+            else:
+                squares = [weighted_cv_squared(cv.weights, cv.values) for cv in cvs]
+                allowed = composite_allows(
+                    value, [s for s in squares if s is not None], cap, rule.rounding
+                )
+                status = "pass" if allowed else "fail"
+        return Finding(
+            rule=rule.id,
+            kind=rule.kind,
+            group=rule.group,
+            indicator="composite",
+            level=level,
+            status=status,
+            value=value,
+            op="<=" if cap is not None else None,
+            threshold=cap,
+            source=rule.source,
+            layer=_layer(self.standard, "rules", rule.id, "max", level),
+            veto=rule.veto,
+            decides=self.decides[rule.id] and cap is not None,
+            confidence=rule.confidence,
+            missing=missing,
+            undefined=bool(undefined),
+            detail=", ".join(undefined) if undefined else None,
+        )
+
+    def _fact_finding(
+        self, rule: CountyFact, county: County, sections: Sequence[Section]
+    ) -> Finding:
+        value: Decimal | bool | Fraction | None = county.facts.get(rule.fact)
+        missing: tuple[str, ...] = ()
+        detail = None
+        derived = False
+        if value is None and rule.derive is not None:
+            value, missing = _derive(rule, sections)
+            derived = value is not None
+        elif value is None:
+            missing = (rule.fact,)
+        status: Status
+        if value is None:
+            status = "not_evaluated"
+            missing = missing or (rule.fact,)
+        elif isinstance(rule.threshold, bool) != isinstance(value, bool):
+            status = "not_evaluated"
+            detail = f"fact {rule.fact} has the wrong kind of value ({value})"
+        else:
+            status = "pass" if _OPS[rule.op](value, rule.threshold) else "fail"
+        return Finding(
+            rule=rule.id,
+            kind=rule.kind,
+            group=rule.group,
+            fact=rule.fact,
+            status=status,
+            value=value,
+            op=rule.op,
+            threshold=rule.threshold,
+            source=rule.source,
+            layer=_layer(self.standard, "rules", rule.id, "threshold"),
+            veto=rule.veto,
+            decides=self.decides[rule.id],
+            confidence=rule.confidence,
+            missing=missing,
+            detail=detail,
+            derived=derived,
+        )
+
+    def evaluate(self, counties: Iterable[County]) -> Report:
+        """Evaluate every county; the report lists them sorted by name."""
+        results = [self.evaluate_county(c) for c in counties]
+        results.sort(key=lambda r: r.county)
+        return Report(standard=self.standard, counties=tuple(results))
+
+
+@attrs.frozen
+class _CV:
+    indicator: str
+    value: float | None
+    weights: list[Fraction]
+    values: list[Fraction]
+    schools: int
+    missing: tuple[str, ...] = ()
+    missing_schools: list[str] = attrs.Factory(list)
+
+
+def _coefficient(
+    rule: Coefficients | Composite,
+    level: str,
+    indicator: str,
+    value: float | None,
+    finding: Finding,
+    schools: int,
+) -> Coefficient:
+    cap = rule.max.get(level)
+    return Coefficient(
+        rule=rule.id,
+        level=level,
+        indicator=indicator,
+        value=value,
+        max=cap,
+        passed=_status_passed(finding.status) if cap is not None else None,
+        schools=schools,
+        composite=isinstance(rule, Composite),
+    )
+
+
+def _status_passed(status: Status) -> bool | None:
+    return None if status == "not_evaluated" else status == "pass"
+
+
+def _achievement(value: Fraction, threshold: Fraction, op: str) -> Fraction | None:
+    """How much of a threshold a value reaches (1 = exactly met)."""
+    if op in (">=", ">"):
+        return value / threshold if threshold > 0 else None
+    if value == 0:
+        return None
+    return threshold / value
+
+
+def _derive(
+    rule: CountyFact, sections: Sequence[Section]
+) -> tuple[Fraction | None, tuple[str, ...]]:
+    derive = rule.derive
+    assert derive is not None
+    numerator = Fraction(0)
+    denominator = Fraction(0)
+    missing: dict[str, None] = {}
+    for section in sections:
+        n = section.values.get(derive.numerator)
+        d = section.values.get(derive.denominator)
+        if n is None:
+            missing[column_name(derive.numerator, section.level)] = None
+        if d is None:
+            missing[column_name(derive.denominator, section.level)] = None
+        if n is not None and d is not None:
+            numerator += n
+            denominator += d
+    if missing:
+        return None, (rule.fact, *missing)
+    if denominator == 0:
+        return None, (rule.fact,)
+    return numerator / denominator * Fraction(derive.scale), ()
+
+
+def _verdict(findings: Iterable[Finding]) -> tuple[Verdict, bool]:
+    verdict: Verdict = "pass"
+    vetoed = False
+    for finding in findings:
+        if not finding.decides:
+            continue
+        if finding.status == "fail":
+            verdict = "fail"
+            vetoed = vetoed or finding.veto
+        elif finding.status == "not_evaluated" and verdict == "pass":
+            verdict = "incomplete"
+    return verdict, vetoed
+
+
+_PLANS: dict[int, tuple[Standard, Plan]] = {}
+
+
+def compile_standard(standard: Standard) -> Plan:
+    """The plan for *standard*, compiled once and cached per standard object."""
+    cached = _PLANS.get(id(standard))
+    if cached is not None and cached[0] is standard:
+        return cached[1]
+    plan = Plan(standard)
+    if len(_PLANS) >= 32:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[id(standard)] = (standard, plan)
+    return plan
+
+
+def evaluate(standard: Standard, counties: County | Iterable[County]) -> Report:
+    """Evaluate one county or several against *standard*; returns a :class:`Report`."""
+    if isinstance(counties, County):
+        counties = [counties]
+    return compile_standard(standard).evaluate(counties)

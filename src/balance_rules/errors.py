@@ -1,0 +1,104 @@
+"""Errors raised by balance-rules.
+
+Every error derives from :class:`BalanceRulesError` and also from the builtin
+exception a caller would expect (``ValueError`` for bad content, ``LookupError``
+for an unknown name), so ``except ValueError`` keeps working.  Errors about files
+carry every :class:`Problem` found, not only the first.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+__all__ = [
+    "BalanceRulesError",
+    "DataError",
+    "Problem",
+    "StandardError",
+    "UnknownStandardError",
+    "did_you_mean",
+]
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """Return the candidate closest to *word*, or None when nothing is close."""
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input file, located as precisely as possible.
+
+    ``line`` is a 1-based line in a text file (YAML); ``row`` is the spreadsheet
+    row number (the header is row 1); ``column`` names the column or the key.
+    """
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    row: int | None = None
+    column: str | None = None
+    path: str | None = None
+    suggestion: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<input>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column is not None:
+            where += f", column {self.column!r}"
+        text = f"{where}: "
+        if self.path:
+            text += f"{self.path}: "
+        text += self.message
+        if self.suggestion:
+            text += f" (did you mean {self.suggestion!r}?)"
+        return text
+
+
+class BalanceRulesError(Exception):
+    """Root of every error balance-rules raises on purpose."""
+
+
+class _ProblemsError(BalanceRulesError):
+    """An error that carries one or more located :class:`Problem` records."""
+
+    def __init__(self, problems: Sequence[Problem], summary: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.summary = summary
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        head = self.summary or ""
+        lines = [str(p) for p in self.problems]
+        if head and lines:
+            return head + "\n" + "\n".join(lines)
+        return head or "\n".join(lines)
+
+
+class StandardError(_ProblemsError, ValueError):
+    """A standard file is malformed or inconsistent.  ``problems`` lists all issues."""
+
+
+class DataError(_ProblemsError, ValueError):
+    """School or county data cannot be read.  ``problems`` lists every bad cell."""
+
+
+class UnknownStandardError(BalanceRulesError, LookupError):
+    """A standard id is neither bundled nor a readable file."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        self.suggestion = did_you_mean(name, known)
+        text = f"unknown standard {name!r}: not a bundled id and not a file"
+        if self.suggestion:
+            text += f" (did you mean {self.suggestion!r}?)"
+        text += "; `balance-rules list` shows the bundled standards"
+        super().__init__(text)

@@ -1,0 +1,154 @@
+"""The result of an evaluation: plain, immutable data that every renderer reads.
+
+Values are exact (``Fraction`` or ``Decimal``) in the objects; renderers turn
+them into floats or rounded text for display only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+import attrs
+
+from .sections import Excluded
+from .standard.model import Citation, Standard
+
+__all__ = [
+    "Coefficient",
+    "CountyResult",
+    "Excluded",
+    "Finding",
+    "Report",
+    "SchoolResult",
+    "Status",
+    "Verdict",
+]
+
+Status = Literal["pass", "fail", "not_evaluated"]
+Verdict = Literal["pass", "fail", "incomplete"]
+Exact = Fraction | Decimal
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """One rule applied to one school section or one county, with its reason.
+
+    ``value`` is the observed value (exact; ``bool`` for yes/no facts; ``None``
+    when it could not be computed), ``op`` and ``threshold`` what it was compared
+    with, ``layer`` the standard layer that set the threshold, ``missing`` the
+    data fields whose absence left the rule ``not_evaluated``.  ``decides`` is
+    false for rules that only feed another rule (the 7 of a 6-of-7 rule) or sit in
+    a group outside the verdict.
+    """
+
+    rule: str
+    kind: str
+    group: str
+    status: Status
+    indicator: str | None = None
+    fact: str | None = None
+    level: str | None = None
+    value: Exact | float | int | bool | None = None
+    op: str | None = None
+    threshold: Decimal | int | bool | None = None
+    source: Citation
+    layer: str
+    veto: bool = False
+    decides: bool = True
+    confidence: str = "confirmed"
+    missing: tuple[str, ...] = ()
+    #: For CVs: the schools whose data is missing.
+    missing_at: tuple[str, ...] = ()
+    detail: str | None = None
+    # For k-of-n rules: how many were met and the weakest unmet ratio.
+    met: int | None = None
+    of: int | None = None
+    lowest_ratio: Fraction | None = None
+    lowest_rule: str | None = None
+    #: The CV was undefined (mean zero).
+    undefined: bool = False
+    #: A county fact computed from the schools because the county did not give it.
+    derived: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class SchoolResult:
+    """The findings for one level section of one school."""
+
+    school_id: str
+    name: str
+    level: str
+    school_type: str
+    location: str | None
+    students: Fraction | None
+    findings: tuple[Finding, ...]
+    merged: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool | None:
+        """False if a deciding finding fails, None if one is not evaluated, else True."""
+        return _passed(f for f in self.findings if f.decides)
+
+
+@attrs.frozen(kw_only=True)
+class Coefficient:
+    """A difference coefficient (CV) of one indicator, or a composite, at one level."""
+
+    rule: str
+    level: str
+    indicator: str
+    value: float | None
+    max: Decimal | None
+    passed: bool | None
+    schools: int
+    composite: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class CountyResult:
+    """Everything evaluated for one county."""
+
+    county: str
+    verdict: Verdict
+    vetoed: bool
+    schools: tuple[SchoolResult, ...]
+    coefficients: tuple[Coefficient, ...]
+    findings: tuple[Finding, ...]
+    excluded: tuple[Excluded, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    def all_findings(self) -> Iterator[Finding]:
+        """School findings, then county findings."""
+        for school in self.schools:
+            yield from school.findings
+        yield from self.findings
+
+
+@attrs.frozen(kw_only=True)
+class Report:
+    """The evaluation of one or more counties against one standard."""
+
+    standard: Standard
+    counties: tuple[CountyResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        """True when every county passes."""
+        return all(c.passed for c in self.counties)
+
+
+def _passed(findings: Iterator[Finding]) -> bool | None:
+    result: bool | None = True
+    for finding in findings:
+        if finding.status == "fail":
+            return False
+        if finding.status == "not_evaluated":
+            result = None
+    return result

@@ -1,0 +1,277 @@
+"""From a county's schools to the level sections the engine evaluates.
+
+Three steps, in the order of ``domain/computation.md`` §2–3:
+
+1. sub-sites not counted as schools (``counted_as_school = 0``) are merged into
+   their parent: students and resources added before any ratio is taken;
+2. the standard's scope excludes schools (private, not county-run, special, ...),
+   each with a reason;
+3. every remaining school becomes one section per level it teaches, and combined
+   schools' facilities are split by weighted students.
+
+Every school ends up in a section or in the exclusions, never nowhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, cast
+
+import attrs
+
+from .data.fields import (
+    ALL_LEVELS,
+    LEVEL_SUFFIXES,
+    LEVELS,
+    MAXIMUM_FIELDS,
+    MINIMUM_FIELDS,
+    NUMERIC_FIELDS,
+    SCHOOL_TYPE_LEVELS,
+)
+from .data.model import School
+from .standard.model import Exclusion, Split
+
+__all__ = [
+    "Excluded",
+    "Section",
+    "build_sections",
+    "column_name",
+    "exclusion_for",
+    "merge_sub_sites",
+    "section_values",
+]
+
+#: Reason codes the engine itself gives (standards add their own, e.g. ``private``).
+MERGED_INTO_PARENT = "merged_into_parent"
+PARENT_MISSING = "parent_missing"
+NO_STUDENTS = "no_students"
+
+
+@attrs.frozen
+class Excluded:
+    """A school (or one level section of it) left out, with the reason code."""
+
+    school_id: str
+    name: str
+    reason: str
+    level: str | None = None
+    detail: str | None = None
+
+
+@attrs.frozen
+class Section:
+    """One level of one school, with its level-free field values (exact)."""
+
+    school: School
+    level: str
+    values: Mapping[str, Fraction | None]
+    merged: tuple[str, ...] = ()
+
+    @property
+    def students(self) -> Fraction | None:
+        return self.values.get("students")
+
+
+def _add(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return None if a is None or b is None else a + b
+
+
+def _sub_site_value(name: str, parent: School, child: School) -> Decimal | None:
+    a, b = parent.value(name), child.value(name)
+    if name in MINIMUM_FIELDS or name in MAXIMUM_FIELDS:
+        if a is None or b is None:
+            return a if b is None else b
+        return min(a, b) if name in MINIMUM_FIELDS else max(a, b)
+    prefix = name.split("_", 1)[0]
+    if prefix in ALL_LEVELS and name != "counted_as_school":
+        # A sub-site only carries the levels it teaches students of.
+        if not child.value(f"{prefix}_students"):
+            return a
+        if not parent.value(f"{prefix}_students") and a is None:
+            return b
+    return _add(a, b)
+
+
+def merge_sub_sites(schools: Sequence[School]) -> tuple[list[School], list[Excluded]]:
+    """Merge every sub-site into its root parent; report each merged or orphaned one."""
+    by_id = {s.school_id: s for s in schools}
+    merged: dict[str, School] = {s.school_id: s for s in schools if s.counted_as_school}
+    excluded: list[Excluded] = []
+    order = [s.school_id for s in schools if s.counted_as_school]
+    for school in schools:
+        if school.counted_as_school:
+            continue
+        root_id = _root_parent(school, by_id)
+        if root_id is None or root_id not in merged:
+            excluded.append(
+                Excluded(
+                    school.school_id,
+                    school.school_name,
+                    PARENT_MISSING,
+                    detail=f"parent {school.parent_school_id!r} not found",
+                )
+            )
+            continue
+        parent = merged[root_id]
+        changes = {name: _sub_site_value(name, parent, school) for name in _MERGED_FIELDS}
+        extra = dict(parent.extra)
+        for name in set(parent.extra) | set(school.extra):
+            extra[name] = _add(parent.extra.get(name), school.extra.get(name))
+        merged[root_id] = attrs.evolve(parent, **cast("dict[str, Any]", changes), extra=extra)
+        excluded.append(
+            Excluded(school.school_id, school.school_name, MERGED_INTO_PARENT, detail=root_id)
+        )
+    return [merged[i] for i in order], excluded
+
+
+_MERGED_FIELDS = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
+
+
+def _root_parent(school: School, by_id: Mapping[str, School]) -> str | None:
+    seen = {school.school_id}
+    current = school
+    while not current.counted_as_school:
+        parent_id = current.parent_school_id
+        if parent_id is None or parent_id in seen or parent_id not in by_id:
+            return None
+        seen.add(parent_id)
+        current = by_id[parent_id]
+    return current.school_id
+
+
+def _compulsory_students(school: School) -> Decimal | None:
+    total = Decimal(0)
+    for level in SCHOOL_TYPE_LEVELS[school.school_type]:
+        if level == "senior":
+            continue
+        value = school.value(f"{level}_students")
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def exclusion_for(school: School, exclusions: Iterable[Exclusion]) -> Exclusion | None:
+    """The first exclusion whose every condition the school meets."""
+    for exclusion in exclusions:
+        if all(
+            getattr(school, attribute) in values
+            for attribute, values in exclusion.conditions.items()
+        ):
+            if exclusion.students_below is not None:
+                students = _compulsory_students(school)
+                if students is None or students >= exclusion.students_below:
+                    continue
+            return exclusion
+    return None
+
+
+def _shares(school: School, split: Split) -> dict[str, Fraction] | None:
+    """Each level's share of the school's facilities, or None if it cannot be split."""
+    levels = SCHOOL_TYPE_LEVELS[school.school_type]
+    if len(levels) == 1:
+        return {levels[0]: Fraction(1)}
+    weights = split.weights.get(school.school_type, {})
+    weighted: dict[str, Fraction] = {}
+    for level in levels:
+        students = school.value(f"{level}_students")
+        if students is None:
+            return None
+        weighted[level] = Fraction(weights.get(level, Decimal(1))) * Fraction(students)
+    total = sum(weighted.values(), Fraction(0))
+    if total == 0:
+        return None
+    return {level: w / total for level, w in weighted.items()}
+
+
+def _total(parts: Iterable[Decimal | None]) -> Fraction | None:
+    """The exact sum, or None when any part is missing."""
+    total = Fraction(0)
+    for part in parts:
+        if part is None:
+            return None
+        total += Fraction(part)
+    return total
+
+
+def column_name(field: str, level: str) -> str:
+    """The data column a section field is read from (for messages)."""
+    if field in LEVEL_SUFFIXES:
+        return f"{level}_{field}"
+    if field == "school_students":
+        return "primary_students/junior_students"
+    if field == "school_classes":
+        return "primary_classes/junior_classes"
+    return field
+
+
+def _frac(value: Decimal | None) -> Fraction | None:
+    return None if value is None else Fraction(value)
+
+
+def section_values(
+    school: School,
+    level: str,
+    shares: Mapping[str, Fraction] | None,
+    split: Split,
+    fields: Iterable[str],
+) -> dict[str, Fraction | None]:
+    """The level-free field values of one section (only *fields* are computed)."""
+    values: dict[str, Fraction | None] = {}
+    split_items = set(split.items)
+    levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in LEVELS]
+    for name in fields:
+        if name in LEVEL_SUFFIXES:
+            values[name] = _frac(school.value(f"{level}_{name}"))
+        elif name in ("school_students", "school_classes"):
+            suffix = "students" if name == "school_students" else "classes"
+            values[name] = _total(school.value(f"{lv}_{suffix}") for lv in levels)
+        else:
+            whole = _frac(school.value(name))
+            if name in split_items and whole is not None:
+                values[name] = None if shares is None else whole * shares[level]
+            else:
+                values[name] = whole
+    return values
+
+
+def build_sections(
+    schools: Sequence[School],
+    *,
+    levels: Sequence[str],
+    exclusions: Sequence[Exclusion],
+    split: Split,
+    fields: Iterable[str],
+) -> tuple[list[Section], list[Excluded]]:
+    """Sections in scope, and every school or section left out with its reason."""
+    fields = tuple(dict.fromkeys(("students", *fields)))
+    kept, excluded = merge_sub_sites(schools)
+    merged_from: dict[str, list[str]] = {}
+    for item in excluded:
+        if item.reason == MERGED_INTO_PARENT and item.detail:
+            merged_from.setdefault(item.detail, []).append(item.school_id)
+    sections: list[Section] = []
+    for school in kept:
+        exclusion = exclusion_for(school, exclusions)
+        if exclusion is not None:
+            excluded.append(Excluded(school.school_id, school.school_name, exclusion.reason))
+            continue
+        school_levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in levels]
+        if not school_levels:
+            excluded.append(Excluded(school.school_id, school.school_name, "level_not_evaluated"))
+            continue
+        shares = _shares(school, split)
+        for level in school_levels:
+            students = school.value(f"{level}_students")
+            if students == 0:
+                excluded.append(
+                    Excluded(school.school_id, school.school_name, NO_STUDENTS, level=level)
+                )
+                continue
+            values = section_values(school, level, shares, split, fields)
+            sections.append(
+                Section(school, level, values, tuple(merged_from.get(school.school_id, ())))
+            )
+    return sections, excluded

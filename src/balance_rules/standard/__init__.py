@@ -1,0 +1,1 @@
+"""Loading standard files: schema, layers, provenance, the Standard model."""

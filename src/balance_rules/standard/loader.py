@@ -1,0 +1,367 @@
+"""Finding, reading, checking and merging standard files into a :class:`Standard`.
+
+The flow: locate a file (bundled id or path) -> read it safely -> check it against
+the schema (a layer against the layer schema) -> load its parent -> merge by key,
+recording which layer, file and line set every value -> check the merged result
+against the full schema and the semantic checks -> build the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..errors import Problem, StandardError, UnknownStandardError, did_you_mean
+from ..yamlio import LineMap, YamlReadError, line_of, read_yaml, read_yaml_text
+from . import checks
+from .build import build_standard
+from .model import Origin, Standard
+from .schema import schema_problems
+
+__all__ = [
+    "bundled_dir",
+    "bundled_ids",
+    "digest",
+    "load_standard",
+    "standard_from_mapping",
+    "standard_from_text",
+    "validate_standard",
+]
+
+#: Keys a layer sets for itself; they replace the parent's instead of merging.
+_OWN_KEYS = frozenset({"format", "id", "title", "version", "source", "note"})
+_NOT_MERGED = frozenset({"extends", "remove"})
+
+
+def bundled_dir() -> Path:
+    """The folder of the standards bundled with the package."""
+    here = Path(__file__).resolve().parent.parent
+    installed = here / "standards"
+    if installed.is_dir():
+        return installed
+    # Running from a source checkout (editable install): <repo>/standards.
+    return here.parent.parent / "standards"
+
+
+def bundled_ids() -> list[str]:
+    """Ids of every bundled standard, e.g. ``national/quality-2017``."""
+    root = bundled_dir()
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).with_suffix("").as_posix()
+        for p in root.rglob("*.yaml")
+        if not p.name.endswith(".cases.yaml")
+    )
+
+
+def _locate_file(name: str, base: Path | None) -> Path:
+    """A bundled id, or a path (relative to *base* when given)."""
+    candidate = bundled_dir() / f"{name}.yaml"
+    if "/" in name and not name.endswith((".yaml", ".yml")) and candidate.is_file():
+        return candidate
+    path = Path(name)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    if path.is_file():
+        return path
+    raise UnknownStandardError(name, bundled_ids())
+
+
+@attrs.define
+class _Layer:
+    """One file of a chain, read and checked on its own."""
+
+    document: LineMap
+    file: str
+    layer_id: str
+
+
+@attrs.define
+class _Merge:
+    """The merged document and where every node of it came from."""
+
+    document: dict[str, Any] = attrs.field(factory=dict)
+    provenance: dict[tuple[str, ...], Origin] = attrs.field(factory=dict)
+    overridden: dict[tuple[str, ...], tuple[Origin, Any]] = attrs.field(factory=dict)
+    layers: list[str] = attrs.field(factory=list)
+
+    def locate(self, path: tuple[Any, ...]) -> tuple[str, int | None]:
+        key = tuple(str(p) for p in path)
+        while key:
+            origin = self.provenance.get(key)
+            if origin is not None:
+                return origin.file, origin.line
+            key = key[:-1]
+        origin = self.provenance.get(())
+        return (origin.file, origin.line) if origin else ("<standard>", None)
+
+
+def _read_layer(text: str | None, file: str) -> _Layer:
+    try:
+        document = read_yaml_text(text, file) if text is not None else read_yaml(Path(file))
+    except YamlReadError as exc:
+        raise StandardError(exc.problems, f"{file}: cannot read the standard") from None
+    return _checked_layer(document, file)
+
+
+def _checked_layer(document: Any, file: str) -> _Layer:
+    if not isinstance(document, dict):
+        raise StandardError(
+            [Problem("a standard file must be a mapping of keys (id, title, rules, ...)", file)],
+            f"{file}: not a standard file",
+        )
+    if not isinstance(document, LineMap):
+        document = _as_linemap(document)
+
+    def locate(path: tuple[Any, ...]) -> tuple[str, int | None]:
+        return file, line_of(document, path)
+
+    is_layer = "extends" in document
+    problems = schema_problems(document, locate, layer=is_layer)
+    if problems:
+        raise StandardError(problems, f"{file}: {len(problems)} problem(s)")
+    _fill_default_documents(document)
+    return _Layer(document, file, str(document["id"]))
+
+
+def _as_linemap(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        result = LineMap({k: _as_linemap(v) for k, v in value.items()})
+        return result
+    if isinstance(value, list | tuple):
+        return [_as_linemap(v) for v in value]
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return value
+
+
+def _fill_default_documents(document: LineMap) -> None:
+    """A citation without ``document`` cites the document of the layer it is in."""
+    own = document.get("source", {}).get("document")
+    if own is None:
+        return
+    sections: list[Any] = [
+        document.get("rules", {}),
+        document.get("indicators", {}),
+        document.get("groups", {}),
+        document.get("scope", {}).get("exclude", {}),
+    ]
+    for section in sections:
+        for entry in section.values():
+            source = entry.get("source") if isinstance(entry, dict) else None
+            if isinstance(source, dict) and "document" not in source:
+                source["document"] = own
+    split_source = document.get("split", {}).get("source")
+    if isinstance(split_source, dict) and "document" not in split_source:
+        split_source["document"] = own
+
+
+def _merge_chain(first: _Layer, base: Path | None) -> _Merge:
+    chain = [first]
+    seen = {first.file}
+    while "extends" in chain[-1].document:
+        child = chain[-1]
+        parent_name = str(child.document["extends"])
+        child_dir = Path(child.file).parent if child.file.endswith((".yaml", ".yml")) else base
+        try:
+            parent_path = _locate_file(parent_name, child_dir)
+        except UnknownStandardError as exc:
+            line = child.document.key_lines.get("extends")
+            raise StandardError(
+                [
+                    Problem(
+                        f"extends {parent_name!r}, which is neither a bundled standard nor a file",
+                        file=child.file,
+                        line=line,
+                        path="extends",
+                        suggestion=exc.suggestion,
+                    )
+                ],
+                f"{child.file}: missing parent standard",
+            ) from None
+        key = str(parent_path.resolve())
+        if key in seen:
+            names = " -> ".join([layer.layer_id for layer in chain] + [parent_name])
+            raise StandardError(
+                [Problem(f"extends chain is a cycle: {names}", file=child.file, path="extends")],
+                f"{child.file}: cyclic extends",
+            )
+        seen.add(key)
+        chain.append(_read_layer(None, str(parent_path)))
+    merged = _Merge()
+    for layer in reversed(chain):
+        _apply_layer(merged, layer)
+    return merged
+
+
+def _apply_layer(merged: _Merge, layer: _Layer) -> None:
+    document = layer.document
+    merged.layers.append(layer.layer_id)
+
+    def origin(path: tuple[str, ...]) -> Origin:
+        return Origin(layer.layer_id, layer.file, line_of(document, path))
+
+    problems = _apply_removals(merged, layer)
+    merged.provenance[()] = origin(())
+    for key, value in document.items():
+        if key in _NOT_MERGED:
+            continue
+        path = (str(key),)
+        if key in _OWN_KEYS:
+            _replace(merged, merged.document, key, value, path, origin)
+        else:
+            _merge_value(merged, merged.document, key, value, path, origin)
+    if problems:
+        raise StandardError(problems, f"{layer.file}: cannot apply the layer")
+
+
+def _apply_removals(merged: _Merge, layer: _Layer) -> list[Problem]:
+    remove = layer.document.get("remove")
+    if not remove:
+        return []
+    problems = []
+    for section in ("rules", "indicators"):
+        existing = merged.document.get(section, {})
+        for index, name in enumerate(remove.get(section, [])):
+            if name not in existing:
+                problems.append(
+                    Problem(
+                        f"removes {section[:-1]} {name!r}, which the parent standard does not have",
+                        file=layer.file,
+                        line=line_of(layer.document, ("remove", section, index)),
+                        path=f"remove.{section}",
+                        suggestion=did_you_mean(name, existing),
+                    )
+                )
+                continue
+            path = (section, name)
+            merged.overridden[path] = (merged.provenance[path], existing.pop(name))
+            _drop_provenance(merged, path)
+    return problems
+
+
+def _drop_provenance(merged: _Merge, path: tuple[str, ...]) -> None:
+    for key in [k for k in merged.provenance if k[: len(path)] == path]:
+        del merged.provenance[key]
+
+
+def _replace(
+    merged: _Merge,
+    target: dict[str, Any],
+    key: str,
+    value: Any,
+    path: tuple[str, ...],
+    origin: Any,
+) -> None:
+    if key in target:
+        previous = merged.provenance.get(path)
+        if previous is not None and target[key] != value:
+            merged.overridden[path] = (previous, _plain(target[key]))
+        _drop_provenance(merged, path)
+    target[key] = _plain(value)
+    _record(merged, value, path, origin)
+
+
+def _merge_value(
+    merged: _Merge,
+    target: dict[str, Any],
+    key: str,
+    value: Any,
+    path: tuple[str, ...],
+    origin: Any,
+) -> None:
+    current = target.get(key)
+    if isinstance(value, dict) and isinstance(current, dict):
+        for sub_key, sub_value in value.items():
+            _merge_value(merged, current, str(sub_key), sub_value, (*path, str(sub_key)), origin)
+    else:
+        _replace(merged, target, key, value, path, origin)
+
+
+def _record(merged: _Merge, value: Any, path: tuple[str, ...], origin: Any) -> None:
+    merged.provenance[path] = origin(path)
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            _record(merged, sub, (*path, str(key)), origin)
+
+
+def _plain(value: Any) -> Any:
+    """Copy a LineMap/LineList tree into plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _finish(merged: _Merge) -> Standard:
+    problems = schema_problems(merged.document, merged.locate)
+    if not problems:
+        problems = list(checks.semantic_problems(merged.document, merged.locate))
+    if problems:
+        top_file = merged.locate(())[0]
+        raise StandardError(problems, f"{top_file}: {len(problems)} problem(s) in the standard")
+    return build_standard(
+        merged.document,
+        layers=tuple(merged.layers),
+        provenance=merged.provenance,
+        overridden=merged.overridden,
+        digest=digest(merged.document),
+    )
+
+
+def digest(document: Mapping[str, Any]) -> str:
+    """``sha256:`` hash of the resolved standard's canonical JSON form."""
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_standard(name: str | Path) -> Standard:
+    """Load a bundled standard by id (``national/quality-2017``) or a YAML file path.
+
+    Follows ``extends`` to the root, merges every layer and checks the result.
+    Raises :class:`StandardError` listing every problem, or
+    :class:`UnknownStandardError` when *name* is neither an id nor a file.
+    """
+    path = _locate_file(str(name), None)
+    first = _read_layer(None, str(path))
+    return _finish(_merge_chain(first, path.parent))
+
+
+def standard_from_mapping(
+    document: Mapping[str, Any], *, name: str = "<mapping>", base: Path | None = None
+) -> Standard:
+    """Build a standard from an in-memory mapping (as if read from a file named *name*).
+
+    ``extends`` may name a bundled id, or a path relative to *base*.
+    """
+    first = _checked_layer(_as_linemap(document), name)
+    return _finish(_merge_chain(first, base))
+
+
+def standard_from_text(text: str, *, name: str = "<string>", base: Path | None = None) -> Standard:
+    """Build a standard from YAML text."""
+    first = _read_layer(text, name)
+    return _finish(_merge_chain(first, base))
+
+
+def validate_standard(names: Iterable[str | Path]) -> dict[str, list[Problem]]:
+    """Check each file or id; map each to its problems (an empty list when valid)."""
+    results: dict[str, list[Problem]] = {}
+    for name in names:
+        try:
+            load_standard(name)
+        except StandardError as exc:
+            results[str(name)] = list(exc.problems)
+        except UnknownStandardError as exc:
+            results[str(name)] = [Problem(str(exc), file=str(name), suggestion=None)]
+        else:
+            results[str(name)] = []
+    return results
