@@ -33,8 +33,13 @@ def standard_schema() -> dict[str, Any]:
 
 
 def _without_required(node: Any) -> Any:
+    """Drop every ``required`` except inside ``if`` (which selects a rule's kind)."""
     if isinstance(node, dict):
-        return {k: _without_required(v) for k, v in node.items() if k != "required"}
+        return {
+            k: v if k == "if" else _without_required(v)
+            for k, v in node.items()
+            if k != "required"
+        }
     if isinstance(node, list):
         return [_without_required(v) for v in node]
     return node
@@ -44,7 +49,9 @@ def _without_required(node: Any) -> Any:
 def layer_schema() -> dict[str, Any]:
     """The schema of a layer (a file with ``extends``): every key optional.
 
-    The merged result of all layers is then checked against the full schema.
+    A rule that overrides part of a parent's rule has no ``kind`` yet, so only its
+    general shape is checked here; the merged result of all layers is then checked
+    against the full schema, and its errors point at the layer that set the value.
     """
     partial: dict[str, Any] = _without_required(copy.deepcopy(standard_schema()))
     partial["required"] = ["format", "id", "extends", "source"]
