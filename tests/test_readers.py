@@ -13,7 +13,10 @@ from balance_rules.data.cells import normalise_header, parse_number
 
 from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS
 
-HEADER = "学校标识码,学校名称,学校类型,办别,小学在校生数,初中在校生数,教学仪器设备资产值（万元）,图书册数\n"
+HEADER = (
+    "学校标识码,学校名称,学校类型,办别,小学在校生数,初中在校生数,"
+    "教学仪器设备资产值（万元）,图书册数\n"
+)
 
 
 def _csv(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "s.csv") -> Path:
