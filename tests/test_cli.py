@@ -166,3 +166,23 @@ def test_show_and_list() -> None:
 def test_console_script_is_installed() -> None:
     exe = shutil.which("balance-rules")
     assert exe is not None
+
+
+def test_markdown_report() -> None:
+    result = run_cli(
+        "evaluate",
+        EXAMPLE_SCHOOLS,
+        "--facts",
+        EXAMPLE_FACTS,
+        "--format",
+        "markdown",
+        "--lang",
+        "en",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# ")
+    assert "## 示例县" in result.stdout
+    assert "| Level | Indicator | Value | Cap | Result |" in result.stdout
+    # The tolerated unmet indicator of 城关第三小学 is listed with its reason.
+    line = next(x for x in result.stdout.splitlines() if "城关第三小学" in x and "Sports" in x)
+    assert "not met" in line and "< 7.5" in line

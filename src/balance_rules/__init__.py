@@ -19,6 +19,7 @@ from .data.readers import read_counties, read_facts, read_school_table
 from .engine.plan import Plan, compile_standard, evaluate
 from .errors import BalanceRulesError, DataError, Problem, StandardError, UnknownStandardError
 from .render.json import render_json, report_dict
+from .render.markdown import render_markdown
 from .render.text import render_text
 from .report import Coefficient, CountyResult, Finding, Report, SchoolResult
 from .standard.loader import (
@@ -54,6 +55,7 @@ __all__ = [
     "read_facts",
     "read_school_table",
     "render_json",
+    "render_markdown",
     "render_text",
     "report_dict",
     "standard_from_mapping",

@@ -17,6 +17,7 @@ from .data.readers import read_counties
 from .engine.plan import evaluate
 from .errors import BalanceRulesError, Problem
 from .render.json import render_json
+from .render.markdown import render_markdown
 from .render.show import render_show
 from .render.text import render_text
 from .standard.loader import bundled_ids, load_standard, validate_standard
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID|PATH",
         help=f"bundled standard id or a YAML file (default {DEFAULT_STANDARD})",
     )
-    ev.add_argument("--format", choices=("text", "json"), default="text")
+    ev.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
     ev.add_argument("--encoding", help="text encoding of CSV input (default: detect)")
@@ -77,6 +78,8 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO) -> int:
     report = evaluate(standard, counties)
     if args.format == "json":
         text = render_json(report, args.lang)
+    elif args.format == "markdown":
+        text = render_markdown(report, args.lang)
     else:
         text = render_text(report, args.lang, verbose=args.verbose)
     _write(text, args.output, stdout)

@@ -127,6 +127,19 @@ class Plan:
             return rule.veto or (rule_id not in members and standard.groups[rule.group].required)
 
         self.decides = {rule_id: decides(rule_id) for rule_id in rules}
+        #: The fields every finding of a rule shares, built once.
+        self.common: dict[str, dict[str, Any]] = {
+            rule.id: {
+                "rule": rule.id,
+                "kind": rule.kind,
+                "group": rule.group,
+                "source": rule.source,
+                "veto": rule.veto,
+                "decides": self.decides[rule.id],
+                "confidence": rule.confidence,
+            }
+            for rule in rules.values()
+        }
         self.calcs = {i.id: _IndicatorCalc.of(i) for i in standard.indicators.values()}
         self.threshold_checks = [
             _ThresholdCheck(
@@ -185,16 +198,10 @@ class Plan:
         if entry is None:
             entry = check.thresholds.get((section.level, "default"))
         common: dict[str, Any] = {
-            "rule": rule.id,
-            "kind": rule.kind,
-            "group": rule.group,
+            **self.common[rule.id],
             "indicator": rule.indicator,
             "level": section.level,
             "op": rule.op,
-            "source": rule.source,
-            "veto": rule.veto,
-            "decides": check.decides,
-            "confidence": rule.confidence,
         }
         if entry is None:
             return Finding(
@@ -254,19 +261,13 @@ class Plan:
             status = "pass"
         missing = tuple(dict.fromkeys(m for f in unknown for m in f.missing))
         return Finding(
-            rule=rule.id,
-            kind=rule.kind,
-            group=rule.group,
+            **self.common[rule.id],
             level=section.level,
             status=status,
             value=met,
             op=">=",
             threshold=rule.min_met,
-            source=rule.source,
             layer=_layer(self.standard, "rules", rule.id, "min_met"),
-            veto=rule.veto,
-            decides=self.decides[rule.id],
-            confidence=rule.confidence,
             missing=missing,
             met=met,
             of=len(members),
@@ -386,20 +387,14 @@ class Plan:
             allowed = cap_allows(cv.value, cv.weights, cv.values, cap, rule.rounding)
             status = "pass" if allowed else "fail"
         return Finding(
-            rule=rule.id,
-            kind=rule.kind,
-            group=rule.group,
+            **{**self.common[rule.id], "decides": self.decides[rule.id] and cap is not None},
             indicator=cv.indicator,
             level=level,
             status=status,
             value=cv.value,
             op="<=" if cap is not None else None,
             threshold=cap,
-            source=rule.source,
             layer=_layer(self.standard, "rules", rule.id, "max", level),
-            veto=rule.veto,
-            decides=self.decides[rule.id] and cap is not None,
-            confidence=rule.confidence,
             missing=cv.missing,
             undefined=cv.value is None and not cv.missing_schools,
             missing_at=tuple(cv.missing_schools),
@@ -424,20 +419,14 @@ class Plan:
                 )
                 status = "pass" if allowed else "fail"
         return Finding(
-            rule=rule.id,
-            kind=rule.kind,
-            group=rule.group,
+            **{**self.common[rule.id], "decides": self.decides[rule.id] and cap is not None},
             indicator="composite",
             level=level,
             status=status,
             value=value,
             op="<=" if cap is not None else None,
             threshold=cap,
-            source=rule.source,
             layer=_layer(self.standard, "rules", rule.id, "max", level),
-            veto=rule.veto,
-            decides=self.decides[rule.id] and cap is not None,
-            confidence=rule.confidence,
             missing=missing,
             undefined=bool(undefined),
             detail=", ".join(undefined) if undefined else None,
@@ -465,19 +454,13 @@ class Plan:
         else:
             status = "pass" if _OPS[rule.op](value, rule.threshold) else "fail"
         return Finding(
-            rule=rule.id,
-            kind=rule.kind,
-            group=rule.group,
+            **self.common[rule.id],
             fact=rule.fact,
             status=status,
             value=value,
             op=rule.op,
             threshold=rule.threshold,
-            source=rule.source,
             layer=_layer(self.standard, "rules", rule.id, "threshold"),
-            veto=rule.veto,
-            decides=self.decides[rule.id],
-            confidence=rule.confidence,
             missing=missing,
             detail=detail,
             derived=derived,

@@ -36,9 +36,7 @@ def _without_required(node: Any) -> Any:
     """Drop every ``required`` except inside ``if`` (which selects a rule's kind)."""
     if isinstance(node, dict):
         return {
-            k: v if k == "if" else _without_required(v)
-            for k, v in node.items()
-            if k != "required"
+            k: v if k == "if" else _without_required(v) for k, v in node.items() if k != "required"
         }
     if isinstance(node, list):
         return [_without_required(v) for v in node]
