@@ -281,6 +281,81 @@ def build() -> list[dict[str, object]]:
     return rows
 
 
+# The workbook as a county exports it: a title row, a two-row header whose top
+# cells span the per-level columns, equipment value in 万元 and a totals row.
+XLSX_GROUPS = [
+    ("在校生数", ["primary_students", "junior_students", "senior_students"]),
+    ("班级数", ["primary_classes", "junior_classes"]),
+    ("最大班额", ["primary_max_class_size", "junior_max_class_size"]),
+    ("专任教师数", ["primary_teachers", "junior_teachers"]),
+    ("高于规定学历专任教师数", ["primary_teachers_above_degree", "junior_teachers_above_degree"]),
+    (
+        "中级及以上专业技术职务专任教师数",
+        ["primary_teachers_mid_title", "junior_teachers_mid_title"],
+    ),
+    ("县级及以上骨干教师数", ["primary_backbone_teachers", "junior_backbone_teachers"]),
+    ("体育、艺术(音乐、美术)专任教师数", ["primary_pe_art_teachers", "junior_pe_art_teachers"]),
+    ("持教师资格证专任教师数", ["primary_certified_teachers", "junior_certified_teachers"]),
+]
+LEVEL_ZH = {"primary": "小学", "junior": "初中", "senior": "高中"}
+
+
+def _number(value: object) -> object:
+    """Numbers as numbers in the workbook, as Excel would hold them."""
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return value
+    return value
+
+
+def write_xlsx(rows: list[dict[str, object]], out: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    grouped = {key for _, keys in XLSX_GROUPS for key in keys}
+    first_group = {keys[0]: (title, keys) for title, keys in XLSX_GROUPS}
+    columns: list[tuple[str, str, str]] = []  # key, top header, bottom header
+    for key, zh in HEADERS:
+        if key in first_group:
+            title, keys = first_group[key]
+            columns += [(k, title if i == 0 else "", LEVEL_ZH[k.split("_")[0]]) for i, k in enumerate(keys)]
+        elif key not in grouped:
+            columns.append((key, zh, ""))
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "学校基本情况"
+    sheet.append(["示例县 2025 年义务教育学校基本情况统计表（虚构数据）"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet.append([top for _, top, _ in columns])
+    sheet.append([bottom for _, _, bottom in columns])
+    for index, (key, top, bottom) in enumerate(columns, start=1):
+        if top and not bottom:
+            sheet.merge_cells(start_row=2, start_column=index, end_row=3, end_column=index)
+        elif top:
+            span = next(len(keys) for title, keys in XLSX_GROUPS if title == top)
+            sheet.merge_cells(start_row=2, start_column=index, end_row=2, end_column=index + span - 1)
+    for row in rows:
+        sheet.append([_number(row.get(key, "")) if row.get(key, "") != "" else None for key, _, _ in columns])
+    totals: list[object] = []
+    for key, _, _ in columns:
+        if key == "school_name":
+            totals.append("合计")
+        elif key in ("primary_students", "junior_students", "senior_students"):
+            totals.append(sum(int(r[key]) for r in rows if r.get(key) not in (None, "")))
+        else:
+            totals.append(None)
+    sheet.append(totals)
+    for cell in sheet[1] + sheet[2] + sheet[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    workbook.save(out)
+
+
 def main() -> None:
     out = Path(__file__).with_name("example-county.csv")
     rows = build()
@@ -292,6 +367,9 @@ def main() -> None:
                 ["" if row.get(key) is None else row.get(key, "") for key, _ in HEADERS]
             )
     print(f"wrote {out} ({len(rows)} rows)")
+    xlsx = Path(__file__).with_name("example-county.xlsx")
+    write_xlsx(rows, xlsx)
+    print(f"wrote {xlsx}")
 
 
 if __name__ == "__main__":

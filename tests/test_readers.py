@@ -70,9 +70,9 @@ def test_every_bad_cell_is_reported_with_row_and_column(tmp_path: Path) -> None:
     assert (2, "小学在校生数") in located
     assert (3, "小学在校生数") in located
     assert (4, "教学仪器设备资产值（万元）") in located
-    assert (5, "school_id") in located
-    assert (6, "school_type") in located
-    assert (7, "junior_students") in located
+    assert (5, "学校标识码") in located
+    assert (6, "学校类型") in located
+    assert (7, "初中在校生数") in located
     unknown = next(p for p in problems if p.row == 6)
     assert unknown.file == str(path)
     text = "\n".join(str(p) for p in problems)
@@ -87,7 +87,7 @@ def test_parent_must_exist(tmp_path: Path) -> None:
         "B,小学,否,Z,10\n",
     )
     (problem,) = _problems(path)
-    assert (problem.row, problem.column) == (3, "parent_school_id")
+    assert (problem.row, problem.column) == (3, "所属学校标识码")
 
 
 def test_totals_row_is_skipped_with_a_warning(tmp_path: Path) -> None:

@@ -15,7 +15,15 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .data.model import County, School
-from .data.readers import read_counties, read_facts, read_school_table
+from .data.readers import (
+    HeaderMapping,
+    SchoolTable,
+    SkippedRow,
+    load_mapping,
+    read_counties,
+    read_facts,
+    read_school_table,
+)
 from .engine.plan import Plan, compile_standard, evaluate
 from .errors import BalanceRulesError, DataError, Problem, StandardError, UnknownStandardError
 from .render.json import render_json, report_dict
@@ -38,11 +46,14 @@ __all__ = [
     "CountyResult",
     "DataError",
     "Finding",
+    "HeaderMapping",
     "Plan",
     "Problem",
     "Report",
     "School",
     "SchoolResult",
+    "SchoolTable",
+    "SkippedRow",
     "Standard",
     "StandardError",
     "UnknownStandardError",
@@ -50,6 +61,7 @@ __all__ = [
     "bundled_ids",
     "compile_standard",
     "evaluate",
+    "load_mapping",
     "load_standard",
     "read_counties",
     "read_facts",

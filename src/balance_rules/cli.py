@@ -12,8 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import attrs
+
 from . import __version__
-from .data.readers import read_counties
+from .data.readers import SchoolTable, load_mapping, read_counties, read_school_table
 from .engine.plan import evaluate
 from .errors import BalanceRulesError, Problem
 from .render.json import render_json
@@ -38,8 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ev = commands.add_parser("evaluate", help="evaluate a school table against a standard")
-    ev.add_argument("schools", metavar="SCHOOLS", help="school table: .csv, .json or .yaml")
-    ev.add_argument("--facts", metavar="FACTS", help="county facts: .yaml, .json or .csv")
+    ev.add_argument("schools", metavar="SCHOOLS", help="school table: .xlsx, .csv, .json or .yaml")
+    _data_options(ev)
     ev.add_argument(
         "--standard",
         default=DEFAULT_STANDARD,
@@ -49,10 +51,20 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
-    ev.add_argument("--encoding", help="text encoding of CSV input (default: detect)")
+    ev.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="evaluate without rows that have bad data, listing them in the report",
+    )
     ev.add_argument(
         "--verbose", "-v", action="store_true", help="list every finding, not only problems"
     )
+
+    cd = commands.add_parser(
+        "check-data", help="check a school table (and facts) and list every problem"
+    )
+    cd.add_argument("schools", metavar="SCHOOLS")
+    _data_options(cd)
 
     va = commands.add_parser("validate", help="check standard files and report every error")
     va.add_argument("standards", nargs="+", metavar="STANDARD")
@@ -65,6 +77,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _data_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--facts", metavar="FACTS", help="county facts: .yaml, .json, .csv or .xlsx"
+    )
+    parser.add_argument(
+        "--sheet", metavar="NAME", help="worksheet of an .xlsx file (default: first)"
+    )
+    parser.add_argument(
+        "--mapping", metavar="FILE", help="YAML file mapping your headers to canonical columns"
+    )
+    parser.add_argument("--encoding", help="text encoding of CSV input (default: detect)")
+
+
+def _read_table(args: argparse.Namespace, skip_bad_rows: bool) -> SchoolTable:
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    return read_school_table(
+        args.schools,
+        encoding=args.encoding,
+        sheet=args.sheet,
+        mapping=mapping,
+        skip_bad_rows=skip_bad_rows,
+    )
+
+
 def _write(text: str, output: str | None, stdout: TextIO) -> None:
     if output:
         Path(output).write_text(text, encoding="utf-8")
@@ -72,10 +108,13 @@ def _write(text: str, output: str | None, stdout: TextIO) -> None:
         stdout.write(text)
 
 
-def _evaluate(args: argparse.Namespace, stdout: TextIO) -> int:
+def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     standard = load_standard(args.standard)
-    counties = read_counties(args.schools, args.facts, encoding=args.encoding)
-    report = evaluate(standard, counties)
+    table = _read_table(args, args.skip_bad_rows)
+    for warning in table.warnings:
+        stderr.write(f"warning: {warning}\n")
+    counties = read_counties(table, args.facts, encoding=args.encoding)
+    report = attrs.evolve(evaluate(standard, counties), skipped=table.skipped)
     if args.format == "json":
         text = render_json(report, args.lang)
     elif args.format == "markdown":
@@ -84,6 +123,21 @@ def _evaluate(args: argparse.Namespace, stdout: TextIO) -> int:
         text = render_text(report, args.lang, verbose=args.verbose)
     _write(text, args.output, stdout)
     return EXIT_OK if report.passed else EXIT_FAIL
+
+
+def _check_data(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    table = _read_table(args, skip_bad_rows=False)
+    counties = read_counties(table, args.facts, encoding=args.encoding)
+    for warning in table.warnings:
+        stderr.write(f"warning: {warning}\n")
+    sections = sum(len(c.schools) for c in counties)
+    stdout.write(
+        f"{table.file}: ok — {sections} schools in {len(counties)} "
+        f"count{'y' if len(counties) == 1 else 'ies'}"
+        + (f", facts for {sum(1 for c in counties if c.facts)}" if args.facts else "")
+        + "\n"
+    )
+    return EXIT_OK
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
@@ -137,7 +191,9 @@ def main(
     args = _parser().parse_args(argv)
     try:
         if args.command == "evaluate":
-            return _evaluate(args, stdout)
+            return _evaluate(args, stdout, stderr)
+        if args.command == "check-data":
+            return _check_data(args, stdout, stderr)
         if args.command == "validate":
             return _validate(args, stdout, stderr)
         if args.command == "show":

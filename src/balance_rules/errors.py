@@ -24,8 +24,13 @@ __all__ = [
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
-    """Return the candidate closest to *word*, or None when nothing is close."""
-    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    """Return the candidate closest to *word*, or None when nothing is close.
+
+    Short words (two Chinese characters, say) differ by a larger share when one
+    character is wrong, so they get a lower cutoff.
+    """
+    cutoff = 0.5 if len(word) <= 4 else 0.6
+    matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=cutoff)
     return matches[0] if matches else None
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 import attrs
 
+from .data.readers import SkippedRow
 from .sections import Excluded
 from .standard.model import Citation, Standard
 
@@ -23,6 +24,7 @@ __all__ = [
     "Finding",
     "Report",
     "SchoolResult",
+    "SkippedRow",
     "Status",
     "Verdict",
 ]
@@ -137,6 +139,8 @@ class Report:
 
     standard: Standard
     counties: tuple[CountyResult, ...]
+    #: Input rows left out because of bad data (only with ``skip_bad_rows``).
+    skipped: tuple[SkippedRow, ...] = ()
 
     @property
     def passed(self) -> bool:

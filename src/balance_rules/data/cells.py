@@ -24,6 +24,7 @@ _FULL_WIDTH = str.maketrans(
 #: Header unit suffixes and the factor that turns the unit into the canonical one.
 UNIT_FACTORS: dict[str, Decimal] = {
     "万元": Decimal(10000),
+    "千元": Decimal(1000),
     "元": Decimal(1),
     "平方米": Decimal(1),
     "㎡": Decimal(1),
@@ -37,6 +38,10 @@ UNIT_FACTORS: dict[str, Decimal] = {
     "名": Decimal(1),
     "%": Decimal(1),
 }
+
+#: Bounds that keep exact arithmetic cheap: no statistic has more digits than this.
+MAX_DIGITS = 15
+MAX_PLACES = 12
 
 _UNIT_SUFFIX = re.compile(r"\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]\s*$")
 _BARE_UNIT = re.compile(r"^(.*?[^\s/])\s*/\s*([^/]+)$")
@@ -89,6 +94,11 @@ def parse_number(text: str) -> tuple[Decimal, bool] | None:
         raise CellError(f"{text.strip()!r} is not a number") from None
     if not value.is_finite():
         raise CellError(f"{text.strip()!r} is not a finite number")
+    exponent = value.normalize().as_tuple().exponent
+    if value and (
+        value.adjusted() > MAX_DIGITS or (isinstance(exponent, int) and exponent < -MAX_PLACES)
+    ):
+        raise CellError(f"{text.strip()!r} is out of range for a school statistic")
     return value, percent
 
 

@@ -1,18 +1,16 @@
-"""Reading the canonical school table and county facts from files.
+"""Reading the canonical school table and county facts from users' files.
 
-CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), JSON and YAML are read into
+XLSX, CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), JSON and YAML are read into
 :class:`~balance_rules.data.model.School` and
 :class:`~balance_rules.data.model.County` objects.  Headers may be canonical
-names or Chinese aliases (``domain/data.md``); a unit in a header (``万元``) is
-applied.  Every bad cell is reported in one :class:`~balance_rules.errors.DataError`
-naming file, row and column; nothing is dropped silently.
+names, Chinese aliases (``domain/data.md``) or names from a user's mapping file;
+a unit in a header (``万元``) is applied.  Every bad cell is reported in one
+:class:`~balance_rules.errors.DataError` naming file, row and column, or, when
+asked, the bad rows are skipped and listed.  Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -22,47 +20,141 @@ import attrs
 
 from ..errors import DataError, Problem, did_you_mean
 from ..yamlio import YamlReadError, read_yaml
-from .cells import CellError, normalise_header, parse_bool, parse_number
+from .cells import UNIT_FACTORS, CellError, normalise_header, parse_bool, parse_number
 from .fields import (
+    AUTHORITIES,
     COMBINED_TYPES,
     COUNT_FIELDS,
     FACT_ALIASES,
     FACTS,
     LEVEL_SUFFIXES,
+    LOCATIONS,
     NUMERIC_FIELDS,
+    OWNERSHIPS,
     PERCENT_FACTS,
     SCHOOL_ALIASES,
     SCHOOL_TYPE_LEVELS,
+    SCHOOL_TYPES,
     TEXT_FIELDS,
     VALUE_ALIASES,
 )
 from .model import County, School
+from .tables import RawTable, load_structured, read_raw_table
 
 __all__ = [
+    "HeaderMapping",
     "SchoolTable",
+    "SkippedRow",
     "group_counties",
+    "load_mapping",
     "read_counties",
     "read_facts",
     "read_school_table",
 ]
 
-_TOTAL_MARKERS = ("合计", "总计", "小计", "total")
+_TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "全县合计", "total", "sum"})
 _UNPREFIXED = frozenset(LEVEL_SUFFIXES)
 
 
 @attrs.frozen
+class SkippedRow:
+    """A row left out of the evaluation because of bad data (``--skip-bad-rows``)."""
+
+    file: str
+    row: int | None
+    school_id: str | None
+    county: str | None
+    problems: tuple[Problem, ...]
+
+
+@attrs.frozen
 class SchoolTable:
-    """The schools read from one file, and warnings about columns or rows."""
+    """The schools read from one file, with warnings and any skipped rows."""
 
     schools: tuple[School, ...]
     warnings: tuple[Problem, ...] = ()
+    skipped: tuple[SkippedRow, ...] = ()
     file: str = ""
+
+
+@attrs.frozen
+class HeaderMapping:
+    """A user's header spellings: header text -> (canonical field, unit factor)."""
+
+    columns: Mapping[str, tuple[str, Decimal]] = attrs.field(factory=dict)
+    file: str | None = None
+
+    def lookup(self, header: str) -> tuple[str, Decimal] | None:
+        for key in (header, header.strip(), normalise_header(header)[0]):
+            if key in self.columns:
+                return self.columns[key]
+        return None
+
+
+def load_mapping(path: str | Path) -> HeaderMapping:
+    """Read a mapping file: ``columns: {表头: field}`` or ``{表头: {field: f, unit: 万元}}``."""
+    file = str(path)
+    try:
+        document = read_yaml(Path(path))
+    except YamlReadError as exc:
+        raise DataError(exc.problems) from None
+    except OSError as exc:
+        raise DataError([Problem(exc.strerror or "cannot read", file=file)]) from None
+    columns = document.get("columns") if isinstance(document, Mapping) else None
+    if not isinstance(columns, Mapping):
+        raise DataError([Problem("a mapping file has `columns: {header: field}`", file=file)])
+    known = {*TEXT_FIELDS, *NUMERIC_FIELDS, *_UNPREFIXED}
+    result: dict[str, tuple[str, Decimal]] = {}
+    problems = []
+    for header, target in columns.items():
+        line = columns.key_lines.get(header) if hasattr(columns, "key_lines") else None
+        field, unit = (
+            (target, None)
+            if isinstance(target, str)
+            else (
+                (target.get("field"), target.get("unit"))
+                if isinstance(target, Mapping)
+                else (None, None)
+            )
+        )
+        if not isinstance(field, str):
+            problems.append(
+                Problem("expected a field name or {field:, unit:}", file, line, column=str(header))
+            )
+            continue
+        if field not in known and not field.startswith("extra."):
+            problems.append(
+                Problem(
+                    f"unknown field {field!r} (use extra.NAME for a column of your own)",
+                    file,
+                    line,
+                    column=str(header),
+                    suggestion=did_you_mean(field, known),
+                )
+            )
+            continue
+        if unit is not None and unit not in UNIT_FACTORS:
+            problems.append(
+                Problem(
+                    f"unknown unit {unit!r}; known: {', '.join(UNIT_FACTORS)}",
+                    file,
+                    line,
+                    column=str(header),
+                    suggestion=did_you_mean(str(unit), UNIT_FACTORS),
+                )
+            )
+            continue
+        factor = UNIT_FACTORS[unit] if unit is not None else Decimal(1)
+        result[str(header)] = (field.removeprefix("extra."), factor)
+    if problems:
+        raise DataError(problems, f"{file}: {len(problems)} problem(s) in the header mapping")
+    return HeaderMapping(result, file)
 
 
 @attrs.frozen
 class _Column:
     header: str
-    field: str | None  # canonical name, or None when ignored
+    field: str | None  # canonical name, extra-column name, or None when ignored
     factor: Decimal = Decimal(1)
     percent: bool = False
     extra: bool = False
@@ -83,122 +175,51 @@ _SCHOOL_HEADERS = _alias_table(
 _FACT_HEADERS = _alias_table({**{n: () for n in FACTS}, **FACT_ALIASES})
 
 
-# -- reading raw rows ---------------------------------------------------------------
+def _recognise_school(mapping: HeaderMapping | None) -> Any:
+    def recognise(header: str) -> str | None:
+        if mapping is not None:
+            mapped = mapping.lookup(header)
+            if mapped is not None:
+                return mapped[0]
+        return _SCHOOL_HEADERS.get(normalise_header(header)[0].lower())
+
+    return recognise
 
 
-def _decode(raw: bytes, file: str, encoding: str | None) -> str:
-    if encoding:
-        try:
-            return raw.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise DataError([Problem(f"cannot decode as {encoding}: {exc}", file=file)]) from None
-    for candidate in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(candidate)
-        except UnicodeDecodeError:
-            continue
-    raise DataError(  # pragma: no cover - gb18030 decodes almost any bytes
-        [Problem("cannot tell the text encoding; pass --encoding", file=file)]
-    )
-
-
-def _csv_rows(path: Path, encoding: str | None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    text = _decode(path.read_bytes(), str(path), encoding)
-    reader = csv.reader(io.StringIO(text))
-    rows = [(number, row) for number, row in enumerate(reader, start=1)]
-    rows = [(n, r) for n, r in rows if any(cell.strip() for cell in r)]
-    if not rows:
-        raise DataError([Problem("the file is empty", file=str(path))])
-    header = rows[0][1]
-    return header, rows[1:]
-
-
-def _records_rows(
-    records: Any, file: str, key: str
-) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    if isinstance(records, Mapping) and key in records:
-        records = records[key]
-    if not isinstance(records, list) or not all(isinstance(r, Mapping) for r in records):
-        raise DataError(
-            [Problem(f"expected a list of records (or a mapping with {key!r})", file=file)]
-        )
-    header: list[str] = []
-    for record in records:
-        for name in record:
-            if str(name) not in header:
-                header.append(str(name))
-    rows = []
-    for number, record in enumerate(records, start=1):
-        rows.append(
-            (number, ["" if record.get(h) is None else _cell_text(record.get(h)) for h in header])
-        )
-    return header, rows
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _load_structured(path: Path) -> Any:
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise DataError(
-                [Problem(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno)]
-            ) from None
-    try:
-        return read_yaml(path)
-    except YamlReadError as exc:
-        raise DataError(exc.problems) from None
-
-
-def _table_rows(
-    path: Path, encoding: str | None, key: str
-) -> tuple[list[str], list[tuple[int, list[str]]], str]:
-    """(header, [(row number, cells)], what a row number means)."""
-    if not path.is_file():
-        raise DataError([Problem("no such file", file=str(path))])
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        header, rows = _csv_rows(path, encoding)
-        return header, rows, "row"
-    if suffix in (".json", ".yaml", ".yml"):
-        header, rows = _records_rows(_load_structured(path), str(path), key)
-        return header, rows, "record"
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        raise DataError(
-            [Problem("spreadsheets are not supported yet; save the sheet as CSV", file=str(path))]
-        )
-    raise DataError(
-        [Problem(f"unknown file type {suffix!r}; use .csv, .json or .yaml", file=str(path))]
-    )
+def _recognise_fact(header: str) -> str | None:
+    return _FACT_HEADERS.get(normalise_header(header)[0].lower())
 
 
 # -- the school table ---------------------------------------------------------------
 
 
 def _columns(
-    header: Sequence[str], file: str
+    header: Sequence[str], file: str, mapping: HeaderMapping | None
 ) -> tuple[list[_Column], list[Problem], list[Problem]]:
     columns: list[_Column] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
     seen: dict[str, str] = {}
+    known = {*TEXT_FIELDS, *NUMERIC_FIELDS, *_UNPREFIXED}
     for raw in header:
         name, factor, percent = normalise_header(raw)
-        canonical = _SCHOOL_HEADERS.get(name.lower())
-        if canonical is None:
-            suggestion = did_you_mean(name.lower(), _SCHOOL_HEADERS)
-            columns.append(_Column(raw, name, factor, percent, extra=True))
+        mapped = mapping.lookup(raw) if mapping is not None else None
+        canonical: str | None
+        if mapped is not None:
+            canonical, factor = mapped
+        else:
+            canonical = _SCHOOL_HEADERS.get(name.lower())
+        if not name:
+            columns.append(_Column(raw, None))
+            continue
+        if canonical is None or canonical not in known:
+            extra_name = canonical or name
+            columns.append(_Column(raw, extra_name, factor, percent, extra=True))
+            suggestion = did_you_mean(name.lower(), _SCHOOL_HEADERS) if canonical is None else None
             if suggestion is not None:
                 warnings.append(
                     Problem(
-                        "unrecognised column kept as an extra field",
+                        "unrecognised column, kept as an extra field",
                         file=file,
                         column=raw,
                         suggestion=_SCHOOL_HEADERS[suggestion],
@@ -208,7 +229,7 @@ def _columns(
         if canonical in seen:
             problems.append(
                 Problem(
-                    f"column for {canonical} appears twice ({seen[canonical]!r} and {raw!r})",
+                    f"two columns for {canonical}: {seen[canonical]!r} and {raw!r}",
                     file=file,
                     column=raw,
                 )
@@ -216,93 +237,134 @@ def _columns(
         seen[canonical] = raw
         columns.append(_Column(raw, canonical, factor, percent))
     if "school_id" not in seen:
-        problems.append(
-            Problem(
-                "no school id column (school_id or 学校标识码)",
-                file=file,
-                suggestion=None,
-            )
-        )
+        problems.append(Problem("no school id column (school_id or 学校标识码)", file=file))
     return columns, problems, warnings
 
 
-def _category(field: str, text: str) -> str:
+def _text_value(field: str, text: str) -> str:
+    """Identity text as written; a category (school type, ...) as its canonical code."""
     cleaned = text.strip()
-    aliases = VALUE_ALIASES.get(field, {})
+    aliases = VALUE_ALIASES.get(field)
+    if aliases is None:
+        return cleaned
     return aliases.get(cleaned, cleaned.lower() if cleaned.isascii() else cleaned)
 
 
-def read_school_table(path: str | Path, *, encoding: str | None = None) -> SchoolTable:
-    """Read a school table (CSV, JSON or YAML) into :class:`School` objects.
+_CATEGORIES = {
+    "school_type": SCHOOL_TYPES,
+    "ownership": OWNERSHIPS,
+    "authority": AUTHORITIES,
+    "location": LOCATIONS,
+}
 
-    Raises :class:`DataError` listing every bad cell and row.
+
+def _check_category(field: str, value: str) -> None:
+    allowed = _CATEGORIES.get(field)
+    if allowed is None or value in allowed:
+        return
+    spellings = [*allowed, *VALUE_ALIASES.get(field, {})]
+    suggestion = did_you_mean(value, spellings)
+    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+    raise CellError(f"unknown {field} {value!r}{hint}; expected one of {', '.join(allowed)}")
+
+
+def _located(
+    table: RawTable, number: int, column: str, message: str, suggestion: str | None = None
+) -> Problem:
+    if table.unit == "row":
+        return Problem(message, file=table.file, row=number, column=column, suggestion=suggestion)
+    return Problem(
+        f"{table.unit} {number}: {message}", file=table.file, column=column, suggestion=suggestion
+    )
+
+
+def read_school_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    mapping: HeaderMapping | None = None,
+    skip_bad_rows: bool = False,
+) -> SchoolTable:
+    """Read a school table (XLSX, CSV, JSON or YAML) into :class:`School` objects.
+
+    Raises :class:`DataError` listing every bad cell and row; with
+    ``skip_bad_rows`` the bad rows are returned in ``skipped`` instead.
+    Problems with the columns themselves (no school id column) always raise.
     """
-    path = Path(path)
-    file = str(path)
-    header, rows, unit = _table_rows(path, encoding, "schools")
-    columns, problems, warnings = _columns(header, file)
-    extra_numeric = _numeric_extras(columns, rows)
+    table = read_raw_table(
+        Path(path),
+        recognise=_recognise_school(mapping),
+        key_field="school_id",
+        records_key="schools",
+        encoding=encoding,
+        sheet=sheet,
+    )
+    columns, fatal, warnings = _columns(table.header, table.file, mapping)
+    if fatal:
+        raise DataError(fatal, f"{table.file}: the columns cannot be read")
+    extra_numeric = _numeric_extras(columns, table.rows)
     for column in columns:
         if column.extra and column.field not in extra_numeric:
             warnings.append(
-                Problem("text column ignored (not a known field)", file=file, column=column.header)
+                Problem(
+                    "text column ignored (not a known field)", file=table.file, column=column.header
+                )
             )
-    records: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in rows:
+    rows: list[_Row] = []
+    for number, cells in table.rows:
         if _is_total_row(columns, cells):
-            warnings.append(Problem("totals row skipped", file=file, row=number))
+            warnings.append(Problem("totals row skipped", file=table.file, row=number))
             continue
-        record, cell_problems = _parse_row(columns, cells, extra_numeric, file, number, unit)
-        problems += cell_problems
-        records.append((number, record))
-    schools: list[School] = []
-    ids: dict[str, int] = {}
-    for number, record in records:
-        school_id = record.get("school_id")
-        if not school_id:
-            problems.append(_row_problem(file, number, unit, "school_id", "school id is blank"))
-            continue
-        if school_id in ids:
-            problems.append(
-                _row_problem(
-                    file,
-                    number,
-                    unit,
-                    "school_id",
-                    f"school id {school_id!r} repeats {unit} {ids[school_id]}",
-                )
-            )
-            continue
-        ids[school_id] = number
-        row_problems = _resolve_levels(record, file, number, unit)
-        if row_problems:
-            problems += row_problems
-            continue
+        rows.append(_parse_row(table, columns, cells, extra_numeric, number))
+    headers = {c.field: c.header for c in columns if c.field is not None and not c.extra}
+    _check_ids(table, rows, headers)
+    for row in rows:
+        if not row.problems:
+            row.build(table, headers)
+    _check_relations(table, rows, headers)
+    bad = [row for row in rows if row.problems]
+    if bad and not skip_bad_rows:
+        problems = [p for row in bad for p in row.problems]
+        raise DataError(problems, f"{table.file}: {len(problems)} problem(s) in the school table")
+    skipped = tuple(
+        SkippedRow(
+            table.file,
+            row.number,
+            row.record.get("school_id"),
+            row.record.get("county"),
+            tuple(row.problems),
+        )
+        for row in bad
+    )
+    schools = tuple(row.school for row in rows if row.school is not None and not row.problems)
+    return SchoolTable(schools, tuple(warnings), skipped, table.file)
+
+
+@attrs.define
+class _Row:
+    number: int
+    record: dict[str, Any]
+    problems: list[Problem]
+    school: School | None = None
+
+    def build(self, table: RawTable, headers: Mapping[str, str]) -> None:
+        problems = _resolve_levels(table, self, headers)
+        if problems:
+            self.problems += problems
+            return
         try:
-            schools.append(School(**record))
+            self.school = School(**self.record)
         except DataError as exc:
-            problems += [
-                attrs.evolve(
-                    p,
-                    file=file,
-                    row=number if unit == "row" else None,
-                    message=p.message if unit == "row" else f"{unit} {number}: {p.message}",
-                )
+            self.problems += [
+                _located(table, self.number, headers.get(p.column or "", p.column or ""), p.message)
                 for p in exc.problems
             ]
-    problems += _cross_row_problems(schools, ids, file, unit)
-    if problems:
-        raise DataError(problems, f"{file}: {len(problems)} problem(s) in the school table")
-    return SchoolTable(tuple(schools), tuple(warnings), file)
 
 
-def _row_problem(file: str, number: int, unit: str, column: str, message: str) -> Problem:
-    if unit == "row":
-        return Problem(message, file=file, row=number, column=column)
-    return Problem(f"{unit} {number}: {message}", file=file, column=column)
-
-
-def _numeric_extras(columns: Sequence[_Column], rows: Sequence[tuple[int, list[str]]]) -> set[str]:
+def _numeric_extras(
+    columns: Sequence[_Column], rows: Sequence[tuple[int, Sequence[str]]]
+) -> set[str]:
     numeric: set[str] = set()
     for index, column in enumerate(columns):
         if not column.extra or column.field is None:
@@ -319,57 +381,10 @@ def _numeric_extras(columns: Sequence[_Column], rows: Sequence[tuple[int, list[s
 
 def _is_total_row(columns: Sequence[_Column], cells: Sequence[str]) -> bool:
     for column, cell in zip(columns, cells, strict=False):
-        if (
-            column.field in ("school_id", "school_name", "county")
-            and cell.strip().lower().replace(" ", "") in _TOTAL_MARKERS
-        ):
+        marker = cell.strip().lower().replace(" ", "")
+        if column.field in ("school_id", "school_name", "county") and marker in _TOTAL_MARKERS:
             return True
     return False
-
-
-def _parse_row(
-    columns: Sequence[_Column],
-    cells: Sequence[str],
-    extra_numeric: set[str],
-    file: str,
-    number: int,
-    unit: str,
-) -> tuple[dict[str, Any], list[Problem]]:
-    record: dict[str, Any] = {}
-    extra: dict[str, Decimal | None] = {}
-    problems: list[Problem] = []
-    for index, column in enumerate(columns):
-        text = cells[index] if index < len(cells) else ""
-        field = column.field
-        if field is None:
-            continue
-        try:
-            if column.extra:
-                if field in extra_numeric:
-                    parsed = parse_number(text)
-                    extra[field] = None if parsed is None else parsed[0] * column.factor
-            elif field in TEXT_FIELDS:
-                value = text.strip()
-                if value:
-                    record[field] = _category(field, value)
-            elif field == "counted_as_school":
-                flag = parse_bool(text)
-                if flag is not None:
-                    record[field] = flag
-            else:
-                parsed = parse_number(text)
-                if parsed is not None:
-                    value_number = parsed[0] * column.factor
-                    if value_number < 0:
-                        raise CellError(f"{text.strip()!r} is negative")
-                    if _is_count(field) and value_number != value_number.to_integral_value():
-                        raise CellError(f"{text.strip()!r} is not a whole number (a count)")
-                    record[field] = value_number
-        except CellError as exc:
-            problems.append(_row_problem(file, number, unit, column.header, str(exc)))
-    if extra:
-        record["extra"] = extra
-    return record, problems
 
 
 def _is_count(field: str) -> bool:
@@ -380,8 +395,72 @@ def _is_count(field: str) -> bool:
     )
 
 
-def _resolve_levels(record: dict[str, Any], file: str, number: int, unit: str) -> list[Problem]:
+def _parse_row(
+    table: RawTable,
+    columns: Sequence[_Column],
+    cells: Sequence[str],
+    extra_numeric: set[str],
+    number: int,
+) -> _Row:
+    record: dict[str, Any] = {}
+    extra: dict[str, Decimal | None] = {}
+    problems: list[Problem] = []
+    for index, column in enumerate(columns):
+        text = cells[index] if index < len(cells) else ""
+        field = column.field
+        if field is None or (column.extra and field not in extra_numeric):
+            continue
+        try:
+            if column.extra:
+                parsed = parse_number(text)
+                extra[field] = None if parsed is None else parsed[0] * column.factor
+            elif field in TEXT_FIELDS:
+                if text.strip():
+                    record[field] = _text_value(field, text)
+                    _check_category(field, record[field])
+            elif field == "counted_as_school":
+                flag = parse_bool(text)
+                if flag is not None:
+                    record[field] = flag
+            else:
+                parsed = parse_number(text)
+                if parsed is not None:
+                    value = parsed[0] * column.factor
+                    if value < 0:
+                        raise CellError(f"{text.strip()!r} is negative")
+                    if _is_count(field) and value != value.to_integral_value():
+                        raise CellError(f"{text.strip()!r} is not a whole number (a count)")
+                    record[field] = value
+        except CellError as exc:
+            problems.append(_located(table, number, column.header, str(exc)))
+    if extra:
+        record["extra"] = extra
+    return _Row(number, record, problems)
+
+
+def _check_ids(table: RawTable, rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
+    column = headers.get("school_id", "school_id")
+    first: dict[str, int] = {}
+    for row in rows:
+        school_id = row.record.get("school_id")
+        if not school_id:
+            row.problems.append(_located(table, row.number, column, "school id is blank"))
+        elif school_id in first:
+            row.problems.append(
+                _located(
+                    table,
+                    row.number,
+                    column,
+                    f"school id {school_id!r} repeats {table.unit} {first[school_id]}",
+                )
+            )
+        else:
+            first[school_id] = row.number
+
+
+def _resolve_levels(table: RawTable, row: _Row, headers: Mapping[str, str]) -> list[Problem]:
     """Move unprefixed per-level columns (``teachers``) onto the school's one level."""
+    record = row.record
     school_type = record.get("school_type", "primary")
     unprefixed = [k for k in record if k in _UNPREFIXED]
     if not unprefixed:
@@ -389,65 +468,60 @@ def _resolve_levels(record: dict[str, Any], file: str, number: int, unit: str) -
     levels = [lv for lv in SCHOOL_TYPE_LEVELS.get(school_type, ()) if lv != "senior"]
     if len(levels) != 1:
         return [
-            _row_problem(
-                file,
-                number,
-                unit,
+            _located(
+                table,
+                row.number,
                 name,
                 f"a {school_type} school needs per-level columns (primary_{name}, junior_{name})",
             )
             for name in unprefixed
         ]
     for name in unprefixed:
-        prefixed = f"{levels[0]}_{name}"
         value = record.pop(name)
-        if record.get(prefixed) is None:
-            record[prefixed] = value
+        record.setdefault(f"{levels[0]}_{name}", value)
     return []
 
 
-def _cross_row_problems(
-    schools: Sequence[School], ids: Mapping[str, int], file: str, unit: str
-) -> list[Problem]:
-    problems = []
-    for school in schools:
-        number = ids[school.school_id]
+def _check_relations(table: RawTable, rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
+    parent_column = headers.get("parent_school_id", "parent_school_id")
+    ids = {row.record.get("school_id") for row in rows}
+    for row in rows:
+        school = row.school
+        if school is None:
+            continue
         parent = school.parent_school_id
-        needs_parent = not school.counted_as_school
-        if needs_parent and not parent:
-            problems.append(
-                _row_problem(
-                    file,
-                    number,
-                    unit,
-                    "parent_school_id",
-                    f"{school.school_id} is not counted as a school but names no parent",
+        if not school.counted_as_school and not parent:
+            row.problems.append(
+                _located(
+                    table,
+                    row.number,
+                    parent_column,
+                    f"{school.school_id} is not counted as a school (是否计校数 = 否) "
+                    "but names no parent school",
                 )
             )
         elif parent and parent not in ids:
-            problems.append(
-                _row_problem(
-                    file,
-                    number,
-                    unit,
-                    "parent_school_id",
+            row.problems.append(
+                _located(
+                    table,
+                    row.number,
+                    parent_column,
                     f"parent school {parent!r} of {school.school_id} is not in the table",
+                    did_you_mean(parent, [i for i in ids if i]),
                 )
             )
         if school.school_type in COMBINED_TYPES and school.counted_as_school:
             for level in SCHOOL_TYPE_LEVELS[school.school_type]:
                 if school.value(f"{level}_students") is None:
-                    problems.append(
-                        _row_problem(
-                            file,
-                            number,
-                            unit,
-                            f"{level}_students",
-                            f"{school.school_type} school {school.school_id} has no "
-                            f"{level} student count (combined schools report each section)",
+                    row.problems.append(
+                        _located(
+                            table,
+                            row.number,
+                            headers.get(f"{level}_students", f"{level}_students"),
+                            f"{school.school_type} school {school.school_id} has no {level} "
+                            "student count (combined schools report each level)",
                         )
                     )
-    return problems
 
 
 def group_counties(
@@ -468,20 +542,36 @@ def group_counties(
 
 
 def read_counties(
-    schools: str | Path, facts: str | Path | None = None, *, encoding: str | None = None
+    schools: str | Path | SchoolTable,
+    facts: str | Path | None = None,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    mapping: HeaderMapping | None = None,
+    skip_bad_rows: bool = False,
 ) -> list[County]:
-    """Read a school table and (optionally) a county facts file into counties."""
-    table = read_school_table(schools, encoding=encoding)
+    """Read a school table and (optionally) a county facts file into counties.
+
+    A facts file naming a county that has no schools is an error.
+    """
+    table = (
+        schools
+        if isinstance(schools, SchoolTable)
+        else read_school_table(
+            schools, encoding=encoding, sheet=sheet, mapping=mapping, skip_bad_rows=skip_bad_rows
+        )
+    )
     fact_table = read_facts(facts, encoding=encoding) if facts is not None else {}
-    counties = group_counties(table.schools, fact_table, default_name=Path(schools).stem)
-    unknown = sorted(set(fact_table) - {c.name for c in counties})
+    counties = group_counties(table.schools, fact_table, default_name=Path(table.file).stem)
+    names = [c.name for c in counties]
+    unknown = sorted(set(fact_table) - set(names))
     if unknown:
         raise DataError(
             [
                 Problem(
-                    f"facts for county {name!r}, which has no schools in {schools}",
+                    f"facts for county {name!r}, which has no schools in {table.file}",
                     file=str(facts),
-                    suggestion=did_you_mean(name, [c.name for c in counties]),
+                    suggestion=did_you_mean(name, names),
                 )
                 for name in unknown
             ]
@@ -493,87 +583,90 @@ def read_counties(
 
 
 def read_facts(
-    path: str | Path, *, encoding: str | None = None
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
 ) -> dict[str, dict[str, Decimal | bool]]:
     """Read county facts keyed by county name.
 
     YAML/JSON: ``{rates: percent|fraction, counties: {name: {fact: value}}}`` or
-    just ``{name: {fact: value}}``.  CSV: one row per county, a ``county`` column.
-    Rates are percentages (95 or "95%"); a file whose rates are fractions (0.95)
-    says ``rates: fraction``.  A bare rate between 0 and 1 in a file that does not
-    say which is refused as ambiguous.
+    just ``{name: {fact: value}}``.  CSV/XLSX: one row per county with a county
+    column (``county`` or ``县区``) and one column per fact (canonical names or
+    Chinese aliases).  Rates are percentages (95 or "95%"); a header with ``%``
+    marks a percentage column; a file whose rates are fractions (0.95) says
+    ``rates: fraction``.  A bare rate between 0 and 1 that nothing explains is
+    refused as ambiguous.
     """
     path = Path(path)
     file = str(path)
-    suffix = path.suffix.lower()
+    entries: list[tuple[str, str, Any, Problem, bool]] = []  # county, fact, value, where, %
     problems: list[Problem] = []
-    result: dict[str, dict[str, Decimal | bool]] = {}
     rates: str | None = None
-    entries: list[tuple[str, str, Any, str, bool]] = []  # county, fact, value, where, percent
-    if suffix in (".yaml", ".yml", ".json"):
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
         if not path.is_file():
             raise DataError([Problem("no such file", file=file)])
-        document = _load_structured(path)
+        document = load_structured(path)
         if not isinstance(document, Mapping):
             raise DataError([Problem("expected a mapping of county -> facts", file=file)])
         rates = document.get("rates")
-        counties = document.get("counties", document if "rates" not in document else {})
         if rates not in (None, "percent", "fraction"):
             problems.append(
                 Problem(f"rates must be 'percent' or 'fraction', got {rates!r}", file=file)
             )
+        counties = document.get("counties", document)
         for county, facts in counties.items():
-            if county == "rates":
+            if county in ("rates", "counties"):
                 continue
             if not isinstance(facts, Mapping):
                 problems.append(
                     Problem(f"county {county!r}: expected a mapping of facts", file=file)
                 )
                 continue
+            key_lines = getattr(facts, "key_lines", {})
             for name, value in facts.items():
-                line = getattr(facts, "key_lines", {}).get(name)
-                entries.append(
-                    (str(county), str(name), value, f"line {line}" if line else "", False)
-                )
+                where = Problem("", file=file, line=key_lines.get(name), column=str(name))
+                entries.append((str(county), str(name), value, where, False))
     else:
-        header, rows, _ = _table_rows(path, encoding, "counties")
-        names = [normalise_header(h) for h in header]
-        for number, cells in rows:
-            county = ""
-            for (name, _, _), cell in zip(names, cells, strict=False):
-                if _FACT_HEADERS.get(name.lower()) == "county":
-                    county = cell.strip()
-            for (name, _, percent), raw, cell in zip(names, header, cells, strict=False):
-                canonical = _FACT_HEADERS.get(name.lower(), name)
-                if canonical == "county" or cell.strip() == "":
+        table = read_raw_table(
+            path,
+            recognise=_recognise_fact,
+            key_field="county",
+            records_key="counties",
+            encoding=encoding,
+            sheet=sheet,
+        )
+        headers = [normalise_header(h) for h in table.header]
+        county_index = next(
+            i for i, (name, _, _) in enumerate(headers) if _recognise_fact(name) == "county"
+        )
+        for number, cells in table.rows:
+            county = cells[county_index].strip() if county_index < len(cells) else ""
+            if county.lower() in _TOTAL_MARKERS:
+                continue
+            for index, ((name, _, percent), raw) in enumerate(
+                zip(headers, table.header, strict=True)
+            ):
+                cell = cells[index] if index < len(cells) else ""
+                if index == county_index or not cell.strip():
                     continue
-                entries.append(
-                    (
-                        county,
-                        canonical if canonical in FACTS else name,
-                        cell,
-                        f"row {number}, column {raw!r}",
-                        percent,
+                where = Problem("", file=file, row=number, column=raw)
+                entries.append((county, name, cell, where, percent))
+    result: dict[str, dict[str, Decimal | bool]] = {}
+    for county, name, value, where, header_percent in entries:
+        canonical = _recognise_fact(name) or name
+        if canonical not in FACTS:
+            suggestion = did_you_mean(canonical, FACTS)
+            if suggestion is not None:
+                problems.append(
+                    attrs.evolve(
+                        where,
+                        message=f"county {county!r}: unknown fact {canonical!r}",
+                        suggestion=suggestion,
                     )
                 )
-    for county, name, value, where, header_percent in entries:
-        canonical = _FACT_HEADERS.get(normalise_header(name)[0].lower(), name)
+                continue
         try:
             parsed = _fact_value(canonical, value, rates, header_percent)
         except CellError as exc:
-            problems.append(
-                Problem(f"county {county!r}, {where or canonical}: {exc}", file=file, column=name)
-            )
-            continue
-        if canonical not in FACTS and did_you_mean(canonical, FACTS):
-            problems.append(
-                Problem(
-                    f"county {county!r}: unknown fact {canonical!r}",
-                    file=file,
-                    column=name,
-                    suggestion=did_you_mean(canonical, FACTS),
-                )
-            )
+            problems.append(attrs.evolve(where, message=f"county {county!r}: {exc}"))
             continue
         if parsed is not None:
             result.setdefault(county, {})[canonical] = parsed
@@ -590,7 +683,7 @@ def _fact_value(
         if kind not in ("bool", None):
             raise CellError(f"{name} must be a number, got {value}")
         return value
-    text = _cell_text(value).strip()
+    text = str(value).strip() if value is not None else ""
     if kind == "bool" or (
         kind is None and text.lower() in ("yes", "no", "是", "否", "true", "false")
     ):

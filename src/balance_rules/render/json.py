@@ -110,6 +110,16 @@ def report_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
             "digest": standard.digest,
         },
         "counties": [_county(c, report, lang) for c in report.counties],
+        "skipped_rows": [
+            {
+                "file": row.file,
+                "row": row.row,
+                "school_id": row.school_id,
+                "county": row.county,
+                "problems": [str(p) for p in row.problems],
+            }
+            for row in report.skipped
+        ],
     }
 
 

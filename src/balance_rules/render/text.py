@@ -49,6 +49,7 @@ _T = {
         "counties_pass": "个县区通过",
         "merged": "并入分校点",
         "others_met": "其余 {n} 项县级指标达标（--verbose 查看全部）",
+        "skipped": "因数据错误跳过 {n} 行（--skip-bad-rows），未参与评估：",
     },
     "en": {
         "standard": "Standard",
@@ -74,6 +75,7 @@ _T = {
         "counties_pass": "counties pass",
         "merged": "merged sub-sites",
         "others_met": "{n} other county indicators met (--verbose lists them)",
+        "skipped": "{n} row(s) skipped for bad data (--skip-bad-rows), not evaluated:",
     },
 }
 
@@ -90,6 +92,10 @@ def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
     for county in report.counties:
         lines.append("")
         lines += _county(county, standard, lang, verbose)
+    if report.skipped:
+        lines += ["", t["skipped"].format(n=len(report.skipped))]
+        for row in report.skipped:
+            lines += [f"  {problem}" for problem in row.problems]
     if len(report.counties) > 1:
         passed = sum(1 for c in report.counties if c.passed)
         lines += ["", f"{t['summary']}: {passed}/{len(report.counties)} {t['counties_pass']}"]
