@@ -30,6 +30,7 @@ from .render.json import render_json, report_dict
 from .render.markdown import render_markdown
 from .render.text import render_text
 from .report import Coefficient, CountyResult, Finding, Report, SchoolResult
+from .standard.compare import Change, diff_standards
 from .standard.loader import (
     bundled_ids,
     load_standard,
@@ -41,6 +42,7 @@ from .standard.model import Standard
 
 __all__ = [
     "BalanceRulesError",
+    "Change",
     "Coefficient",
     "County",
     "CountyResult",
@@ -60,6 +62,7 @@ __all__ = [
     "__version__",
     "bundled_ids",
     "compile_standard",
+    "diff_standards",
     "evaluate",
     "load_mapping",
     "load_standard",

@@ -1,7 +1,8 @@
 """The ``balance-rules`` command: argument parsing and exit codes only.
 
-Exit status: 0 every county passes (or the files are valid), 1 a county fails or
-is incomplete, 2 bad input or usage (one message on stderr, no traceback).
+Exit status: 0 every county passes (or the files are valid, or two standards do
+not differ), 1 a county fails or is incomplete (or the standards differ), 2 bad
+input or usage (one message on stderr, no traceback).
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from . import __version__
 from .data.readers import SchoolTable, load_mapping, read_counties, read_school_table
 from .engine.plan import evaluate
 from .errors import BalanceRulesError, Problem
+from .render.diff import render_diff_json, render_diff_text
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .render.show import render_show
 from .render.text import render_text
+from .standard.compare import diff_standards
 from .standard.loader import bundled_ids, load_standard, validate_standard
 
 __all__ = ["main"]
@@ -72,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     sh = commands.add_parser("show", help="the effective standard and where each value came from")
     sh.add_argument("standard", metavar="STANDARD")
     sh.add_argument("--lang", choices=("zh", "en"), default="zh")
+
+    df = commands.add_parser("diff", help="every change between two standards")
+    df.add_argument("old", metavar="A", help="bundled id or YAML file")
+    df.add_argument("new", metavar="B", help="bundled id or YAML file")
+    df.add_argument("--format", choices=("text", "json"), default="text")
+    df.add_argument("--lang", choices=("zh", "en"), default="zh")
 
     commands.add_parser("list", help="list the bundled standards")
     return parser
@@ -154,6 +163,16 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     return EXIT_USAGE if bad else EXIT_OK
 
 
+def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
+    old, new = load_standard(args.old), load_standard(args.new)
+    changes = diff_standards(old, new)
+    if args.format == "json":
+        stdout.write(render_diff_json(old, new, changes))
+    else:
+        stdout.write(render_diff_text(old, new, changes, args.lang))
+    return EXIT_FAIL if changes else EXIT_OK
+
+
 def _list(stdout: TextIO) -> int:
     for name in bundled_ids():
         standard = load_standard(name)
@@ -199,6 +218,8 @@ def main(
         if args.command == "show":
             stdout.write(render_show(load_standard(args.standard), args.lang))
             return EXIT_OK
+        if args.command == "diff":
+            return _diff(args, stdout)
         return _list(stdout)
     except BalanceRulesError as exc:
         stderr.write(_error_text(exc))

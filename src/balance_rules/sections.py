@@ -229,6 +229,11 @@ def section_values(
             suffix = "students" if name == "school_students" else "classes"
             values[name] = _total(school.value(f"{lv}_{suffix}") for lv in levels)
         else:
+            # An extra column may be given per level (primary_X, junior_X) or whole.
+            per_level = school.extra.get(f"{level}_{name}")
+            if per_level is not None:
+                values[name] = Fraction(per_level)
+                continue
             whole = _frac(school.value(name))
             if name in split_items and whole is not None:
                 values[name] = None if shares is None else whole * shares[level]

@@ -8,6 +8,7 @@ against the full schema and the semantic checks -> build the model.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -21,8 +22,9 @@ from ..errors import Problem, StandardError, UnknownStandardError, did_you_mean
 from ..yamlio import LineMap, YamlReadError, line_of, read_yaml, read_yaml_text
 from . import checks
 from .build import build_standard
+from .compare import Change, rule_changes
 from .model import Origin, Standard
-from .schema import schema_problems
+from .schema import format_path, schema_problems
 
 __all__ = [
     "bundled_dir",
@@ -91,6 +93,8 @@ class _Merge:
     provenance: dict[tuple[str, ...], Origin] = attrs.field(factory=dict)
     overridden: dict[tuple[str, ...], tuple[Origin, Any]] = attrs.field(factory=dict)
     layers: list[str] = attrs.field(factory=list)
+    #: Locked rules a layer loosened; reported once the merged result is schema-valid.
+    lock_problems: list[Problem] = attrs.field(factory=list)
 
     def locate(self, path: tuple[Any, ...]) -> tuple[str, int | None]:
         key = tuple(str(p) for p in path)
@@ -168,7 +172,7 @@ def _merge_chain(first: _Layer, base: Path | None) -> _Merge:
     seen = {first.file}
     while "extends" in chain[-1].document:
         child = chain[-1]
-        parent_name = str(child.document["extends"])
+        parent_name, _, pinned = str(child.document["extends"]).partition("@")
         child_dir = Path(child.file).parent if child.file.endswith((".yaml", ".yml")) else base
         try:
             parent_path = _locate_file(parent_name, child_dir)
@@ -194,7 +198,21 @@ def _merge_chain(first: _Layer, base: Path | None) -> _Merge:
                 f"{child.file}: cyclic extends",
             )
         seen.add(key)
-        chain.append(_read_layer(None, str(parent_path)))
+        parent = _read_layer(None, str(parent_path))
+        version = str(parent.document.get("version", ""))
+        if pinned and pinned != version:
+            raise StandardError(
+                [
+                    Problem(
+                        f"extends {parent_name}@{pinned}, but {parent_path} is version {version!r}",
+                        file=child.file,
+                        line=child.document.key_lines.get("extends"),
+                        path="extends",
+                    )
+                ],
+                f"{child.file}: parent version mismatch",
+            )
+        chain.append(parent)
     merged = _Merge()
     for layer in reversed(chain):
         _apply_layer(merged, layer)
@@ -208,7 +226,9 @@ def _apply_layer(merged: _Merge, layer: _Layer) -> None:
     def origin(path: tuple[str, ...]) -> Origin:
         return Origin(layer.layer_id, layer.file, line_of(document, path))
 
-    problems = _apply_removals(merged, layer)
+    problems = _unknown_overrides(merged, layer) if merged.layers[:-1] else []
+    locked = _locked_rules(merged)
+    problems += _apply_removals(merged, layer, locked)
     merged.provenance[()] = origin(())
     for key, value in document.items():
         if key in _NOT_MERGED:
@@ -218,11 +238,89 @@ def _apply_layer(merged: _Merge, layer: _Layer) -> None:
             _replace(merged, merged.document, key, value, path, origin)
         else:
             _merge_value(merged, merged.document, key, value, path, origin)
+    merged.lock_problems += _loosened_locks(merged, layer, locked)
     if problems:
         raise StandardError(problems, f"{layer.file}: cannot apply the layer")
 
 
-def _apply_removals(merged: _Merge, layer: _Layer) -> list[Problem]:
+#: In a layer, a new entry of these sections must carry its defining key.
+_DEFINING_KEY = {"rules": "kind", "indicators": "numerator", "groups": "label"}
+
+
+def _unknown_overrides(merged: _Merge, layer: _Layer) -> list[Problem]:
+    """Entries the layer changes but the parent does not have, and that are not new ones."""
+    problems = []
+    for section, defining in _DEFINING_KEY.items():
+        existing = merged.document.get(section, {})
+        for key, value in layer.document.get(section, {}).items():
+            if key in existing or not isinstance(value, dict) or defining in value:
+                continue
+            problems.append(
+                Problem(
+                    f"changes {section[:-1]} {key!r}, which the parent standard does not have "
+                    f"(a new {section[:-1]} needs `{defining}:`)",
+                    file=layer.file,
+                    line=line_of(layer.document, (section, key)),
+                    path=f"{section}.{key}",
+                    suggestion=did_you_mean(key, existing),
+                )
+            )
+    return problems
+
+
+def _locked_rules(merged: _Merge) -> dict[str, dict[str, Any]]:
+    """Deep copies of the parent's locked rules, before a child layer applies."""
+    rules = merged.document.get("rules", {})
+    return {rid: copy.deepcopy(rule) for rid, rule in rules.items() if rule.get("locked")}
+
+
+def _loosened_locks(
+    merged: _Merge, layer: _Layer, locked: Mapping[str, dict[str, Any]]
+) -> list[Problem]:
+    problems = []
+    rules = merged.document.get("rules", {})
+    levels = merged.document.get("levels", [])
+    for rule_id, before in locked.items():
+        after = rules.get(rule_id)
+        if after is None:
+            continue  # reported by _apply_removals
+        offending = [
+            c
+            for c in rule_changes(rule_id, before, after, levels)
+            if c.direction in ("loosened", "changed", "removed")
+        ]
+        if not after.get("locked"):
+            offending.append(
+                Change(("rules", rule_id, "locked"), "changed", True, after.get("locked"))
+            )
+        for change in offending:
+            where = merged.provenance.get(change.path) or merged.provenance.get(change.path[:3])
+            locked_at = _lock_origin(merged, rule_id)
+            problems.append(
+                Problem(
+                    f"{change.direction} locked rule {rule_id!r}: {format_path(change.path[2:])} "
+                    f"{_show(change.old)} -> {_show(change.new)}; locked in {locked_at}, "
+                    "children may only tighten it",
+                    file=where.file if where is not None else layer.file,
+                    line=where.line if where is not None else None,
+                    path=format_path(change.path),
+                )
+            )
+    return problems
+
+
+def _lock_origin(merged: _Merge, rule_id: str) -> str:
+    """Where the parent locked a rule, as file:line."""
+    path = ("rules", rule_id, "locked")
+    origin = merged.overridden.get(path, (None, None))[0] or merged.provenance.get(path)
+    return f"{origin.file}:{origin.line}" if origin is not None else "the parent"
+
+
+def _show(value: Any) -> str:
+    return "none" if value is None else str(value)
+
+
+def _apply_removals(merged: _Merge, layer: _Layer, locked: Mapping[str, Any]) -> list[Problem]:
     remove = layer.document.get("remove")
     if not remove:
         return []
@@ -242,6 +340,16 @@ def _apply_removals(merged: _Merge, layer: _Layer) -> list[Problem]:
                 )
                 continue
             path = (section, name)
+            if section == "rules" and name in locked:
+                problems.append(
+                    Problem(
+                        f"removes locked rule {name!r} (locked in {_lock_origin(merged, name)})",
+                        file=layer.file,
+                        line=line_of(layer.document, ("remove", section, index)),
+                        path=f"remove.{section}",
+                    )
+                )
+                continue
             merged.overridden[path] = (merged.provenance[path], existing.pop(name))
             _drop_provenance(merged, path)
     return problems
@@ -303,6 +411,8 @@ def _plain(value: Any) -> Any:
 
 def _finish(merged: _Merge) -> Standard:
     problems = schema_problems(merged.document, merged.locate)
+    if not problems:
+        problems = merged.lock_problems
     if not problems:
         problems = list(checks.semantic_problems(merged.document, merged.locate))
     if problems:
