@@ -58,6 +58,9 @@ HEADERS = [
     ("art_rooms", "美术专用教室数"),
     ("min_music_room_area", "最小音乐教室面积"),
     ("min_art_room_area", "最小美术教室面积"),
+    # Not a canonical column: kept as an extra field, used by the county's own layer
+    # (examples/example-county-standard.yaml).
+    ("canteen_area", "食堂面积（平方米）"),
 ]
 
 TYPE_ZH = {
@@ -127,6 +130,8 @@ def _school(rng, sid, name, school_type, location, students, *, weak=None, **ext
     row["site_area"] = round(float(weighted) * rng.uniform(22, 32))
     row["building_area"] = round(float(weighted) * rng.uniform(8, 11))
     row["labs"] = 2 + int(weighted) // 400
+    compulsory = sum(n for lv, n in students.items() if lv != "senior")
+    row["canteen_area"] = round(compulsory * (0.7 if location == "rural" else 1.1))
     classes_total = 0
     for level, n in students.items():
         row[f"{level}_students"] = n

@@ -211,14 +211,40 @@ def _frac(value: Decimal | None) -> Fraction | None:
     return None if value is None else Fraction(value)
 
 
+def _extra_value(
+    school: School, level: str, spellings: Sequence[str]
+) -> tuple[Decimal | None, bool]:
+    """An extra column by any of its spellings: per level first, then whole-school.
+
+    Returns (value, whether it is the level's own figure).
+    """
+    for name in spellings:
+        for key in (f"{level}_{name}", f"{_LEVEL_ZH.get(level, level)}{name}"):
+            value = school.extra.get(key)
+            if value is not None:
+                return value, True
+    for name in spellings:
+        value = school.value(name)
+        if value is not None:
+            return value, False
+    return None, False
+
+
+_LEVEL_ZH = {"primary": "小学", "junior": "初中"}
+
+
 def section_values(
     school: School,
     level: str,
     shares: Mapping[str, Fraction] | None,
     split: Split,
     fields: Iterable[str],
+    spellings: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Fraction | None]:
-    """The level-free field values of one section (only *fields* are computed)."""
+    """The level-free field values of one section (only *fields* are computed).
+
+    *spellings* gives, for extra columns, the names they may appear under.
+    """
     values: dict[str, Fraction | None] = {}
     split_items = set(split.items)
     levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in LEVELS]
@@ -229,13 +255,11 @@ def section_values(
             suffix = "students" if name == "school_students" else "classes"
             values[name] = _total(school.value(f"{lv}_{suffix}") for lv in levels)
         else:
-            # An extra column may be given per level (primary_X, junior_X) or whole.
-            per_level = school.extra.get(f"{level}_{name}")
-            if per_level is not None:
-                values[name] = Fraction(per_level)
-                continue
-            whole = _frac(school.value(name))
-            if name in split_items and whole is not None:
+            raw, own_level = _extra_value(school, level, (spellings or {}).get(name, (name,)))
+            whole = _frac(raw)
+            if own_level:
+                values[name] = whole
+            elif name in split_items and whole is not None:
                 values[name] = None if shares is None else whole * shares[level]
             else:
                 values[name] = whole
@@ -249,6 +273,7 @@ def build_sections(
     exclusions: Sequence[Exclusion],
     split: Split,
     fields: Iterable[str],
+    spellings: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[Section], list[Excluded]]:
     """Sections in scope, and every school or section left out with its reason."""
     fields = tuple(dict.fromkeys(("students", *fields)))
@@ -275,7 +300,7 @@ def build_sections(
                     Excluded(school.school_id, school.school_name, NO_STUDENTS, level=level)
                 )
                 continue
-            values = section_values(school, level, shares, split, fields)
+            values = section_values(school, level, shares, split, fields, spellings)
             sections.append(
                 Section(school, level, values, tuple(merged_from.get(school.school_id, ())))
             )

@@ -162,6 +162,8 @@ class Plan:
         for ind in sorted(used_indicators):
             fields += list(standard.indicators[ind].fields)
         self.fields = tuple(dict.fromkeys(fields))
+        #: Extra columns and facts: every name they may appear under in the data.
+        self.spellings = {name: f.spellings for name, f in standard.extra_fields.items()}
 
     # -- sections -------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class Plan:
             exclusions=standard.exclusions,
             split=standard.split,
             fields=self.fields,
+            spellings=self.spellings,
         )
         sections.sort(key=lambda s: (s.school.school_id, standard.levels.index(s.level)))
         schools = tuple(
@@ -435,7 +438,11 @@ class Plan:
     def _fact_finding(
         self, rule: CountyFact, county: County, sections: Sequence[Section]
     ) -> Finding:
-        value: Decimal | bool | Fraction | None = county.facts.get(rule.fact)
+        value: Decimal | bool | Fraction | None = None
+        for name in self.spellings.get(rule.fact, (rule.fact,)):
+            value = county.facts.get(name)
+            if value is not None:
+                break
         missing: tuple[str, ...] = ()
         detail = None
         derived = False

@@ -14,6 +14,7 @@ from .model import (
     Derivation,
     Document,
     Exclusion,
+    ExtraField,
     Group,
     Indicator,
     Label,
@@ -216,7 +217,11 @@ def build_standard(
         layers=layers,
         levels=levels,
         extra_fields={
-            name: Label(zh=raw["label"]["zh"], en=raw["label"].get("en"))
+            name: ExtraField(
+                name=name,
+                label=Label(zh=raw["label"]["zh"], en=raw["label"].get("en")),
+                aliases=tuple(raw.get("aliases", ())),
+            )
             for name, raw in document.get("fields", {}).items()
         },
         exclusions=exclusions,

@@ -21,6 +21,7 @@ __all__ = [
     "Derivation",
     "Document",
     "Exclusion",
+    "ExtraField",
     "Group",
     "Indicator",
     "Label",
@@ -102,6 +103,20 @@ class Indicator:
     def fields(self) -> tuple[str, ...]:
         """Every section field the indicator reads."""
         return (*self.numerator, self.denominator) if self.denominator else self.numerator
+
+
+@attrs.frozen
+class ExtraField:
+    """A data column or county fact the standard uses beyond the canonical ones."""
+
+    name: str
+    label: Label
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        """Every name the field may appear under in the data, most specific first."""
+        return tuple(dict.fromkeys((self.name, *self.aliases, self.label.zh)))
 
 
 @attrs.frozen
@@ -252,7 +267,7 @@ class Standard:
     source: Document
     layers: tuple[str, ...]
     levels: tuple[str, ...]
-    extra_fields: Mapping[str, Label]
+    extra_fields: Mapping[str, ExtraField]
     exclusions: tuple[Exclusion, ...]
     split: Split
     indicators: Mapping[str, Indicator]
