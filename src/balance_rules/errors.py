@@ -23,13 +23,14 @@ __all__ = [
 ]
 
 
-def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+def did_you_mean(word: str, candidates: Iterable[str], cutoff: float | None = None) -> str | None:
     """Return the candidate closest to *word*, or None when nothing is close.
 
     Short words (two Chinese characters, say) differ by a larger share when one
-    character is wrong, so they get a lower cutoff.
+    character is wrong, so by default they get a lower cutoff.
     """
-    cutoff = 0.5 if len(word) <= 4 else 0.6
+    if cutoff is None:
+        cutoff = 0.5 if len(word) <= 4 else 0.6
     matches = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=cutoff)
     return matches[0] if matches else None
 

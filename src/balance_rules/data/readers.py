@@ -215,7 +215,12 @@ def _columns(
         if canonical is None or canonical not in known:
             extra_name = canonical or name
             columns.append(_Column(raw, extra_name, factor, percent, extra=True))
-            suggestion = did_you_mean(name.lower(), _SCHOOL_HEADERS) if canonical is None else None
+            # Headers are long and share words (面积, 教师数): only a close match is a typo.
+            suggestion = (
+                did_you_mean(name.lower(), _SCHOOL_HEADERS, cutoff=0.75)
+                if canonical is None
+                else None
+            )
             if suggestion is not None:
                 warnings.append(
                     Problem(
