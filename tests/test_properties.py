@@ -148,7 +148,10 @@ def test_same_input_gives_identical_json_whatever_the_school_order(
     assert first == again == reordered
 
 
-_EMPTY_LAYER = "format: 1\nid: test/empty\nextends: national/quality-2017\nsource: {document: x}\n"
+_EMPTY_LAYER = (
+    "format: 1\nid: test/empty\nextends: national/quality-2017\n"
+    "title: {zh: 空}\nversion: '1'\nsource: {document: x}\n"
+)
 
 
 @settings(max_examples=25, deadline=None)

@@ -117,14 +117,16 @@ def render_show(standard: Standard, lang: str = "zh") -> str:
         "Scope (excluded):",
     ]
     for exclusion in standard.exclusions:
-        conditions = "; ".join(f"{k} in {list(v)}" for k, v in exclusion.conditions.items())
-        if exclusion.students_below is not None:
-            conditions += f"; fewer than {fmt(exclusion.students_below)} students"
         label = exclusion.label.text(lang) if exclusion.label else exclusion.reason
-        lines.append(
-            f"  {exclusion.reason}: {label} — {conditions} "
-            f"{_leaf(standard, ('scope', 'exclude', exclusion.reason), lang)}"
-        )
+        base = ("scope", "exclude", exclusion.reason)
+        lines.append(f"  {exclusion.reason}: {label}")
+        for key, values in exclusion.conditions.items():
+            path = _recorded(standard, (*base, "when", key))
+            lines.append(f"      {key} in {list(values)} {_leaf(standard, path, lang)}")
+        if exclusion.students_below is not None:
+            path = _recorded(standard, (*base, "when", "students_below"))
+            below = fmt(exclusion.students_below)
+            lines.append(f"      fewer than {below} students {_leaf(standard, path, lang)}")
     lines += ["", "Split of combined schools:"]
     for school_type, weights in standard.split.weights.items():
         text = " : ".join(f"{level} {fmt(w)}" for level, w in weights.items())

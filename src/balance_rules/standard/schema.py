@@ -52,7 +52,7 @@ def layer_schema() -> dict[str, Any]:
     against the full schema, and its errors point at the layer that set the value.
     """
     partial: dict[str, Any] = _without_required(copy.deepcopy(standard_schema()))
-    partial["required"] = ["format", "id", "extends", "source"]
+    partial["required"] = ["format", "id", "extends", "title", "version", "source"]
     return partial
 
 
