@@ -10,10 +10,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..report import Finding
+from ..report import Coefficient, Finding
 from ..standard.model import Standard
 
 __all__ = [
+    "coefficient_label",
     "explain",
     "fmt",
     "level_label",
@@ -105,6 +106,14 @@ def reason_label(reason: str, standard: Standard, lang: str = "zh") -> str:
     if builtin:
         return builtin[0] if _lang(lang) == "zh" else builtin[1]
     return reason
+
+
+def coefficient_label(coefficient: Coefficient, standard: Standard, lang: str = "zh") -> str:
+    """The name of a coefficient: its indicator's label, or "composite"."""
+    if coefficient.composite:
+        return "综合差异系数" if _lang(lang) == "zh" else "Composite"
+    indicator = standard.indicators.get(coefficient.indicator)
+    return indicator.label.text(lang) if indicator is not None else coefficient.indicator
 
 
 def rule_label(finding: Finding, standard: Standard, lang: str = "zh") -> str:

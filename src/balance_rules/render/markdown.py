@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from ..report import CountyResult, Finding, Report
 from ..standard.model import Standard
 from .explain import (
+    coefficient_label,
     explain,
     fmt,
     level_label,
@@ -37,7 +38,6 @@ _T = {
         "excluded": "未纳入评估的学校",
         "why": "原因",
         "none": "无",
-        "composite": "综合差异系数",
     },
     "en": {
         "verdict": "Verdict",
@@ -57,7 +57,6 @@ _T = {
         "excluded": "Schools left out",
         "why": "Reason",
         "none": "none",
-        "composite": "Composite",
     },
 }
 
@@ -93,13 +92,7 @@ def _county(county: CountyResult, standard: Standard, lang: str, t: dict[str, st
         lines += [f"### {t['coefficients']}", ""]
         rows = []
         for c in county.coefficients:
-            name = (
-                t["composite"]
-                if c.composite
-                else standard.indicators[c.indicator].label.text(lang)
-                if c.indicator in standard.indicators
-                else c.indicator
-            )
+            name = coefficient_label(c, standard, lang)
             result = "" if c.passed is None else status_label("pass" if c.passed else "fail", lang)
             rows.append(
                 [

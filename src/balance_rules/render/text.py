@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from ..report import CountyResult, Finding, Report
 from ..standard.model import Standard
 from .explain import (
+    coefficient_label,
     explain,
     fmt,
     level_label,
@@ -41,7 +42,6 @@ _T = {
         "source": "依据",
         "set_by": "标准来源",
         "unconfirmed": "（数值待核实）",
-        "composite": "综合差异系数",
         "cap": "上限",
         "reported": "仅报告",
         "students": "在校生",
@@ -67,7 +67,6 @@ _T = {
         "source": "source",
         "set_by": "set by",
         "unconfirmed": " (figure unconfirmed)",
-        "composite": "Composite",
         "cap": "cap",
         "reported": "reported only",
         "students": "students",
@@ -114,13 +113,7 @@ def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) 
     if county.coefficients:
         lines.append(f"  {t['coefficients']}:")
         for c in county.coefficients:
-            name = (
-                t["composite"]
-                if c.composite
-                else standard.indicators[c.indicator].label.text(lang)
-                if c.indicator in standard.indicators
-                else c.indicator
-            )
+            name = coefficient_label(c, standard, lang)
             value = fmt(c.value, c.max, lang) if c.value is not None else "—"
             if c.max is None:
                 judged = f"({t['reported']})"
