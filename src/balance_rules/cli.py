@@ -8,6 +8,7 @@ input or usage (one message on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,14 +19,17 @@ import attrs
 from . import __version__
 from .data.readers import SchoolTable, load_mapping, read_counties, read_school_table
 from .engine.plan import evaluate
-from .errors import BalanceRulesError, Problem
+from .errors import BalanceRulesError, DataError, Problem
+from .flips import flip_report
 from .render.diff import render_diff_json, render_diff_text
+from .render.flips import render_flips_json, render_flips_text
 from .render.json import render_json
 from .render.markdown import render_markdown
 from .render.show import render_show
 from .render.text import render_text
 from .standard.compare import diff_standards
 from .standard.loader import bundled_ids, load_standard, validate_standard
+from .testing.cases import case_files, run_case_file
 
 __all__ = ["main"]
 
@@ -81,6 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("new", metavar="B", help="bundled id or YAML file")
     df.add_argument("--format", choices=("text", "json"), default="text")
     df.add_argument("--lang", choices=("zh", "en"), default="zh")
+    df.add_argument(
+        "--data",
+        metavar="SCHOOLS",
+        help="also evaluate this school table under both and list what flips",
+    )
+    df.add_argument("--facts", metavar="FACTS", help="county facts for --data")
+    df.add_argument("--sheet", metavar="NAME", help="worksheet of an .xlsx --data file")
+    df.add_argument("--encoding", help="text encoding of a CSV --data file")
+
+    te = commands.add_parser(
+        "test", help="run the test cases shipped beside standards (NAME.cases.yaml)"
+    )
+    te.add_argument(
+        "targets",
+        nargs="+",
+        metavar="STANDARD_OR_DIR",
+        help="bundled id, standard file, case file or folder of case files",
+    )
 
     commands.add_parser("list", help="list the bundled standards")
     return parser
@@ -166,17 +188,52 @@ def _validate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 def _diff(args: argparse.Namespace, stdout: TextIO) -> int:
     old, new = load_standard(args.old), load_standard(args.new)
     changes = diff_standards(old, new)
+    flips = None
+    if args.data:
+        table = read_school_table(args.data, encoding=args.encoding, sheet=args.sheet)
+        flips = flip_report(old, new, read_counties(table, args.facts, encoding=args.encoding))
     if args.format == "json":
-        stdout.write(render_diff_json(old, new, changes))
+        if flips is None:
+            stdout.write(render_diff_json(old, new, changes))
+        else:
+            combined = json.loads(render_diff_json(old, new, changes))
+            combined["flips"] = json.loads(render_flips_json(flips))
+            stdout.write(json.dumps(combined, ensure_ascii=False, indent=2) + "\n")
     else:
         stdout.write(render_diff_text(old, new, changes, args.lang))
-    return EXIT_FAIL if changes else EXIT_OK
+        if flips is not None:
+            stdout.write("\n" + render_flips_text(flips, args.lang))
+    return EXIT_FAIL if changes or (flips is not None and not flips.empty) else EXIT_OK
+
+
+def _test(args: argparse.Namespace, stdout: TextIO) -> int:
+    files = [path for target in args.targets for path in case_files(target)]
+    if not files:
+        raise DataError([Problem(f"no case files (NAME.cases.yaml) for {', '.join(args.targets)}")])
+    passed = failed = 0
+    for path in files:
+        results = run_case_file(path)
+        bad = [r for r in results if not r.passed]
+        passed += len(results) - len(bad)
+        failed += len(bad)
+        marks = "." * (len(results) - len(bad)) + "F" * len(bad)
+        stdout.write(f"{path}: {len(results)} cases {marks[:60]}{'…' if len(marks) > 60 else ''}\n")
+        for result in bad:
+            stdout.write(f"FAILED {path} :: {result.name}\n")
+            for failure in result.failures:
+                stdout.write(f"    {failure}\n")
+    stdout.write(f"{passed} passed, {failed} failed\n")
+    return EXIT_FAIL if failed else EXIT_OK
 
 
 def _list(stdout: TextIO) -> int:
     for name in bundled_ids():
         standard = load_standard(name)
-        stdout.write(f"{name}\t{standard.title.zh}\t{standard.source.document}\n")
+        cases = sum(1 for _ in case_files(name))
+        stdout.write(
+            f"{name}\t{standard.title.zh}\t{standard.source.document}"
+            f"\t{' → '.join(standard.layers)}\t{cases} case file(s)\n"
+        )
     return EXIT_OK
 
 
@@ -218,6 +275,8 @@ def main(
         if args.command == "show":
             stdout.write(render_show(load_standard(args.standard), args.lang))
             return EXIT_OK
+        if args.command == "test":
+            return _test(args, stdout)
         if args.command == "diff":
             return _diff(args, stdout)
         return _list(stdout)

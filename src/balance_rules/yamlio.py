@@ -86,7 +86,10 @@ def _construct_string(loader: _Loader, node: yaml.ScalarNode) -> str:
 def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LineMap:
     result = LineMap()
     result.line = node.start_mark.line + 1
+    # Keys written in this mapping; keys brought in by a `<<:` merge may be overridden.
+    explicit = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
     loader.flatten_mapping(node)
+    seen: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
@@ -94,7 +97,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LineMap:
                 None, None, "a mapping key must be a plain value", key_node.start_mark
             )
         line = key_node.start_mark.line + 1
-        if key in result:
+        if id(key_node) in explicit and key in seen:
             loader.duplicates.append(
                 Problem(
                     f"key {key!r} appears twice in one mapping (first on line "
@@ -103,6 +106,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> LineMap:
                     line=line,
                 )
             )
+        if id(key_node) in explicit:
+            seen.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = line
     return result
