@@ -48,6 +48,9 @@ class FindingFlip:
     new_threshold: Any
     old_layer: str | None
     new_layer: str | None
+    #: The two findings themselves (None where the rule does not exist), for reasons.
+    old_finding: Finding | None = attrs.field(default=None, repr=False)
+    new_finding: Finding | None = attrs.field(default=None, repr=False)
 
     @property
     def to_fail(self) -> bool:
@@ -161,6 +164,8 @@ def _compare_county(
                 new_threshold=new_finding.threshold if new_finding else None,
                 old_layer=old_finding.layer if old_finding else None,
                 new_layer=new_finding.layer if new_finding else None,
+                old_finding=old_finding,
+                new_finding=new_finding,
             )
         )
     old_sections = {(s.school_id, s.level): s for s in old.schools}

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..flips import FindingFlip, FlipReport
-from .explain import fmt, level_label, number, status_label, verdict_label
+from .explain import explain, fmt, level_label, number, status_label, verdict_label
 
 __all__ = ["render_flips_json", "render_flips_text"]
 
@@ -17,7 +17,7 @@ def _status(status: str | None, lang: str) -> str:
     return status_label(status, lang)
 
 
-def _finding_line(flip: FindingFlip, lang: str) -> str:
+def _finding_line(flip: FindingFlip, report: FlipReport, lang: str) -> str:
     where = (
         f"{flip.school_id} {flip.name or ''} [{level_label(flip.level, lang)}]"
         if flip.school_id
@@ -29,11 +29,14 @@ def _finding_line(flip: FindingFlip, lang: str) -> str:
     thresholds = f"{fmt(flip.old_threshold, lang=lang)} → {fmt(flip.new_threshold, lang=lang)}"
     label = "阈值" if lang == "zh" else "threshold"
     shown = "值" if lang == "zh" else "value"
-    return (
+    line = (
         f"  {where.strip()}: {flip.rule}{indicator}: "
         f"{_status(flip.old_status, lang)} → {_status(flip.new_status, lang)}  "
         f"({shown} {value}; {label} {thresholds})"
     )
+    if flip.new_finding is not None:
+        line += f"\n      {explain(flip.new_finding, report.new.standard, lang)}"
+    return line
 
 
 def render_flips_text(report: FlipReport, lang: str = "zh") -> str:
@@ -81,7 +84,7 @@ def render_flips_text(report: FlipReport, lang: str = "zh") -> str:
             )
     if report.findings:
         lines += ["", "规则" if zh else "Rules"]
-        lines += [_finding_line(f, lang) for f in report.findings]
+        lines += [_finding_line(f, report, lang) for f in report.findings]
     return "\n".join(lines) + "\n"
 
 

@@ -87,11 +87,18 @@ def _leaf_errors(errors: Iterator[ValidationError]) -> Iterator[ValidationError]
 
 
 def _leaf(error: ValidationError) -> ValidationError:
-    chosen = best_match(error.context or [])
-    if chosen is None:  # pragma: no cover - context is non-empty here
+    """The most useful error among a ``oneOf``'s failed branches.
+
+    Branches that fail only because the value has another type (a mapping where a
+    number could also stand) say least; a branch of the right type that fails
+    deeper down says what to fix.
+    """
+    context = list(error.context or [])
+    deeper = [e for e in context if not (e.validator == "type" and not e.relative_path)]
+    if not deeper:
         return error
-    # A type mismatch on every branch reads better as the parent message.
-    if chosen.validator == "type" and all(e.validator == "type" for e in error.context or []):
+    chosen = best_match(deeper)
+    if chosen is None:  # pragma: no cover - deeper is non-empty
         return error
     return _leaf(chosen) if chosen.validator in ("oneOf", "anyOf") and chosen.context else chosen
 
