@@ -287,3 +287,24 @@ def test_bundled_cases_cover_every_tested_rule() -> None:
 def test_test_command_with_no_cases_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("test", tmp_path)
     assert result.returncode == 2 and "no case files" in result.stderr
+
+
+def test_the_policy_change_example_runs() -> None:
+    import subprocess
+    import sys
+
+    from .conftest import EXAMPLES
+
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "policy_change.py")],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (
+        "tightened rules.equipment_value_per_student.threshold.junior 2500 -> 3000" in result.stdout
+    )
+    assert "示例县: pass → fail" in result.stdout
+    assert "property tests passed" in result.stdout
