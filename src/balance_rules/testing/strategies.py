@@ -411,4 +411,11 @@ def standard_documents() -> st.SearchStrategy[Any]:
         raise ImportError(
             "standard_documents needs hypothesis-jsonschema: pip install 'balance-rules[testing]'"
         ) from exc
+    from hypothesis.internal.conjecture import utils
+
+    if not hasattr(utils.many, "more"):  # pragma: no cover - depends on installed versions
+        raise ImportError(
+            "this hypothesis is too new for hypothesis-jsonschema 0.23 "
+            "(install 'balance-rules[testing]', which pins a compatible hypothesis)"
+        )
     return from_schema(generation_schema())
