@@ -438,19 +438,30 @@ class Plan:
     def _fact_finding(
         self, rule: CountyFact, county: County, sections: Sequence[Section]
     ) -> Finding:
-        value: Decimal | bool | Fraction | None = None
+        value = self.fact_value(rule, county)
+        if value is None and rule.derive is not None:
+            derived, missing = _derive(rule, sections)
+            return self.fact_result(rule, derived, missing, derived=derived is not None)
+        return self.fact_result(rule, value, () if value is not None else (rule.fact,))
+
+    def fact_value(self, rule: CountyFact, county: County) -> Decimal | bool | None:
+        """The county's value of a fact, under any of its spellings (None if absent)."""
         for name in self.spellings.get(rule.fact, (rule.fact,)):
             value = county.facts.get(name)
             if value is not None:
-                break
-        missing: tuple[str, ...] = ()
+                return value
+        return None
+
+    def fact_result(
+        self,
+        rule: CountyFact,
+        value: Decimal | bool | Fraction | None,
+        missing: tuple[str, ...],
+        *,
+        derived: bool = False,
+    ) -> Finding:
+        """The finding of a county-fact rule for a value (given or derived)."""
         detail = None
-        derived = False
-        if value is None and rule.derive is not None:
-            value, missing = _derive(rule, sections)
-            derived = value is not None
-        elif value is None:
-            missing = (rule.fact,)
         status: Status
         if value is None:
             status = "not_evaluated"

@@ -410,7 +410,9 @@ def _plain(value: Any) -> Any:
 
 
 def _finish(merged: _Merge) -> Standard:
-    problems = schema_problems(merged.document, merged.locate)
+    # A single file was already checked against the full schema by _checked_layer.
+    layered = len(merged.layers) > 1
+    problems = schema_problems(merged.document, merged.locate) if layered else []
     if not problems:
         problems = merged.lock_problems
     if not problems:

@@ -1,0 +1,333 @@
+"""Schools as columns: NumPy arrays for national-scale evaluation.
+
+A :class:`ColumnTable` holds the canonical school table column by column (text
+as object arrays, numbers as float64 with NaN for a blank).  It is built from
+School objects, from a pandas DataFrame in the canonical columns, or read from a
+file.  Numbers keep their exact decimal value recoverable: every input has at
+most 15 significant digits, so ``Decimal(repr(x))`` is the number as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ..errors import DataError
+from .fields import (
+    COMBINED_TYPES,
+    COUNT_FIELDS,
+    NUMERIC_FIELDS,
+    SCHOOL_TYPE_LEVELS,
+    SCHOOL_TYPES,
+    TEXT_FIELDS,
+    VALUE_ALIASES,
+)
+from .model import School
+
+__all__ = ["ColumnTable", "columns_of", "read_columns"]
+
+NUMBERS = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
+_DEFAULTS = {"ownership": "public", "authority": "county"}
+_CATEGORIES = frozenset({*VALUE_ALIASES, "county"})
+
+
+@attrs.define(eq=False)
+class ColumnTable:
+    """The school table as columns.  ``schools`` keeps School objects when known."""
+
+    text: dict[str, np.ndarray]
+    numbers: dict[str, np.ndarray]
+    counted: np.ndarray
+    extras: dict[str, np.ndarray] = attrs.field(factory=dict)
+    schools: tuple[School, ...] | None = None
+    file: str = ""
+
+    def __len__(self) -> int:
+        return len(self.counted)
+
+    @classmethod
+    def from_schools(cls, schools: Sequence[School]) -> ColumnTable:
+        """Columns of School objects (which are kept for exact re-checks)."""
+        n = len(schools)
+        text = {
+            name: np.array([getattr(s, name) for s in schools], dtype=object)
+            for name in TEXT_FIELDS
+        }
+        numbers = {}
+        for name in NUMBERS:
+            column = np.full(n, np.nan)
+            for i, school in enumerate(schools):
+                value = getattr(school, name)
+                if value is not None:
+                    column[i] = float(value)
+            numbers[name] = column
+        extras: dict[str, np.ndarray] = {}
+        for i, school in enumerate(schools):
+            for name, value in school.extra.items():
+                column = extras.setdefault(name, np.full(n, np.nan))
+                if value is not None:
+                    column[i] = float(value)
+        counted = np.array([s.counted_as_school for s in schools], dtype=bool)
+        return cls(text, numbers, counted, extras, tuple(schools))
+
+    @classmethod
+    def from_frame(cls, frame: Any, file: str = "<DataFrame>") -> ColumnTable:
+        """Columns of a pandas DataFrame in the canonical column names.
+
+        Values are checked like a file's (a bad cell raises DataError naming the
+        row and column); unknown numeric columns become extra fields.
+        """
+        n = len(frame)
+        problems: list[str] = []
+        text: dict[str, np.ndarray] = {}
+        for name in TEXT_FIELDS:
+            if name in frame.columns and name in _CATEGORIES:
+                # Clean each distinct value once: a nation has few distinct types.
+                codes, uniques = _factorize(frame[name])
+                cleaned = np.array([_text(name, v) for v in uniques] + [None], dtype=object)
+                text[name] = cleaned[codes]
+            elif name in frame.columns:
+                column = frame[name]
+                stripped = (
+                    column.str.strip()
+                    if column.dtype.kind in "OTU" or str(column.dtype) == "str"
+                    else column
+                )
+                values = stripped.to_numpy(dtype=object)
+                values[frame[name].isna().to_numpy() | (values == "")] = None
+                text[name] = values
+            else:
+                text[name] = np.array(
+                    [_DEFAULTS.get(name, "")] * n if name in _DEFAULTS else [None] * n, dtype=object
+                )
+        if "school_type" not in frame.columns:
+            text["school_type"] = np.array(["primary"] * n, dtype=object)
+        numbers = {}
+        for name in NUMBERS:
+            if name in frame.columns:
+                numbers[name] = _numeric(frame[name], name, problems)
+            else:
+                numbers[name] = np.full(n, np.nan)
+        extras = {
+            str(name): _numeric(frame[name], str(name), problems)
+            for name in frame.columns
+            if name not in TEXT_FIELDS
+            and name not in NUMERIC_FIELDS
+            and frame[name].dtype.kind in "iuf"
+        }
+        if "counted_as_school" in frame.columns:
+            counted = np.array(
+                [_flag(v) for v in frame["counted_as_school"].to_numpy(dtype=object)]
+            )
+        else:
+            counted = np.ones(n, dtype=bool)
+        if problems:
+            raise DataError([], f"{file}: " + "; ".join(problems[:20]))
+        table = cls(text, numbers, counted, extras, None, file)
+        table.check(file)
+        return table
+
+    def check(self, file: str) -> None:
+        """Raise DataError for values the object model would refuse."""
+        from ..errors import Problem
+
+        problems: list[Problem] = []
+        for name, allowed in (("school_type", SCHOOL_TYPES),):
+            bad = ~np.isin(self.text[name], np.array(allowed, dtype=object))
+            for i in np.flatnonzero(bad)[:20]:
+                problems.append(
+                    Problem(
+                        f"unknown {name} {self.text[name][i]!r}",
+                        file=file,
+                        row=int(i) + 2,
+                        column=name,
+                    )
+                )
+        ids = self.text["school_id"]
+        if len(set(ids.tolist())) != len(ids):
+            seen: set[Any] = set()
+            for i, value in enumerate(ids):
+                if value in seen:
+                    problems.append(
+                        Problem(
+                            f"school id {value!r} repeats", file=file, row=i + 2, column="school_id"
+                        )
+                    )
+                seen.add(value)
+        for name, column in self.numbers.items():
+            with np.errstate(invalid="ignore"):
+                negative = column < 0
+                fractional = (
+                    ~np.isnan(column) & (column != np.floor(column))
+                    if name in COUNT_FIELDS
+                    else np.zeros(len(column), bool)
+                )
+            for i in np.flatnonzero(negative | fractional)[:20]:
+                problems.append(
+                    Problem(
+                        f"{column[i]} is {'negative' if column[i] < 0 else 'not a whole number'}",
+                        file=file,
+                        row=int(i) + 2,
+                        column=name,
+                    )
+                )
+        for school_type in COMBINED_TYPES:
+            rows = (self.text["school_type"] == school_type) & self.counted
+            for level in SCHOOL_TYPE_LEVELS[school_type]:
+                for i in np.flatnonzero(rows & np.isnan(self.numbers[f"{level}_students"]))[:20]:
+                    problems.append(
+                        Problem(
+                            f"{school_type} school without {level} students",
+                            file=file,
+                            row=int(i) + 2,
+                            column=f"{level}_students",
+                        )
+                    )
+        if problems:
+            raise DataError(problems, f"{file}: {len(problems)} problem(s) in the school table")
+
+    def value(self, name: str, row: int) -> Decimal | None:
+        """The exact number in one cell (canonical column or extra)."""
+        column = self.numbers.get(name)
+        if column is None:
+            column = self.extras.get(name)
+        if column is None:
+            return None
+        x = column[row]
+        return None if np.isnan(x) else Decimal(repr(float(x)))
+
+    def school(self, row: int) -> School:
+        """The School object of one row (rebuilt exactly when not kept)."""
+        if self.schools is not None:
+            return self.schools[row]
+        values: dict[str, Any] = {
+            name: self.text[name][row]
+            for name in TEXT_FIELDS
+            if self.text[name][row] not in (None, "")
+        }
+        for name in NUMBERS:
+            exact = self.value(name, row)
+            if exact is not None:
+                values[name] = exact
+        extra = {name: self.value(name, row) for name in self.extras}
+        return School(counted_as_school=bool(self.counted[row]), extra=extra, **values)
+
+
+def _text(name: str, value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return _DEFAULTS.get(name)
+    text = str(value).strip()
+    if not text:
+        return _DEFAULTS.get(name)
+    aliases = VALUE_ALIASES.get(name)
+    if aliases is None:
+        return text
+    return aliases.get(text, text.lower() if text.isascii() else text)
+
+
+def _factorize(series: Any) -> tuple[np.ndarray, list[Any]]:
+    """Codes into the distinct values of a pandas Series; missing values get the last code."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(uniques)
+    return codes, list(uniques)
+
+
+def _flag(value: Any) -> bool:
+    text = str(value).strip().lower()
+    return text not in ("0", "否", "no", "n", "false", "f", "0.0")
+
+
+def _numeric(series: Any, name: str, problems: list[str]) -> np.ndarray:
+    if series.dtype.kind in "iuf":
+        converted: np.ndarray = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        return converted
+    from ..data.cells import CellError, parse_number
+
+    out = np.full(len(series), np.nan)
+    for i, value in enumerate(series.to_numpy(dtype=object)):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        try:
+            parsed = parse_number(str(value))
+        except CellError as exc:
+            problems.append(f"row {i + 2}, column {name!r}: {exc}")
+            continue
+        if parsed is not None:
+            out[i] = float(parsed[0])
+    return out
+
+
+def read_columns(path: str | Path, **options: Any) -> ColumnTable:
+    """A school table as columns.
+
+    A plain CSV (one header row of canonical column names) is read with pandas
+    when it is installed (``pip install 'balance-rules[fast]'``); any other file,
+    or a CSV with anything the fast reader does not handle, goes through
+    :func:`~balance_rules.data.readers.read_school_table`, which reports every
+    bad cell by row and column.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv" and not options:
+        fast = _read_csv_fast(path)
+        if fast is not None:
+            return fast
+    from .readers import read_school_table
+
+    table = read_school_table(path, **options)
+    columns = ColumnTable.from_schools(table.schools)
+    columns.file = table.file
+    return columns
+
+
+def _read_csv_fast(path: Path) -> ColumnTable | None:
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline().strip().split(",")
+    known = set(TEXT_FIELDS) | set(NUMERIC_FIELDS)
+    if "school_id" not in header or not set(header) <= known:
+        return None  # Chinese or unknown headers: the full reader maps them
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype={name: str for name in TEXT_FIELDS if name in header},
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if frame.empty or any(frame[c].dtype.kind not in "iuf" for c in header if c in NUMBERS):
+        return None  # text in a number column: the full reader says where
+    marker = frame["school_id"].astype(str).str.strip().isin(["合计", "总计", "小计"])
+    if bool(marker.any()):
+        return None
+    try:
+        table = ColumnTable.from_frame(frame, str(path))
+    except DataError:
+        return None  # let the full reader report every problem precisely
+    ids = set(table.text["school_id"].tolist())
+    parents = table.text["parent_school_id"]
+    if any(parents[i] not in ids for i in np.flatnonzero(~table.counted)):
+        return None
+    if any(parent not in (None, "") and parent not in ids for parent in parents):
+        return None
+    table.file = str(path)
+    return table
+
+
+def columns_of(schools: Iterable[School] | ColumnTable) -> ColumnTable:
+    """A ColumnTable for schools given either way."""
+    if isinstance(schools, ColumnTable):
+        return schools
+    return ColumnTable.from_schools(list(schools))
