@@ -17,10 +17,13 @@ from typing import TextIO
 import attrs
 
 from . import __version__
-from .data.readers import SchoolTable, load_mapping, read_counties, read_school_table
-from .engine.plan import evaluate
+from .data.columns import ColumnTable, read_columns
+from .data.readers import SchoolTable, load_mapping, read_counties, read_facts, read_school_table
+from .engine.columnar import evaluate_columns
+from .engine.plan import compile_standard, evaluate
 from .errors import BalanceRulesError, DataError, Problem
 from .flips import flip_report
+from .render.csv import render_csv
 from .render.diff import render_diff_json, render_diff_text
 from .render.flips import render_flips_json, render_flips_text
 from .render.json import render_json
@@ -55,7 +58,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID|PATH",
         help=f"bundled standard id or a YAML file (default {DEFAULT_STANDARD})",
     )
-    ev.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    ev.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")
+    ev.add_argument("--summary", action="store_true", help="with --format csv: one row per county")
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
     ev.add_argument(
@@ -139,7 +143,34 @@ def _write(text: str, output: str | None, stdout: TextIO) -> None:
         stdout.write(text)
 
 
+def _evaluate_columns(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """National-scale path: columns in, CSV out, no finding object per row."""
+    plan = compile_standard(load_standard(args.standard))
+    if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
+        table = _read_table(args, args.skip_bad_rows)
+        for warning in table.warnings:
+            stderr.write(f"warning: {warning}\n")
+        columns = ColumnTable.from_schools(table.schools)
+    else:
+        columns = read_columns(args.schools)
+    facts = read_facts(args.facts, encoding=args.encoding) if args.facts else {}
+    names = set(columns.text["county"].tolist())
+    unknown = sorted(set(facts) - names)
+    if unknown:
+        raise DataError(
+            [
+                Problem(f"facts for county {n!r}, which has no schools", file=args.facts)
+                for n in unknown
+            ]
+        )
+    result = evaluate_columns(plan, columns, facts)
+    _write(render_csv(result, summary=args.summary), args.output, stdout)
+    return EXIT_OK if result.passed else EXIT_FAIL
+
+
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    if args.format == "csv":
+        return _evaluate_columns(args, stdout, stderr)
     standard = load_standard(args.standard)
     table = _read_table(args, args.skip_bad_rows)
     for warning in table.warnings:

@@ -1,0 +1,164 @@
+"""The columnar core agrees with the object path, including values at thresholds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+
+import balance_rules as br
+from balance_rules.data.columns import ColumnTable, read_columns
+from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
+from balance_rules.testing.strategies import counties
+
+from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS, run_cli
+
+STANDARDS = {name: br.load_standard(name) for name in br.bundled_ids()}
+_STATUS = ("pass", "fail", "not_evaluated")
+
+
+def _columnar_statuses(result: ColumnarResult) -> dict[tuple[str, str, str], str]:
+    out = {}
+    for (rule, level), outcome in result.outcomes.items():
+        part = result.levels[level]
+        for i, row in enumerate(part.rows):
+            out[(result.table.text["school_id"][row], level, rule)] = _STATUS[outcome.status[i]]
+    return out
+
+
+def _assert_agree(standard: br.Standard, county_list: list[br.County]) -> None:
+    plan = br.compile_standard(standard)
+    schools = [s for c in county_list for s in c.schools]
+    table = ColumnTable.from_schools(schools)
+    result = evaluate_columns(plan, table, {c.name: c.facts for c in county_list})
+    report = plan.evaluate(county_list)
+    expected = {
+        (s.school_id, s.level, f.rule): f.status
+        for c in report.counties
+        for s in c.schools
+        for f in s.findings
+    }
+    assert _columnar_statuses(result) == expected
+    assert result.county_names == [c.county for c in report.counties]
+    assert result.verdicts == [c.verdict for c in report.counties]
+    for code, county in enumerate(report.counties):
+        objects = {(f.rule, f.level, f.indicator): f for f in county.findings}
+        columns = {(f.rule, f.level, f.indicator): f for f in result.county_findings[code]}
+        assert set(objects) == set(columns)
+        for key, finding in objects.items():
+            other = columns[key]
+            assert other.status == finding.status, key
+            if isinstance(finding.value, float):
+                assert abs(finding.value - other.value) <= 1e-9 * max(1.0, abs(finding.value))
+        assert sorted((e.school_id, e.reason, e.level) for e in result.excluded[code]) == sorted(
+            (e.school_id, e.reason, e.level) for e in county.excluded
+        )
+
+
+def test_example_county_agrees_under_every_bundled_standard() -> None:
+    county_list = br.read_counties(EXAMPLE_SCHOOLS, EXAMPLE_FACTS)
+    for standard in STANDARDS.values():
+        _assert_agree(standard, county_list)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counties(standard=STANDARDS["national/quality-2017"], max_schools=10))
+def test_generated_counties_agree_near_thresholds(county: br.County) -> None:
+    # counties(standard=...) puts some schools exactly at, or 1 % either side of, a threshold.
+    _assert_agree(STANDARDS["national/quality-2017"], [county])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counties(standard=STANDARDS["hebei/basic-2012"], max_schools=8))
+def test_generated_counties_agree_under_a_provincial_layer(county: br.County) -> None:
+    _assert_agree(STANDARDS["hebei/basic-2012"], [county])
+
+
+def test_fast_csv_reader_matches_the_full_reader(tmp_path: Path) -> None:
+    import csv
+
+    path = tmp_path / "canonical.csv"
+    schools = br.read_school_table(EXAMPLE_SCHOOLS).schools
+    fields = ["county", "school_id", "school_name", "school_type", "ownership", "authority",
+              "location", "parent_school_id", "counted_as_school", "primary_students",
+              "junior_students", "senior_students", "primary_max_class_size",
+              "teaching_aux_area", "equipment_value", "books"]  # fmt: skip
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(fields)
+        for s in schools:
+            row = [getattr(s, f) for f in fields]
+            writer.writerow(
+                ["" if v is None else int(v) if isinstance(v, bool) else v for v in row]
+            )
+    fast = read_columns(path)
+    slow = ColumnTable.from_schools(br.read_school_table(path).schools)
+    assert fast.schools is None or fast.file  # read by pandas when it is installed
+    for name in ("school_id", "school_type", "ownership", "authority", "parent_school_id"):
+        assert fast.text[name].tolist() == slow.text[name].tolist(), name
+    for name in ("primary_students", "equipment_value", "teaching_aux_area"):
+        a, b = fast.numbers[name], slow.numbers[name]
+        assert ((a == b) | ((a != a) & (b != b))).all(), name
+    assert fast.counted.tolist() == slow.counted.tolist()
+
+
+def test_csv_output_through_the_command(tmp_path: Path) -> None:
+    out = tmp_path / "summary.csv"
+    result = run_cli(
+        "evaluate",
+        EXAMPLE_SCHOOLS,
+        "--facts",
+        EXAMPLE_FACTS,
+        "--format",
+        "csv",
+        "--summary",
+        "--output",
+        out,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("county,verdict,vetoed,sections")
+    assert lines[1].startswith("示例县,pass,False,31,31,0,0")
+    result = run_cli("evaluate", EXAMPLE_SCHOOLS, "--facts", EXAMPLE_FACTS, "--format", "csv")
+    rows = result.stdout.splitlines()
+    assert rows[0].startswith(
+        "county,school_id,school_name,level,rule,indicator,value,op,threshold,status"
+    )
+    sports = [r for r in rows if "2110000003" in r and ",sports_area_per_student," in r]
+    assert len(sports) == 1 and ",fail," in sports[0] and ",7.5," in sports[0]
+
+
+def test_pandas_entry_point_is_partitionable_by_county() -> None:
+    import pandas as pd
+
+    from balance_rules.frames import evaluate_frame
+
+    columns = ["county", "school_id", "school_type", "primary_students", "junior_students",
+               "primary_teachers_above_degree", "teaching_aux_area", "sports_area"]  # fmt: skip
+    frame = pd.DataFrame(
+        [
+            ["甲县", "A1", "primary", 500, None, 21, 2250, 3750],
+            ["甲县", "A2", "primary", 300, None, 10, 1200, 3000],
+            ["乙县", "B1", "nine_year", 300, 200, 15, 3000, 5000],
+            ["乙县", "B2", "junior", None, 400, None, 2400, 4000],
+        ],
+        columns=columns,
+    )
+    standard = STANDARDS["national/quality-2017"]
+    schools, county_rows, summary = evaluate_frame(frame, standard)
+    parts = [evaluate_frame(part, standard) for _, part in frame.groupby("county", sort=True)]
+    together = pd.concat([p[0] for p in parts]).sort_values(
+        ["county", "school_id", "level"], kind="stable"
+    )
+    pd.testing.assert_frame_equal(schools, together.reset_index(drop=True))
+    pd.testing.assert_frame_equal(summary, pd.concat([p[2] for p in parts]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        county_rows, pd.concat([p[1] for p in parts]).reset_index(drop=True)
+    )
+    row = schools[(schools.school_id == "A1") & (schools.rule == "above_degree_teachers_per_100")]
+    assert row.status.tolist() == ["pass"] and row.value.tolist() == [4.2]
+    missing = schools[
+        (schools.school_id == "B2") & (schools.rule == "above_degree_teachers_per_100")
+    ]
+    assert missing.status.tolist() == ["not_evaluated"]
+    assert set(summary.verdict) <= {"fail", "incomplete"}
