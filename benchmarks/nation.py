@@ -78,7 +78,9 @@ def _level(rng: random.Random, row: dict[str, object], level: str, n: int) -> No
 def _facilities(rng: random.Random, row: dict[str, object], weighted: float, level: int) -> None:
     for key in ("teaching_aux_area", "sports_area", "equipment_value"):
         row[key] = round(weighted * THRESHOLDS[key][level] * _factor(rng), 1)
-    row["multimedia_rooms"] = round(weighted * THRESHOLDS["multimedia_rooms"][level] * _factor(rng) / 100)
+    row["multimedia_rooms"] = round(
+        weighted * THRESHOLDS["multimedia_rooms"][level] * _factor(rng) / 100
+    )
     row["computers"] = round(weighted * rng.uniform(0.05, 0.2))
     row["books"] = round(weighted * rng.uniform(15, 50))
     row["site_area"] = round(weighted * rng.uniform(10, 35), 1)

@@ -1,0 +1,301 @@
+"""National-scale benchmark: balance-rules against a hand-written NumPy reference.
+
+    pip install '.[fast]'
+    python benchmarks/bench_national.py [--csv /tmp/nation.csv] [--repeat 3]
+
+Prints, from one run (medians of --repeat runs, each phase in a fresh process so
+peak memory is its own):
+
+- the NumPy reference: CSV -> the 7 resource indicators of national/quality-2017
+  per section, 6 of 7 with the 85 % floor, student-weighted CVs per county and
+  level, a county verdict on that resource part;
+- balance-rules as a library (read_columns + evaluate_columns: every rule of the
+  standard, not only the resource part) and as the command
+  (`balance-rules evaluate --format csv --summary`);
+- the ratio balance-rules / reference, peak memory, one county of 500 schools
+  through the library, loading and compiling a bundled standard;
+- a check that both agree on every section's 6-of-7 result and every CV.
+
+The reference decides in floating point with a 1e-9 relative tolerance (right for
+these decimal inputs); balance-rules decides exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+THRESHOLDS = {  # indicator: (column, scale, primary, junior)
+    "above_degree_teachers_per_100": ("teachers_above_degree", 100, 4.2, 5.3),
+    "backbone_teachers_per_100": ("backbone_teachers", 100, 1.0, 1.0),
+    "pe_art_teachers_per_100": ("pe_art_teachers", 100, 0.9, 0.9),
+    "teaching_aux_area_per_student": ("teaching_aux_area", 1, 4.5, 5.8),
+    "sports_area_per_student": ("sports_area", 1, 7.5, 10.2),
+    "equipment_value_per_student": ("equipment_value", 1, 2000, 2500),
+    "multimedia_rooms_per_100": ("multimedia_rooms", 100, 2.3, 2.4),
+}
+CAPS = {"primary": 0.50, "junior": 0.45}
+LEVEL_FIELDS = {"teachers_above_degree", "backbone_teachers", "pe_art_teachers"}
+WEIGHTS = {
+    "nine_year": {"primary": 1.0, "junior": 1.1},
+    "twelve_year": {"primary": 1.0, "junior": 1.1, "senior": 1.32},
+    "complete_secondary": {"junior": 1.0, "senior": 1.2},
+}
+TYPES = {
+    "primary": ("primary", "nine_year", "twelve_year"),
+    "junior": ("junior", "nine_year", "twelve_year", "complete_secondary"),
+}
+
+
+def reference(csv: Path) -> dict[str, object]:
+    """The resource part of national/quality-2017, by hand, in NumPy."""
+    import numpy as np
+    import pandas as pd
+
+    df = pd.read_csv(csv, dtype={"county": str, "school_id": str, "parent_school_id": str})
+    numeric = [c for c in df.columns if df[c].dtype.kind in "iuf" and c != "counted_as_school"]
+    values = {c: df[c].to_numpy(dtype=float) for c in numeric}
+    sub = df["counted_as_school"].to_numpy() == 0
+    position = pd.Series(np.arange(len(df)), index=df["school_id"])
+    parents = position.reindex(df["parent_school_id"][sub]).to_numpy()
+    for column, array in values.items():  # sub-sites add to their parent
+        if column.endswith("max_class_size") or column.startswith("min_"):
+            continue
+        np.add.at(array, parents.astype(int), np.nan_to_num(array[sub]))
+    scope = (
+        ~sub & (df["ownership"].to_numpy() == "public") & (df["authority"].to_numpy() == "county")
+    )
+    types = df["school_type"].to_numpy()
+    county_codes, counties = pd.factorize(df["county"], sort=True)
+    result: dict[str, object] = {"sections": {}, "cvs": {}}
+    fail_county = np.zeros(len(counties), dtype=bool)
+    for level, level_types in TYPES.items():
+        rows = np.flatnonzero(scope & np.isin(types, level_types))
+        students = values[f"{level}_students"][rows]
+        rows, students = rows[students > 0], students[students > 0]
+        share = np.ones(len(rows))
+        for school_type, weights in WEIGHTS.items():
+            mask = types[rows] == school_type
+            if mask.any():
+                total = sum(
+                    w * np.nan_to_num(values[f"{lv}_students"][rows[mask]])
+                    for lv, w in weights.items()
+                )
+                share[mask] = weights.get(level, 0) * students[mask] / total
+        met = np.zeros(len(rows), dtype=np.int64)
+        lowest = np.full(len(rows), np.inf)
+        t_index = 0 if level == "primary" else 1
+        codes = county_codes[rows]
+        for name, (column, scale, *limits) in THRESHOLDS.items():
+            source = f"{level}_{column}" if column in LEVEL_FIELDS else column
+            amount = values[source][rows] * (1 if column in LEVEL_FIELDS else share)
+            x = amount * scale / students
+            limit = limits[t_index]
+            ok = x >= limit * (1 - 1e-9)
+            met += ok
+            lowest = np.where(~ok, np.minimum(lowest, x / limit), lowest)
+            w_sum = np.bincount(codes, weights=students, minlength=len(counties))
+            mean = np.bincount(codes, weights=students * x, minlength=len(counties)) / w_sum
+            var = (
+                np.bincount(
+                    codes, weights=students * (x - mean[codes]) ** 2, minlength=len(counties)
+                )
+                / w_sum
+            )
+            cv = np.sqrt(var) / mean
+            present = np.bincount(codes, minlength=len(counties)) > 0
+            fail_county |= present & (cv > CAPS[level] * (1 + 1e-9))
+            result["cvs"].update(  # type: ignore[union-attr]
+                {(counties[c], level, name): float(cv[c]) for c in np.flatnonzero(present)}
+            )
+        passed = (met >= 6) & (lowest >= 0.85 * (1 - 1e-9))
+        fail_county |= np.bincount(codes[~passed], minlength=len(counties)) > 0
+        ids = df["school_id"].to_numpy()[rows]
+        result["sections"].update(
+            dict(zip(((i, level) for i in ids), passed.tolist(), strict=True))
+        )  # type: ignore[union-attr]
+    result["verdicts"] = dict(
+        zip(counties, np.where(fail_county, "fail", "pass").tolist(), strict=True)
+    )
+    return result
+
+
+def library(csv: Path) -> dict[str, object]:
+    """balance-rules: read the columns, evaluate every rule of the standard."""
+    import balance_rules as br
+    from balance_rules.data.columns import read_columns
+    from balance_rules.engine.columnar import evaluate_columns
+
+    plan = br.compile_standard(br.load_standard("national/quality-2017"))
+    result = evaluate_columns(plan, read_columns(csv))
+    return {"result": result, "summary": list(result.summary())}
+
+
+def _phase(name: str, csv: Path) -> dict[str, float]:
+    """Run one phase in a fresh process: (seconds, peak MiB)."""
+    code = (
+        "import sys, time, resource, json; sys.path.insert(0, %r); import bench_national as b;"
+        "t = time.perf_counter(); b.%s(b.Path(%r)); s = time.perf_counter() - t;"
+        "print(json.dumps({'seconds': s, 'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
+    ) % (str(HERE), name, str(csv))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def _command(csv: Path, out: Path) -> dict[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "balance_rules",
+            "evaluate",
+            str(csv),
+            "--format",
+            "csv",
+            "--summary",
+            "--output",
+            str(out),
+        ],
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "peak_mib": max(peak, before) / 1024}
+
+
+def _reference_process(csv: Path) -> float:
+    start = time.perf_counter()
+    code = (
+        "import sys; sys.path.insert(0, %r); import bench_national as b; b.reference(b.Path(%r))"
+        % (
+            str(HERE),
+            str(csv),
+        )
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    return time.perf_counter() - start
+
+
+def _one_county(csv: Path) -> dict[str, float]:
+    import balance_rules as br
+    from balance_rules.data.columns import read_columns
+    from balance_rules.engine.columnar import evaluate_columns
+
+    t = time.perf_counter()
+    standard = br.load_standard("national/quality-2017")
+    plan = br.compile_standard(standard)
+    load_ms = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    br.compile_standard(br.load_standard("hebei/quality-2017"))
+    provincial_ms = (time.perf_counter() - t) * 1000
+    table = read_columns(csv)
+    schools = [table.school(i) for i in range(2000) if table.counted[i]][:500]
+    county = br.County(
+        name="C", schools=[s.__class__(**{**_fields(s), "county": "C"}) for s in schools]
+    )
+    from balance_rules.data.columns import ColumnTable
+
+    columns = ColumnTable.from_schools(county.schools)
+    timings_object, timings_columns = [], []
+    for _ in range(7):
+        t = time.perf_counter()
+        plan.evaluate([county])
+        timings_object.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        evaluate_columns(plan, columns)
+        timings_columns.append((time.perf_counter() - t) * 1000)
+    return {
+        "standard_load_compile_ms": load_ms,
+        "provincial_load_compile_ms": provincial_ms,
+        "county_500_object_ms": statistics.median(timings_object),
+        "county_500_columnar_ms": statistics.median(timings_columns),
+    }
+
+
+def _fields(school: object) -> dict[str, object]:
+    import attrs
+
+    return attrs.asdict(school, recurse=False)  # type: ignore[arg-type]
+
+
+def _agreement(csv: Path) -> dict[str, object]:
+    ref = reference(csv)
+    ours = library(csv)["result"]
+    sections = ref["sections"]
+    text = ours.table.text  # type: ignore[attr-defined]
+    disagree = 0
+    compared = 0
+    for level, part in ours.levels.items():  # type: ignore[attr-defined]
+        outcome = ours.outcomes[("resource_school_6_of_7", level)]  # type: ignore[attr-defined]
+        for i, row in enumerate(part.rows):
+            key = (text["school_id"][row], level)
+            if key in sections:
+                compared += 1
+                disagree += (outcome.status[i] == 0) != sections[key]  # type: ignore[index]
+    cv_diff = 0.0
+    cv_compared = 0
+    for code, name in enumerate(ours.county_names):  # type: ignore[attr-defined]
+        for finding in ours.county_findings[code]:  # type: ignore[attr-defined]
+            if finding.rule == "resource_cv" and finding.value is not None:
+                other = ref["cvs"].get((name, finding.level, finding.indicator))  # type: ignore[union-attr]
+                if other is not None:
+                    cv_compared += 1
+                    cv_diff = max(cv_diff, abs(other - finding.value))
+    return {
+        "sections_compared": compared,
+        "section_disagreements": disagree,
+        "reference_sections": len(sections),  # type: ignore[arg-type]
+        "cvs_compared": cv_compared,
+        "max_cv_difference": cv_diff,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="national-scale benchmark")
+    parser.add_argument("--csv", type=Path, default=Path("/tmp/nation.csv"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if not args.csv.exists():
+        sys.path.insert(0, str(HERE))
+        from nation import generate
+
+        print(f"generating {args.csv} ...", flush=True)
+        generate(args.csv)
+    rows = sum(1 for _ in args.csv.open(encoding="utf-8")) - 1
+    print(f"nation: {args.csv} ({rows} rows)")
+    ref = [_phase("reference", args.csv) for _ in range(args.repeat)]
+    lib = [_phase("library", args.csv) for _ in range(args.repeat)]
+    cmd = [_command(args.csv, Path("/tmp/bench-summary.csv")) for _ in range(args.repeat)]
+    ref_process = [_reference_process(args.csv) for _ in range(args.repeat)]
+    med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
+    print(
+        f"NumPy reference (in process):        {med(ref, 'seconds'):7.2f} s   peak {med(ref, 'peak_mib'):6.0f} MiB"
+    )
+    print(
+        f"balance-rules library (in process):  {med(lib, 'seconds'):7.2f} s   peak {med(lib, 'peak_mib'):6.0f} MiB"
+    )
+    print(f"  ratio library / reference:         {med(lib, 'seconds') / med(ref, 'seconds'):7.2f}x")
+    print(f"NumPy reference (whole process):     {statistics.median(ref_process):7.2f} s")
+    print(
+        f"balance-rules command (whole process): {med(cmd, 'seconds'):5.2f} s   peak {med(cmd, 'peak_mib'):6.0f} MiB"
+    )
+    print(
+        f"  ratio command / reference process: {med(cmd, 'seconds') / statistics.median(ref_process):7.2f}x"
+    )
+    for key, value in _one_county(args.csv).items():
+        print(f"{key:36s} {value:8.1f}")
+    for key, value in _agreement(args.csv).items():
+        print(f"{key:36s} {value}")
+
+
+if __name__ == "__main__":
+    main()
