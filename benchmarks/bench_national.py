@@ -141,10 +141,12 @@ def library(csv: Path) -> dict[str, object]:
 def _phase(name: str, csv: Path) -> dict[str, float]:
     """Run one phase in a fresh process: (seconds, peak MiB)."""
     code = (
-        "import sys, time, resource, json; sys.path.insert(0, %r); import bench_national as b;"
-        "t = time.perf_counter(); b.%s(b.Path(%r)); s = time.perf_counter() - t;"
-        "print(json.dumps({'seconds': s, 'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))"
-    ) % (str(HERE), name, str(csv))
+        f"import sys, time, resource, json; sys.path.insert(0, {str(HERE)!r});"
+        "import bench_national as b; t = time.perf_counter();"
+        f"b.{name}(b.Path({str(csv)!r})); s = time.perf_counter() - t;"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024;"
+        "print(json.dumps({'seconds': s, 'peak_mib': peak}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -175,11 +177,8 @@ def _command(csv: Path, out: Path) -> dict[str, float]:
 def _reference_process(csv: Path) -> float:
     start = time.perf_counter()
     code = (
-        "import sys; sys.path.insert(0, %r); import bench_national as b; b.reference(b.Path(%r))"
-        % (
-            str(HERE),
-            str(csv),
-        )
+        f"import sys; sys.path.insert(0, {str(HERE)!r}); import bench_national as b;"
+        f"b.reference(b.Path({str(csv)!r}))"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
     return time.perf_counter() - start
@@ -276,21 +275,20 @@ def main() -> None:
     lib = [_phase("library", args.csv) for _ in range(args.repeat)]
     cmd = [_command(args.csv, Path("/tmp/bench-summary.csv")) for _ in range(args.repeat)]
     ref_process = [_reference_process(args.csv) for _ in range(args.repeat)]
-    med = lambda runs, key: statistics.median(r[key] for r in runs)  # noqa: E731
-    print(
-        f"NumPy reference (in process):        {med(ref, 'seconds'):7.2f} s   peak {med(ref, 'peak_mib'):6.0f} MiB"
-    )
-    print(
-        f"balance-rules library (in process):  {med(lib, 'seconds'):7.2f} s   peak {med(lib, 'peak_mib'):6.0f} MiB"
-    )
-    print(f"  ratio library / reference:         {med(lib, 'seconds') / med(ref, 'seconds'):7.2f}x")
-    print(f"NumPy reference (whole process):     {statistics.median(ref_process):7.2f} s")
-    print(
-        f"balance-rules command (whole process): {med(cmd, 'seconds'):5.2f} s   peak {med(cmd, 'peak_mib'):6.0f} MiB"
-    )
-    print(
-        f"  ratio command / reference process: {med(cmd, 'seconds') / statistics.median(ref_process):7.2f}x"
-    )
+
+    def med(runs: list[dict[str, float]], key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    def line(label: str, runs: list[dict[str, float]]) -> str:
+        return f"{label:38s} {med(runs, 'seconds'):7.2f} s   peak {med(runs, 'peak_mib'):6.0f} MiB"
+
+    process = statistics.median(ref_process)
+    print(line("NumPy reference (in process)", ref))
+    print(line("balance-rules library (in process)", lib))
+    print(f"{'  ratio library / reference':38s} {med(lib, 'seconds') / med(ref, 'seconds'):7.2f}x")
+    print(f"{'NumPy reference (whole process)':38s} {process:7.2f} s")
+    print(line("balance-rules command (whole process)", cmd))
+    print(f"{'  ratio command / reference process':38s} {med(cmd, 'seconds') / process:7.2f}x")
     for key, value in _one_county(args.csv).items():
         print(f"{key:36s} {value:8.1f}")
     for key, value in _agreement(args.csv).items():
