@@ -162,3 +162,15 @@ def test_pandas_entry_point_is_partitionable_by_county() -> None:
     ]
     assert missing.status.tolist() == ["not_evaluated"]
     assert set(summary.verdict) <= {"fail", "incomplete"}
+
+
+def test_csv_format_reports_bad_cells_like_every_other_format(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "county,school_id,school_type,primary_students\n甲县,A,primary,12.5\n甲县,B,primary,abc\n",
+        encoding="utf-8",
+    )
+    result = run_cli("evaluate", bad, "--format", "csv", "--summary")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "row 2" in result.stderr and "row 3" in result.stderr

@@ -712,19 +712,7 @@ class _Evaluator:
                 allowed = cap_allows(float(value), weights, values, cap, rule.rounding)
                 status = "pass" if allowed else "fail"
             findings[code].append(
-                _CountyFinding(
-                    rule.id,
-                    rule.kind,
-                    level,
-                    name,
-                    status,
-                    None if np.isnan(value) else float(value),
-                    cap,
-                    decides,
-                    rule.veto,
-                    rule.group,
-                    int(sizes[code]),
-                )
+                _CountyFinding.of(rule, level, name, status, value, decides, int(sizes[code]))
             )
 
     def _composite_findings(
@@ -761,18 +749,8 @@ class _Evaluator:
                 allowed = composite_allows(float(value), squares, cap, rule.rounding)
                 status = "pass" if allowed else "fail"
             findings[code].append(
-                _CountyFinding(
-                    rule.id,
-                    rule.kind,
-                    level,
-                    "composite",
-                    status,
-                    None if np.isnan(value) else float(value),
-                    cap,
-                    decides,
-                    rule.veto,
-                    rule.group,
-                    int(sizes[code]),
+                _CountyFinding.of(
+                    rule, level, "composite", status, value, decides, int(sizes[code])
                 )
             )
 
@@ -849,6 +827,23 @@ class _CountyFinding:
     veto: bool
     group: str
     schools: int
+
+    @classmethod
+    def of(
+        cls,
+        rule: Coefficients | Composite,
+        level: str,
+        indicator: str,
+        status: str,
+        value: float,
+        decides: bool,
+        schools: int,
+    ) -> _CountyFinding:
+        shown = None if np.isnan(value) else float(value)
+        return cls(
+            rule.id, rule.kind, level, indicator, status, shown, rule.max.get(level),
+            decides, rule.veto, rule.group, schools,
+        )  # fmt: skip
 
 
 def evaluate_columns(
