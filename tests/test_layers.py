@@ -385,3 +385,86 @@ def test_a_tightening_layer_never_turns_a_fail_into_a_pass(tmp_path: Path, body:
     )
     assert not [c for c in br.diff_standards(parent, layer) if c.direction == "loosened"]
     check_at_least_as_strict(layer, parent, counties)
+
+
+SIZE_LAYER = """\
+rules:
+  size_rooms:
+    kind: school_threshold
+    group: government_guarantee
+    indicator: multimedia_rooms_per_100
+    op: ">="
+    threshold:
+      by: size                       # small schools need more rooms per 100 students
+      primary: {under_100: 5, under_500: 3, default: 2.3}
+      junior: {default: 2.4}
+    source: {article: 第八条}
+"""
+
+
+def test_threshold_by_school_size_band(tmp_path: Path) -> None:
+    from balance_rules.data.columns import ColumnTable
+    from balance_rules.engine.columnar import evaluate_columns
+
+    path = _write(tmp_path, "size.yaml", _layer("test/size", "national/quality-2017", SIZE_LAYER))
+    standard = br.load_standard(path)
+    schools = [
+        school("S", primary_students=80, multimedia_rooms=4),  # under 100: 5.0 needed, 5.0 given
+        school("M", primary_students=400, multimedia_rooms=11),  # under 500: 2.75 < 3
+        school("L", primary_students=1000, multimedia_rooms=23),  # default: 2.3 ≥ 2.3
+        school("N", school_type="nine_year", primary_students=450, junior_students=100,
+               multimedia_rooms=20),  # whole school 550: default band for the primary section
+    ]  # fmt: skip
+    county = br.County(name="县", schools=schools)
+    report = br.evaluate(standard, county)
+    found = {
+        (s.school_id, s.level): (f.status, f.threshold)
+        for s in report.counties[0].schools
+        for f in s.findings
+        if f.rule == "size_rooms"
+    }
+    assert found[("S", "primary")] == ("pass", Decimal(5))
+    assert found[("M", "primary")] == ("fail", Decimal(3))
+    assert found[("L", "primary")] == ("pass", Decimal("2.3"))
+    assert found[("N", "primary")][1] == Decimal("2.3")
+    plan = br.compile_standard(standard)
+    result = evaluate_columns(plan, ColumnTable.from_schools(schools))
+    for (rule, level), outcome in result.outcomes.items():
+        if rule != "size_rooms":
+            continue
+        part = result.levels[level]
+        for i, row in enumerate(part.rows):
+            status = ("pass", "fail", "not_evaluated")[outcome.status[i]]
+            assert found[(schools[row].school_id, level)][0] == status
+
+
+def test_size_band_validation_and_diff(tmp_path: Path) -> None:
+    bad = _write(
+        tmp_path,
+        "bad.yaml",
+        _layer(
+            "test/bad",
+            "national/quality-2017",
+            SIZE_LAYER.replace("under_500: 3, default: 2.3", "below_500: 3"),
+        ),
+    )
+    messages = [p.message for p in _problems(bad)]
+    assert any("'below_500' is not a size band" in m for m in messages), messages
+    assert any("needs a 'default' case" in m for m in messages), messages
+    old = br.load_standard(
+        _write(tmp_path, "a.yaml", _layer("test/a", "national/quality-2017", SIZE_LAYER))
+    )
+    new = br.load_standard(
+        _write(
+            tmp_path,
+            "b.yaml",
+            _layer(
+                "test/b",
+                "national/quality-2017",
+                SIZE_LAYER.replace("under_100: 5", "under_100: 6"),
+            ),
+        )
+    )
+    (change,) = [c for c in br.diff_standards(old, new) if c.direction == "tightened"]
+    assert change.path == ("rules", "size_rooms", "threshold", "primary", "under_100")
+    assert (change.old, change.new) == (5, 6)

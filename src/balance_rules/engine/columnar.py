@@ -40,7 +40,7 @@ from ..sections import (
     section_values,
 )
 from ..sections import _shares as object_shares
-from ..standard.model import Coefficients, Composite, CountyFact, SchoolKOfN
+from ..standard.model import Coefficients, Composite, CountyFact, SchoolKOfN, size_band
 from .cv import MARGIN, cap_allows, composite_allows, weighted_cv_squared
 from .plan import _OPS, Plan, _derive
 
@@ -472,7 +472,14 @@ class _Evaluator:
                     if entry is not None:
                         threshold[:] = float(entry[1])
                 else:
-                    attributes = self.table.text[rule.threshold.by][part.rows]
+                    if rule.threshold.by == "size":
+                        cases = rule.threshold.cases.get(level, {})
+                        attributes = np.array(
+                            [size_band(x, cases) for x in part.values["school_students"].tolist()],
+                            dtype=object,
+                        )
+                    else:
+                        attributes = self.table.text[rule.threshold.by][part.rows]
                     for attribute in set(attributes.tolist()):
                         entry = check.thresholds.get((level, attribute)) if attribute else None
                         if entry is None:

@@ -28,6 +28,7 @@ from ..standard.model import (
     SchoolKOfN,
     SchoolThreshold,
     Standard,
+    size_band,
 )
 from .cv import cap_allows, composite_allows, weighted_cv, weighted_cv_squared
 
@@ -153,6 +154,8 @@ class Plan:
             r for r in rules.values() if isinstance(r, Coefficients | Composite | CountyFact)
         ]
         fields: list[str] = ["students"]
+        if any(c.rule.threshold.by == "size" for c in self.threshold_checks):
+            fields.append("school_students")
         used_indicators: set[str] = {c.rule.indicator for c in self.threshold_checks}
         for rule in self.county_rules:
             if isinstance(rule, Coefficients | Composite):
@@ -195,7 +198,11 @@ class Plan:
     ) -> tuple[Finding, Fraction | None]:
         rule = check.rule
         by = rule.threshold.by
-        attribute = getattr(section.school, by) if by else None
+        if by == "size":
+            students = section.values.get("school_students")
+            attribute = size_band(students, rule.threshold.cases.get(section.level, {}))
+        else:
+            attribute = getattr(section.school, by) if by else None
         entry = check.thresholds.get((section.level, attribute)) if attribute else None
         if entry is None:
             entry = check.thresholds.get((section.level, "default"))

@@ -6,6 +6,7 @@ provenance) and suggests the closest known name where one fits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -153,8 +154,19 @@ def _check_threshold(
             yield problem(
                 (*tpath, level),
                 "a threshold that varies by school attribute needs `by:` "
-                "(location, school_type, ownership or authority)",
+                "(location, school_type, ownership, authority or size)",
             )
+            continue
+        if by == "size":
+            for case in value:
+                if case != "default" and not re.fullmatch(r"under_[1-9][0-9]*", case):
+                    yield problem(
+                        (*tpath, level, case),
+                        f"{case!r} is not a size band: write under_N (fewer than N students) "
+                        "or 'default'",
+                    )
+            if "default" not in value:
+                yield problem((*tpath, level), "a threshold by size needs a 'default' case")
             continue
         allowed = _ATTRIBUTE_VALUES[by]
         for case in value:

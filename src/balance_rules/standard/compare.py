@@ -92,7 +92,18 @@ def _attribute_values(old: Any, new: Any) -> tuple[str, ...] | None:
         return None  # chosen by different attributes: not comparable cell by cell
     if not bys:
         return ("default",)
-    return (*_ATTRIBUTE_VALUES[bys.pop()], "default")
+    by = bys.pop()
+    if by == "size":
+        keys = {
+            str(key)
+            for t in (old, new)
+            if isinstance(t, Mapping)
+            for cases in t.values()
+            if isinstance(cases, Mapping)
+            for key in cases
+        }
+        return tuple(sorted(keys))
+    return (*_ATTRIBUTE_VALUES[by], "default")
 
 
 def _threshold_changes(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Literal
 
 import attrs
@@ -33,6 +34,7 @@ __all__ = [
     "Split",
     "Standard",
     "Threshold",
+    "size_band",
 ]
 
 Op = Literal[">=", ">", "<=", "<", "=="]
@@ -169,6 +171,22 @@ class Threshold:
         if "default" in cases:
             return cases["default"], "default"
         return None, ""
+
+
+def size_band(
+    students: Decimal | Fraction | float | None, cases: Mapping[str, object]
+) -> str | None:
+    """The ``under_N`` case a school of *students* falls in (smallest N), else "default".
+
+    None when the school's size is unknown.
+    """
+    if students is None or students != students:  # None or NaN
+        return None
+    bands = sorted(int(key[6:]) for key in cases if key.startswith("under_"))
+    for limit in bands:
+        if students < limit:
+            return f"under_{limit}"
+    return "default"
 
 
 @attrs.frozen
