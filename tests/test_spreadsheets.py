@@ -286,3 +286,47 @@ def test_a_bad_cell_never_gives_a_traceback_through_the_command(tmp_path: Path) 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "row 3" in result.stderr and "row 4" in result.stderr
+
+
+def test_sheet_mapping_and_encoding_through_the_command(tmp_path: Path) -> None:
+    workbook = tmp_path / "book.xlsx"
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["本表为示例"])
+    data = book.create_sheet("学校")
+    data.append(["县区", "学校代码（10位）", "学校类型", "学生人数", "教学及辅助用房面积"])
+    data.append(["甲县", "A", "小学", 100, 450])
+    book.save(workbook)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "columns:\n  学校代码（10位）: school_id\n  学生人数: primary_students\n", encoding="utf-8"
+    )
+    result = run_cli(
+        "evaluate", workbook, "--sheet", "学校", "--mapping", mapping, "--format", "json"
+    )
+    assert result.returncode == 1, result.stderr  # no county facts: incomplete
+    (school,) = json.loads(result.stdout)["counties"][0]["schools"]
+    area = next(f for f in school["findings"] if f["rule"] == "teaching_aux_area_per_student")
+    assert (area["value"], area["status"]) == (4.5, "pass")
+    wrong_sheet = run_cli("evaluate", workbook, "--sheet", "学效", "--mapping", mapping)
+    assert wrong_sheet.returncode == 2 and "did you mean '学校'" in wrong_sheet.stderr
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("学校标识码,学校名称,小学在校生数\nA,城关小学,100\n".encode("gbk"))
+    checked = run_cli("check-data", gbk, "--encoding", "gbk")
+    assert checked.returncode == 0 and "1 schools in 1 county" in checked.stdout
+    wrong = run_cli("check-data", gbk, "--encoding", "utf-8")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+
+
+def test_a_dataframe_with_a_bad_cell_names_row_and_column() -> None:
+    import pandas as pd
+
+    from balance_rules.frames import evaluate_frame
+
+    frame = pd.DataFrame({"school_id": ["A", "B"], "primary_students": ["100", "abc"]})
+    with pytest.raises(br.DataError) as info:
+        evaluate_frame(frame, br.load_standard("national/quality-2017"))
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (3, "primary_students")

@@ -219,7 +219,7 @@ def _extra_value(
     Returns (value, whether it is the level's own figure).
     """
     for name in spellings:
-        for key in (f"{level}_{name}", f"{_LEVEL_ZH.get(level, level)}{name}"):
+        for key in (f"{level}_{name}", f"{LEVEL_ZH.get(level, level)}{name}"):
             value = school.extra.get(key)
             if value is not None:
                 return value, True
@@ -230,7 +230,8 @@ def _extra_value(
     return None, False
 
 
-_LEVEL_ZH = {"primary": "小学", "junior": "初中"}
+#: Chinese level prefixes of per-level extra columns (小学食堂面积).
+LEVEL_ZH = {"primary": "小学", "junior": "初中"}
 
 
 def section_values(

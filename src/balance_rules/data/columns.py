@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, Problem
 from .fields import (
     COMBINED_TYPES,
     COUNT_FIELDS,
@@ -83,7 +83,7 @@ class ColumnTable:
         row and column); unknown numeric columns become extra fields.
         """
         n = len(frame)
-        problems: list[str] = []
+        problems: list[Problem] = []
         text: dict[str, np.ndarray] = {}
         for name in TEXT_FIELDS:
             if name in frame.columns and name in _CATEGORIES:
@@ -127,15 +127,14 @@ class ColumnTable:
         else:
             counted = np.ones(n, dtype=bool)
         if problems:
-            raise DataError([], f"{file}: " + "; ".join(problems[:20]))
+            located = [attrs.evolve(p, file=file) for p in problems]
+            raise DataError(located, f"{file}: {len(problems)} bad cell(s)")
         table = cls(text, numbers, counted, extras, None, file)
         table.check(file)
         return table
 
     def check(self, file: str) -> None:
         """Raise DataError for values the object model would refuse."""
-        from ..errors import Problem
-
         problems: list[Problem] = []
         for name, allowed in (("school_type", SCHOOL_TYPES),):
             bad = ~np.isin(self.text[name], np.array(allowed, dtype=object))
@@ -245,7 +244,7 @@ def _flag(value: Any) -> bool:
     return text not in ("0", "否", "no", "n", "false", "f", "0.0")
 
 
-def _numeric(series: Any, name: str, problems: list[str]) -> np.ndarray:
+def _numeric(series: Any, name: str, problems: list[Problem]) -> np.ndarray:
     if series.dtype.kind in "iuf":
         converted: np.ndarray = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return converted
@@ -258,7 +257,7 @@ def _numeric(series: Any, name: str, problems: list[str]) -> np.ndarray:
         try:
             parsed = parse_number(str(value))
         except CellError as exc:
-            problems.append(f"row {i + 2}, column {name!r}: {exc}")
+            problems.append(Problem(str(exc), row=i + 2, column=name))
             continue
         if parsed is not None:
             out[i] = float(parsed[0])

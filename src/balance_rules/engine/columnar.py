@@ -32,6 +32,7 @@ from ..data.fields import (
 from ..data.model import County
 from ..report import Excluded, Report
 from ..sections import (
+    LEVEL_ZH,
     MERGED_INTO_PARENT,
     NO_STUDENTS,
     PARENT_MISSING,
@@ -402,7 +403,7 @@ class _Evaluator:
         spellings = self.plan.spellings.get(name, (name,))
         value = np.full(n, np.nan)
         own = np.zeros(n, dtype=bool)
-        level_zh = {"primary": "小学", "junior": "初中"}.get(part.level, part.level)
+        level_zh = LEVEL_ZH.get(part.level, part.level)
         for spelling in spellings:
             for key in (f"{part.level}_{spelling}", f"{level_zh}{spelling}"):
                 column = self.extras.get(key)

@@ -194,7 +194,7 @@ def _k_of_n_cases(standard: Standard, rule: SchoolKOfN) -> list[dict[str, Any]]:
             continue
         comfortable, weak = plan
         n = len(applicable)
-        for name, inputs, _met, status in weak(n, rule.min_met):
+        for name, inputs, status in weak(n, rule.min_met):
             cases.append(
                 {
                     "name": f"{rule.id} {level} {name}",
@@ -247,26 +247,25 @@ def _k_of_n_inputs(
     for member in members:
         comfortable = _merge(comfortable, inputs_for(member, Fraction(2)))
 
-    def weak(n: int, min_met: int) -> Iterable[tuple[str, dict[str, Any], int, str]]:
+    def weak(n: int, min_met: int) -> Iterable[tuple[str, dict[str, Any], str]]:
         first, second = members[0], members[1]
-        yield "all met", {}, n, "pass"
+        yield "all met", {}, "pass"
         if floor is not None:
             at_floor = inputs_for(first, floor)
             yield (
                 f"one unmet at the floor ({fmt(floor)})",
                 at_floor,
-                n - 1,
-                ("pass" if n - 1 >= min_met else "fail"),
+                "pass" if n - 1 >= min_met else "fail",
             )
             column = _numerator_column(standard.indicators[first.indicator], level)
             step = -1 if first.op in (">=", ">") else 1
             below = _shift(at_floor, column, step)
             if below is not None:
-                yield "one unmet below the floor", below, n - 1, "fail"
+                yield "one unmet below the floor", below, "fail"
         near = inputs_for(first, Fraction(99, 100))
-        yield "one unmet at 99 %", near, n - 1, "pass" if n - 1 >= min_met else "fail"
+        yield "one unmet at 99 %", near, "pass" if n - 1 >= min_met else "fail"
         both = _merge(near, inputs_for(second, Fraction(99, 100)))
-        yield "two unmet at 99 %", both, n - 2, "pass" if n - 2 >= min_met else "fail"
+        yield "two unmet at 99 %", both, "pass" if n - 2 >= min_met else "fail"
 
     return comfortable, weak
 
