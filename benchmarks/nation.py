@@ -92,6 +92,32 @@ def _facilities(rng: random.Random, row: dict[str, object], weighted: float, lev
     row["min_art_room_area"] = rng.choice((80, 90, 96))
 
 
+def _site(
+    rng: random.Random,
+    county: str,
+    serial: int,
+    parent: str,
+    name: str,
+    counted: int,
+    size: tuple[int, int, int],
+) -> dict[str, object]:
+    """A small rural site of a primary school: a sub-site (counted 0) or a teaching point."""
+    row: dict[str, object] = {
+        "county": county,
+        "school_id": f"{county}-{serial:05d}",
+        "school_name": name,
+        "school_type": "primary" if counted == 0 else "teaching_point",
+        "location": "rural",
+        "parent_school_id": parent,
+        "counted_as_school": counted,
+    }
+    smallest, low, high = size
+    n = max(smallest, int(rng.uniform(low, high)))
+    _level(rng, row, "primary", n)
+    _facilities(rng, row, n, 0)
+    return row
+
+
 def generate(out: Path, scale: float = 1.0, seed: int = 2026) -> int:
     """Write the nation to *out*; returns the number of rows."""
     rng = random.Random(seed)
@@ -153,35 +179,11 @@ def generate(out: Path, scale: float = 1.0, seed: int = 2026) -> int:
                     if school_type == "primary" and rng.random() < 0.02:
                         # A statistical sub-site, merged into this school.
                         serial += 1
-                        sub: dict[str, object] = {
-                            "county": county,
-                            "school_id": f"{county}-{serial:05d}",
-                            "school_name": "分校点",
-                            "school_type": "primary",
-                            "location": "rural",
-                            "parent_school_id": sid,
-                            "counted_as_school": 0,
-                        }
-                        n = max(5, int(rng.uniform(10, 80)))
-                        _level(rng, sub, "primary", n)
-                        _facilities(rng, sub, n, 0)
-                        writer.writerow(sub)
+                        writer.writerow(_site(rng, county, serial, sid, "分校点", 0, (5, 10, 80)))
                         rows += 1
                     if school_type == "primary" and rng.random() < 0.03:
                         serial += 1
-                        point: dict[str, object] = {
-                            "county": county,
-                            "school_id": f"{county}-{serial:05d}",
-                            "school_name": "教学点",
-                            "school_type": "teaching_point",
-                            "location": "rural",
-                            "parent_school_id": sid,
-                            "counted_as_school": 1,
-                        }
-                        n = max(3, int(rng.uniform(5, 90)))
-                        _level(rng, point, "primary", n)
-                        _facilities(rng, point, n, 0)
-                        writer.writerow(point)
+                        writer.writerow(_site(rng, county, serial, sid, "教学点", 1, (3, 5, 90)))
                         rows += 1
     return rows
 
