@@ -11,7 +11,7 @@ from balance_rules.data.columns import ColumnTable, read_columns
 from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
 from balance_rules.testing.strategies import counties
 
-from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS, run_cli
+from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS, ROOT, run_cli
 
 STANDARDS = {name: br.load_standard(name) for name in br.bundled_ids()}
 _STATUS = ("pass", "fail", "not_evaluated")
@@ -66,6 +66,30 @@ def test_example_county_agrees_under_every_bundled_standard() -> None:
 def test_generated_counties_agree_near_thresholds(county: br.County) -> None:
     # counties(standard=...) puts some schools exactly at, or 1 % either side of, a threshold.
     _assert_agree(STANDARDS["national/quality-2017"], [county])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counties(standard=STANDARDS["national/quality-2017"], max_schools=10, sub_sites=True))
+def test_generated_counties_with_sub_sites_agree(county: br.County) -> None:
+    # Merged sections are decided exactly by the columnar core too (sums and minimums).
+    _assert_agree(STANDARDS["national/quality-2017"], [county])
+
+
+def test_a_small_synthetic_nation_agrees(tmp_path: Path) -> None:
+    # The benchmark's generator: combined schools, sub-sites, teaching points, private
+    # and city-run schools, values exactly at thresholds; ~30 counties.
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nation", ROOT / "benchmarks" / "nation.py")
+    assert spec is not None and spec.loader is not None
+    nation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nation)
+    path = tmp_path / "nation.csv"
+    rows = nation.generate(path, scale=0.01, seed=7)
+    county_list = br.read_counties(br.read_school_table(path))
+    assert sum(len(c.schools) for c in county_list) == rows
+    for name in ("national/quality-2017", "national/basic-2012", "jiangsu/quality"):
+        _assert_agree(STANDARDS[name], county_list)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

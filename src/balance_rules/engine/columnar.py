@@ -237,32 +237,45 @@ def _merge(
         if root is None:
             events.append((int(sub), PARENT_MISSING, f"parent {parents[sub]!r} not found"))
             continue
-        before = {name: numbers[name][root] for name in names}
-        child = {name: table.numbers[name][sub] for name in names}
-        for name in names:
-            numbers[name][root] = _merged_cell(name, before, child)
-        for name in extras:
-            extras[name][root] = extras[name][root] + table.extras[name][sub]
         children.setdefault(root, []).append(int(sub))
         events.append((int(sub), MERGED_INTO_PARENT, ids[root]))
+    # Children are added in rounds (each parent's first child, then its second...):
+    # within a round every parent appears once, so whole columns can be merged at a
+    # time while each parent still takes its children in order, as the object path does.
+    rounds = max((len(c) for c in children.values()), default=0)
+    for k in range(rounds):
+        pairs = [(root, subs_[k]) for root, subs_ in children.items() if len(subs_) > k]
+        roots = np.array([p[0] for p in pairs], dtype=np.int64)
+        kids = np.array([p[1] for p in pairs], dtype=np.int64)
+        before = {name: numbers[name][roots] for name in names}
+        for name in names:
+            numbers[name][roots] = _merged_column(name, before, table.numbers, kids)
+        for name in extras:
+            extras[name][roots] = extras[name][roots] + table.extras[name][kids]
     return numbers, extras, events, children
 
 
-def _merged_cell(name: str, parent: Mapping[str, float], child: Mapping[str, float]) -> float:
-    a, b = parent[name], child[name]
-    if name in MINIMUM_FIELDS or name in MAXIMUM_FIELDS:
-        if np.isnan(a) or np.isnan(b):
-            return b if np.isnan(a) else a
-        return min(a, b) if name in MINIMUM_FIELDS else max(a, b)
+def _merged_column(
+    name: str,
+    parent: Mapping[str, np.ndarray],
+    table: Mapping[str, np.ndarray],
+    kids: np.ndarray,
+) -> np.ndarray:
+    """One column of parents after adding one child each (see sections._sub_site_value)."""
+    a, b = parent[name], table[name][kids]
+    if name in MINIMUM_FIELDS:
+        return np.fmin(a, b)  # type: ignore[no-any-return]
+    if name in MAXIMUM_FIELDS:
+        return np.fmax(a, b)  # type: ignore[no-any-return]
+    total: np.ndarray = a + b  # NaN when either is missing
     level = _level_of(name)
     if level is not None and name in _LEVEL_FIELD:
-        child_students = child[f"{level}_students"]
-        if np.isnan(child_students) or child_students == 0:
-            return a
+        child_students = table[f"{level}_students"][kids]
         parent_students = parent[f"{level}_students"]
-        if (np.isnan(parent_students) or parent_students == 0) and np.isnan(a):
-            return b
-    return a + b  # NaN when either is missing
+        no_parent = (np.isnan(parent_students) | (parent_students == 0)) & np.isnan(a)
+        no_child = np.isnan(child_students) | (child_students == 0)
+        total = np.where(no_child, a, np.where(no_parent, b, total))
+    return total
 
 
 class _Evaluator:
@@ -510,8 +523,9 @@ class _Evaluator:
     ) -> None:
         """Decide sections whose value is within a hair of the threshold, exactly.
 
-        A plain section (not merged, facilities not split) is decided with integer
-        arithmetic on its inputs as written; any other through the object path.
+        A plain section (facilities not split, not merged or merged by taking a
+        minimum or maximum) is decided with integer arithmetic on its inputs as
+        written; any other through the object path.
         """
         compare = _OPS[op]
         simple = len(calc.numerator) == 1
@@ -534,8 +548,12 @@ class _Evaluator:
         p = np.array([exact_limits[v].numerator for v in limits.tolist()], dtype=object)
         q = np.array([exact_limits[v].denominator for v in limits.tolist()], dtype=object)
         rows = part.rows[near]
+        # Merging sub-sites picks one of the inputs for a minimum or maximum field (a
+        # room size, the largest class), so those stay exact; sums may not.
+        selected = all(f in MINIMUM_FIELDS or f in MAXIMUM_FIELDS for f in fields)
         merged = np.isin(rows, np.array(list(self.children), dtype=np.int64))
-        fast = plain & n_ok & d_ok & ~merged if simple else np.zeros(len(near), dtype=bool)
+        exact_input = plain & n_ok & d_ok & (~merged | selected)
+        fast = exact_input if simple else np.zeros(len(near), dtype=bool)
         # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
         # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
         # in Python integers (object arrays) so nothing can overflow.

@@ -231,14 +231,31 @@ def counties(
     min_schools: int = 1,
     max_schools: int = 12,
     school_types: Sequence[str] = COMPULSORY_TYPES,
+    sub_sites: bool = False,
 ) -> County:
-    """A county of distinct schools and its facts."""
+    """A county of distinct schools and its facts.
+
+    With *sub_sites*, some schools after the first are sub-sites (分校区, not
+    counted as schools) of an earlier school or of another sub-site, some of them
+    teaching none of a level their parent teaches, so that merging is exercised.
+    """
     count = draw(st.integers(min_value=min_schools, max_value=max_schools))
     ids = [f"S{index:04d}" for index in range(count)]
     members = [
         draw(schools(school_id=i, county=name, standard=standard, school_types=school_types))
         for i in ids
     ]
+    if sub_sites:
+        for index in range(1, count):
+            if draw(st.integers(min_value=0, max_value=2)) != 0:
+                continue
+            parent = members[draw(st.integers(min_value=0, max_value=index - 1))]
+            site = attrs.evolve(
+                members[index], counted_as_school=False, parent_school_id=parent.school_id
+            )
+            if draw(st.booleans()):  # a site that teaches only some of the levels
+                site = attrs.evolve(site, primary_students=None, primary_classes=None)
+            members[index] = site
     return County(name=name, schools=tuple(members), facts=draw(county_facts(standard)))
 
 
