@@ -49,12 +49,14 @@ __all__ = ["ColumnarResult", "evaluate_columns"]
 
 PASS, FAIL, NOT_EVALUATED = 0, 1, 2
 _STATUS = ("pass", "fail", "not_evaluated")
+_POWERS_OF_TEN = np.array([10**k for k in range(13)], dtype=object)
+_COMBINED = np.array(sorted(COMBINED_TYPES), dtype=object)
 _LEVEL_FIELD = {f"{lv}_{s}" for lv in ALL_LEVELS for s in LEVEL_SUFFIXES}
 
 
 def _near(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        near: np.ndarray = np.abs(values - targets) <= MARGIN * np.maximum(1.0, np.abs(targets))
+    """Where a value is within MARGIN (relative) of its target (NaN: False)."""
+    near: np.ndarray = np.abs(values - targets) <= MARGIN * np.maximum(1.0, np.abs(targets))
     return near
 
 
@@ -66,21 +68,22 @@ def _decimal_ints(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     whole = np.zeros(len(x), dtype=np.int64)
     places = np.zeros(len(x), dtype=np.int64)
-    ok = np.zeros(len(x), dtype=bool)
-    for k in range(13):
-        with np.errstate(invalid="ignore", over="ignore"):
+    ok = ~np.isfinite(x)  # never decided this way: marked not ok below
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(13):
+            if ok.all():
+                break
             scaled = x * 10.0**k
             rounded = np.round(scaled)
             good = (
                 ~ok
-                & np.isfinite(scaled)
                 & (np.abs(scaled - rounded) <= 1e-12 * np.maximum(1.0, np.abs(scaled)))
                 & (np.abs(rounded) < 2.0**53)
             )
-        whole[good] = rounded[good].astype(np.int64)
-        places[good] = k
-        ok |= good
-    return whole, places, ok
+            whole[good] = rounded[good].astype(np.int64)
+            places[good] = k
+            ok |= good
+    return whole, places, ok & np.isfinite(x)
 
 
 @attrs.define
@@ -92,6 +95,18 @@ class _Level:
     counties: np.ndarray
     students: np.ndarray
     values: dict[str, np.ndarray] = attrs.field(factory=dict)
+
+
+@attrs.define
+class _Tie:
+    """Sections of one rule and level within a hair of the threshold, to decide exactly."""
+
+    calc: Any
+    op: str
+    part: _Level
+    near: np.ndarray
+    threshold: np.ndarray
+    status: np.ndarray
 
 
 @attrs.define
@@ -297,6 +312,9 @@ class _Evaluator:
         self.excluded: list[list[Excluded]] = [[] for _ in county_names]
         for row, reason, detail in events:
             self._exclude(row, reason, None, detail)
+        self.combined = np.isin(table.text["school_type"], _COMBINED)
+        self.merged = np.zeros(len(table), dtype=bool)
+        self.merged[list(self.children)] = True
         self.in_scope = kept & self._scope(kept)
         self.fact_counties = [County(name=n, facts=facts.get(n, {})) for n in county_names]
 
@@ -330,8 +348,7 @@ class _Evaluator:
             if exclusion.students_below is not None:
                 if students is None:
                     students = self._compulsory_students()
-                with np.errstate(invalid="ignore"):
-                    match &= students < float(exclusion.students_below)
+                match &= students < float(exclusion.students_below)
                 match &= ~np.isnan(students)
             for row in np.flatnonzero(match):
                 self._exclude(int(row), exclusion.reason, None)
@@ -379,8 +396,7 @@ class _Evaluator:
                 total = total + weighted
                 if level == part.level:
                     own = weighted
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share[rows] = np.where(total > 0, own / total, np.nan)  # type: ignore[operator]
+            share[rows] = np.where(total > 0, own / total, np.nan)  # type: ignore[operator]
         return share
 
     def _fill(self, part: _Level) -> None:
@@ -461,18 +477,18 @@ class _Evaluator:
             total = np.zeros(len(part.rows))
             for field in calc.numerator:
                 total = total + part.values[field]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                if calc.denominator is None:
-                    value = total * float(calc.scale)
-                else:
-                    den = part.values[calc.denominator]
-                    value = np.where(den == 0, np.nan, total * float(calc.scale) / den)
+            if calc.denominator is None:
+                value = total * float(calc.scale)
+            else:
+                den = part.values[calc.denominator]
+                value = np.where(den == 0, np.nan, total * float(calc.scale) / den)
             cache[key] = value
         return cache[key]
 
     def threshold_rules(self, levels: Mapping[str, _Level]) -> dict[tuple[str, str], _Outcome]:
         outcomes: dict[tuple[str, str], _Outcome] = {}
         cache: dict[tuple[str, str], np.ndarray] = {}
+        ties: list[_Tie] = []
         for check in self.plan.threshold_checks:
             rule = check.rule
             for level in rule.levels:
@@ -502,71 +518,77 @@ class _Evaluator:
                             threshold[attributes == attribute] = float(entry[1])
                 status = np.full(len(part.rows), NOT_EVALUATED, dtype=np.int8)
                 known = ~np.isnan(value) & ~np.isnan(threshold)
-                with np.errstate(invalid="ignore"):
-                    passed = _OPS[rule.op](value, threshold)
+                passed = _OPS[rule.op](value, threshold)
                 status[known & passed] = PASS
                 status[known & ~passed] = FAIL
                 near = np.flatnonzero(known & _near(value, threshold))
                 if len(near):
-                    self._decide_exactly(check.calc, rule.op, part, near, threshold, status)
+                    ties.append(_Tie(check.calc, rule.op, part, near, threshold, status))
                 outcomes[(rule.id, level)] = _Outcome(status, value, threshold)
+        if ties:
+            self._decide_exactly(ties)
         return outcomes
 
-    def _decide_exactly(
-        self,
-        calc: Any,
-        op: str,
-        part: _Level,
-        near: np.ndarray,
-        threshold: np.ndarray,
-        status: np.ndarray,
-    ) -> None:
-        """Decide sections whose value is within a hair of the threshold, exactly.
+    def _decide_exactly(self, pending: Sequence[_Tie]) -> None:
+        """Decide, exactly, every section whose value is within a hair of its threshold.
 
         A plain section (facilities not split, not merged or merged by taking a
         minimum or maximum) is decided with integer arithmetic on its inputs as
-        written; any other through the object path.
+        written, all rules at once; any other through the object path.
         """
-        compare = _OPS[op]
-        simple = len(calc.numerator) == 1
         split = set(self.standard.split.items)
-        types = self.table.text["school_type"][part.rows[near]]
-        fields = [calc.numerator[0]] + ([calc.denominator] if calc.denominator else [])
-        combined = np.isin(types, np.array(sorted(COMBINED_TYPES), dtype=object))
-        plain = ~combined if any(f in split for f in fields) else np.ones(len(near), dtype=bool)
-        numerator, n_places, n_ok = _decimal_ints(part.values[fields[0]][near])
-        if calc.denominator:
-            denominator, d_places, d_ok = _decimal_ints(part.values[calc.denominator][near])
-        else:
-            denominator = np.ones(len(near), dtype=np.int64)
-            d_places = np.zeros(len(near), dtype=np.int64)
-            d_ok = np.ones(len(near), dtype=bool)
-        scale = Fraction(calc.scale)
-        # Thresholds as exact fractions p / q, per distinct value.
-        limits = threshold[near]
-        exact_limits = {v: Fraction(Decimal(repr(float(v)))) for v in set(limits.tolist())}
+        numerators, denominators, fast_parts, scales, limit_parts = [], [], [], [], []
+        for tie in pending:
+            calc, rows = tie.calc, tie.part.rows[tie.near]
+            fields = [calc.numerator[0]] + ([calc.denominator] if calc.denominator else [])
+            fast = np.ones(len(rows), dtype=bool)
+            if len(calc.numerator) != 1:
+                fast[:] = False
+            elif any(f in split for f in fields):
+                fast &= ~self.combined[rows]
+            # Merging sub-sites picks one of the inputs for a minimum or maximum field
+            # (a room size, the largest class), so those stay exact; sums may not.
+            if not all(f in MINIMUM_FIELDS or f in MAXIMUM_FIELDS for f in fields):
+                fast &= ~self.merged[rows]
+            numerators.append(tie.part.values[fields[0]][tie.near])
+            denominators.append(
+                tie.part.values[calc.denominator][tie.near]
+                if calc.denominator
+                else np.ones(len(rows))
+            )
+            fast_parts.append(fast)
+            scales.append(Fraction(calc.scale))
+            limit_parts.append(tie.threshold[tie.near])
+        sizes = [len(t.near) for t in pending]
+        numerator, n_places, n_ok = _decimal_ints(np.concatenate(numerators))
+        denominator, d_places, d_ok = _decimal_ints(np.concatenate(denominators))
+        fast = np.concatenate(fast_parts) & n_ok & d_ok
+        limits = np.concatenate(limit_parts)
+        # Thresholds and scales as exact fractions p / q.
+        exact_limits = {v: Fraction(Decimal(repr(v))) for v in set(limits.tolist())}
         p = np.array([exact_limits[v].numerator for v in limits.tolist()], dtype=object)
         q = np.array([exact_limits[v].denominator for v in limits.tolist()], dtype=object)
-        rows = part.rows[near]
-        # Merging sub-sites picks one of the inputs for a minimum or maximum field (a
-        # room size, the largest class), so those stay exact; sums may not.
-        selected = all(f in MINIMUM_FIELDS or f in MAXIMUM_FIELDS for f in fields)
-        merged = np.isin(rows, np.array(list(self.children), dtype=np.int64))
-        exact_input = plain & n_ok & d_ok & (~merged | selected)
-        fast = exact_input if simple else np.zeros(len(near), dtype=bool)
+        scale_num = np.repeat(np.array([f.numerator for f in scales], dtype=object), sizes)
+        scale_den = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
         # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
         # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
         # in Python integers (object arrays) so nothing can overflow.
-        ten = np.array([10**k for k in range(13)], dtype=object)
-        left = numerator.astype(object) * scale.numerator * q * ten[d_places]
-        right = p * scale.denominator * denominator.astype(object) * ten[n_places]
-        decided = np.asarray(compare(left[fast], right[fast]), dtype=bool)
-        status[near[fast]] = np.where(decided, PASS, FAIL)
-        for j in np.flatnonzero(~fast):
-            exact = self.exact_value(calc, int(rows[j]), part.level)
-            if exact is not None:
-                t = exact_limits[float(limits[j])]
-                status[near[j]] = PASS if compare(exact, t) else FAIL
+        left = numerator.astype(object) * scale_num * q * _POWERS_OF_TEN[d_places]
+        right = p * scale_den * denominator.astype(object) * _POWERS_OF_TEN[n_places]
+        start = 0
+        for tie, size in zip(pending, sizes, strict=True):
+            own = slice(start, start + size)
+            start += size
+            compare = _OPS[tie.op]
+            here = fast[own]
+            decided = np.asarray(compare(left[own][here], right[own][here]), dtype=bool)
+            tie.status[tie.near[here]] = np.where(decided, PASS, FAIL)
+            rows = tie.part.rows[tie.near]
+            for j in np.flatnonzero(~here):
+                exact = self.exact_value(tie.calc, int(rows[j]), tie.part.level)
+                if exact is not None:
+                    limit = exact_limits[float(limits[own][j])]
+                    tie.status[tie.near[j]] = PASS if compare(exact, limit) else FAIL
 
     def exact_value(self, calc: Any, row: int, level: str) -> Fraction | None:
         value, _, _ = calc.compute(self.exact_section(row, level))
@@ -589,15 +611,14 @@ class _Evaluator:
                     met += outcome.status == PASS
                     unknown += outcome.status == NOT_EVALUATED
                     op = self.standard.rules[member].op  # type: ignore[union-attr]
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        if op in (">=", ">"):
-                            ratio = np.where(
-                                outcome.threshold > 0, outcome.value / outcome.threshold, np.nan
-                            )
-                        else:
-                            ratio = np.where(
-                                outcome.value != 0, outcome.threshold / outcome.value, np.nan
-                            )
+                    if op in (">=", ">"):
+                        ratio = np.where(
+                            outcome.threshold > 0, outcome.value / outcome.threshold, np.nan
+                        )
+                    else:
+                        ratio = np.where(
+                            outcome.value != 0, outcome.threshold / outcome.value, np.nan
+                        )
                     failing = (outcome.status == FAIL) & ~np.isnan(ratio)
                     lowest = np.where(failing, np.minimum(lowest, ratio), lowest)
                 status = np.full(n, PASS, dtype=np.int8)
@@ -690,10 +711,9 @@ class _Evaluator:
         w, x, c = weight[good], value[good], codes[good]
         total = np.bincount(c, weights=w, minlength=k)
         weighted = np.bincount(c, weights=w * x, minlength=k)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = weighted / total
-            variance = np.bincount(c, weights=w * (x - mean[c]) ** 2, minlength=k) / total
-            cv = np.sqrt(variance) / np.abs(mean)
+        mean = weighted / total
+        variance = np.bincount(c, weights=w * (x - mean[c]) ** 2, minlength=k) / total
+        cv = np.sqrt(variance) / np.abs(mean)
         cv[(total <= 0) | (weighted == 0) | missing] = np.nan
         cv_cache[key] = (cv, missing, groups)
         return cv_cache[key]
@@ -877,11 +897,12 @@ def evaluate_columns(
 ) -> ColumnarResult:
     """Evaluate every county of *table* (facts keyed by county name)."""
     facts = facts or {}
-    evaluator = _Evaluator(plan, table, facts)
-    levels = evaluator.levels()
-    outcomes = evaluator.threshold_rules(levels)
-    evaluator.k_of_n(levels, outcomes)
-    county_findings = evaluator.county_rules(levels, outcomes)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN is "missing"
+        evaluator = _Evaluator(plan, table, facts)
+        levels = evaluator.levels()
+        outcomes = evaluator.threshold_rules(levels)
+        evaluator.k_of_n(levels, outcomes)
+        county_findings = evaluator.county_rules(levels, outcomes)
     k = len(evaluator.county_names)
     fail = np.zeros(k, dtype=bool)
     unknown = np.zeros(k, dtype=bool)
