@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import balance_rules as br
 from balance_rules.standard.loader import bundled_dir
@@ -301,3 +304,68 @@ def test_empty_layer_changes_nothing_but_the_name(tmp_path: Path, quality: br.St
 
     assert canonical(layered) == canonical(quality)
     assert layered.layers == ("national/quality-2017", "test/empty")
+
+
+_CORRUPTIONS = ("delete", "text", "number", "list", "unknown_key")
+
+
+def _nodes(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    found = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += _nodes(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _nodes(value, (*path, index))
+    return found
+
+
+def _corrupt(document: dict[str, object], path: tuple[object, ...], how: str) -> None:
+    parent: Any = document
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    if how == "delete" and isinstance(parent, dict):
+        del parent[last]
+    elif how == "unknown_key" and isinstance(parent[last], dict):
+        parent[last]["bogus_key"] = 1
+    else:
+        parent[last] = {"text": "x", "number": Decimal(12), "list": [1]}.get(how, "x")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(["national/quality-2017", "national/basic-2012", "hebei/quality-2017"]),
+    data=st.data(),
+)
+def test_the_fast_validator_reports_what_the_published_schema_reports(
+    name: str, data: st.DataObject
+) -> None:
+    # The loader validates each rule against the branch its kind selects; a plain
+    # Draft 7 validator over the published schema must find exactly the same errors.
+    import copy
+
+    from balance_rules.standard import schema as schema_module
+    from balance_rules.yamlio import read_yaml
+
+    document = copy.deepcopy(read_yaml(bundled_dir() / f"{name}.yaml"))
+    for _ in range(data.draw(st.integers(min_value=1, max_value=3))):
+        paths = [p for p in _nodes(document) if p]
+        _corrupt(
+            document, data.draw(st.sampled_from(paths)), data.draw(st.sampled_from(_CORRUPTIONS))
+        )
+    layer = "extends" in document
+
+    def locate(path: tuple[object, ...]) -> tuple[str, int | None]:
+        return name, None
+
+    fast = schema_module.schema_problems(document, locate, layer=layer)
+    schema = schema_module.layer_schema() if layer else standard_schema()
+    plain_validator = jsonschema.Draft7Validator(schema)
+    original = schema_module._validator
+    try:
+        schema_module._validator = lambda layer: plain_validator  # type: ignore[assignment]
+        plain = schema_module.schema_problems(document, locate, layer=layer)
+    finally:
+        schema_module._validator = original
+    assert [(p.path, p.message) for p in fast] == [(p.path, p.message) for p in plain]
