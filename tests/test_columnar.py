@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import attrs
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import balance_rules as br
 from balance_rules.data.columns import ColumnTable, read_columns
@@ -48,6 +51,9 @@ def _assert_agree(standard: br.Standard, county_list: list[br.County]) -> None:
         for key, finding in objects.items():
             other = columns[key]
             assert other.status == finding.status, key
+            assert tuple(other.missing) == tuple(finding.missing), key
+            if finding.kind == "coefficients":
+                assert tuple(other.missing_at) == tuple(finding.missing_at), key
             if isinstance(finding.value, float):
                 assert abs(finding.value - other.value) <= 1e-9 * max(1.0, abs(finding.value))
         assert sorted((e.school_id, e.reason, e.level) for e in result.excluded[code]) == sorted(
@@ -75,17 +81,22 @@ def test_generated_counties_with_sub_sites_agree(county: br.County) -> None:
     _assert_agree(STANDARDS["national/quality-2017"], [county])
 
 
-def test_a_small_synthetic_nation_agrees(tmp_path: Path) -> None:
-    # The benchmark's generator: combined schools, sub-sites, teaching points, private
-    # and city-run schools, values exactly at thresholds; ~30 counties.
+def _nation() -> Any:
+    """The benchmark's generator of a synthetic nation (benchmarks/nation.py)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("nation", ROOT / "benchmarks" / "nation.py")
     assert spec is not None and spec.loader is not None
     nation = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(nation)
+    return nation
+
+
+def test_a_small_synthetic_nation_agrees(tmp_path: Path) -> None:
+    # The benchmark's generator: combined schools, sub-sites, teaching points, private
+    # and city-run schools, values exactly at thresholds; ~30 counties.
     path = tmp_path / "nation.csv"
-    rows = nation.generate(path, scale=0.01, seed=7)
+    rows = _nation().generate(path, scale=0.01, seed=7)
     county_list = br.read_counties(br.read_school_table(path))
     assert sum(len(c.schools) for c in county_list) == rows
     for name in ("national/quality-2017", "national/basic-2012", "jiangsu/quality"):
@@ -198,3 +209,84 @@ def test_csv_format_reports_bad_cells_like_every_other_format(tmp_path: Path) ->
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "row 2" in result.stderr and "row 3" in result.stderr
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, float | int) and isinstance(b, float | int):
+        return abs(a - b) <= 1e-9 * max(1.0, abs(b))
+    return a == b
+
+
+def _assert_records_match_the_report(standard: br.Standard, county_list: list[br.County]) -> None:
+    # The records behind --format csv and jsonl say what the object path's report says.
+    from balance_rules.records import county_records, finding_record
+
+    plan = br.compile_standard(standard)
+    table = ColumnTable.from_schools([s for c in county_list for s in c.schools])
+    result = evaluate_columns(plan, table, {c.name: c.facts for c in county_list})
+    report = plan.evaluate(county_list)
+    records = list(county_records(result))
+    assert [r.county for r in records] == [c.county for c in report.counties]
+    keys = ("rule", "indicator", "op", "threshold", "status", "kind", "level", "layer",
+            "source", "decides", "missing", "detail", "met", "of")  # fmt: skip
+    for ours, county in zip(records, report.counties, strict=True):
+        assert ours.verdict == county.verdict
+        assert [(s["school_id"], s["level"], s["passed"]) for s in ours.sections] == [
+            (s.school_id, s.level, s.passed) for s in county.schools
+        ]
+        for section, school in zip(ours.sections, county.schools, strict=True):
+            assert section["merged"] == list(school.merged)
+            expected = [finding_record(f) | _k_of_n(f) for f in school.findings]
+            assert [r["rule"] for r in section["findings"]] == [e["rule"] for e in expected]
+            for got, want in zip(section["findings"], expected, strict=True):
+                for key in keys:
+                    assert _close(got.get(key), want.get(key)), (school.school_id, key, got, want)
+                assert _close(got["value"], want["value"]), (got, want)
+        expected_county = [finding_record(f) for f in county.findings]
+        assert len(ours.findings) == len(expected_county)
+        for got, want in zip(ours.findings, expected_county, strict=True):
+            for key in (*keys, "missing_at"):
+                assert _close(got.get(key), want.get(key)), (county.county, key, got, want)
+
+
+def _k_of_n(finding: object) -> dict[str, object]:
+    met = getattr(finding, "met", None)
+    return {} if met is None else {"met": met, "of": finding.of}  # type: ignore[attr-defined]
+
+
+def test_records_match_the_object_report_for_the_example_and_a_small_nation(
+    tmp_path: Path,
+) -> None:
+    county_list = br.read_counties(EXAMPLE_SCHOOLS, EXAMPLE_FACTS)
+    for standard in STANDARDS.values():
+        _assert_records_match_the_report(standard, county_list)
+    path = tmp_path / "nation.csv"
+    _nation().generate(path, scale=0.004, seed=11)
+    nation = br.read_counties(br.read_school_table(path))
+    _assert_records_match_the_report(STANDARDS["national/quality-2017"], nation)
+
+
+_BLANKABLE = ("primary_students", "junior_students", "primary_teachers_above_degree",
+              "junior_backbone_teachers", "sports_area", "equipment_value", "teaching_aux_area",
+              "music_rooms", "min_music_room_area", "primary_classes")  # fmt: skip
+
+
+@st.composite
+def _counties_with_gaps(draw: st.DrawFn) -> br.County:
+    """Generated counties with some cells left empty, so findings are not evaluated."""
+    county = draw(counties(standard=STANDARDS["national/quality-2017"], max_schools=8,
+                           sub_sites=True))  # fmt: skip
+    schools = []
+    for school in county.schools:
+        blank = draw(st.lists(st.sampled_from(_BLANKABLE), max_size=2, unique=True))
+        if school.school_type in ("nine_year", "twelve_year", "complete_secondary"):
+            blank = [b for b in blank if not b.endswith("_students")]
+        schools.append(attrs.evolve(school, **dict.fromkeys(blank)))
+    return attrs.evolve(county, schools=tuple(schools))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_counties_with_gaps())
+def test_records_match_the_object_report_on_generated_counties(county: br.County) -> None:
+    _assert_records_match_the_report(STANDARDS["national/quality-2017"], [county])
+    _assert_agree(STANDARDS["national/quality-2017"], [county])

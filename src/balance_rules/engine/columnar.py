@@ -37,13 +37,14 @@ from ..sections import (
     NO_STUDENTS,
     PARENT_MISSING,
     Section,
+    column_name,
     merge_sub_sites,
     section_values,
 )
 from ..sections import _shares as object_shares
 from ..standard.model import Coefficients, Composite, CountyFact, SchoolKOfN, size_band
 from .cv import MARGIN, cap_allows, composite_allows, weighted_cv_squared
-from .plan import _OPS, Plan, _derive
+from .plan import _OPS, Plan, _derive, layer_of
 
 __all__ = ["ColumnarResult", "evaluate_columns"]
 
@@ -116,6 +117,9 @@ class _Outcome:
     status: np.ndarray
     value: np.ndarray
     threshold: np.ndarray
+    #: The layers that set the thresholds, and per section an index into them (-1: none).
+    layers: list[str] = attrs.field(factory=list)
+    layer: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int8))
 
 
 @attrs.define(eq=False)
@@ -497,10 +501,14 @@ class _Evaluator:
                     continue
                 value = self.indicator(rule.indicator, part, cache)
                 threshold = np.full(len(part.rows), np.nan)
+                layers: list[str] = []
+                layer = np.full(len(part.rows), -1, dtype=np.int8)
                 if rule.threshold.by is None:
                     entry = check.thresholds.get((level, "default"))
                     if entry is not None:
                         threshold[:] = float(entry[1])
+                        layers.append(entry[2])
+                        layer[:] = 0
                 else:
                     if rule.threshold.by == "size":
                         cases = rule.threshold.cases.get(level, {})
@@ -515,7 +523,11 @@ class _Evaluator:
                         if entry is None:
                             entry = check.thresholds.get((level, "default"))
                         if entry is not None:
-                            threshold[attributes == attribute] = float(entry[1])
+                            here = attributes == attribute
+                            threshold[here] = float(entry[1])
+                            if entry[2] not in layers:
+                                layers.append(entry[2])
+                            layer[here] = layers.index(entry[2])
                 status = np.full(len(part.rows), NOT_EVALUATED, dtype=np.int8)
                 known = ~np.isnan(value) & ~np.isnan(threshold)
                 passed = _OPS[rule.op](value, threshold)
@@ -524,7 +536,7 @@ class _Evaluator:
                 near = np.flatnonzero(known & _near(value, threshold))
                 if len(near):
                     ties.append(_Tie(check.calc, rule.op, part, near, threshold, status))
-                outcomes[(rule.id, level)] = _Outcome(status, value, threshold)
+                outcomes[(rule.id, level)] = _Outcome(status, value, threshold, layers, layer)
         if ties:
             self._decide_exactly(ties)
         return outcomes
@@ -634,7 +646,11 @@ class _Evaluator:
                 status[too_few | below] = FAIL
                 value = met.astype(np.float64)
                 outcomes[(rule.id, level)] = _Outcome(
-                    status, value, np.full(n, float(rule.min_met))
+                    status,
+                    value,
+                    np.full(n, float(rule.min_met)),
+                    [layer_of(self.standard, "rules", rule.id, "min_met")],
+                    np.zeros(n, dtype=np.int8),
                 )
 
     def _exact_below(
@@ -747,8 +763,12 @@ class _Evaluator:
         sizes = np.bincount(part.counties, minlength=len(self.county_names))
         for code in np.flatnonzero(groups):
             value = cv[code]
+            lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
             if missing[code] or np.isnan(value):
                 status = "not_evaluated"
+                if missing[code]:
+                    indicator = self.indicator(name, part, {})
+                    lacking = _cv_missing(self.plan, self.table, name, part, indicator, int(code))
             elif cap is None:
                 status = "pass"
             elif rule.rounding is None and abs(value - float(cap)) > 2 * MARGIN:
@@ -758,7 +778,9 @@ class _Evaluator:
                 allowed = cap_allows(float(value), weights, values, cap, rule.rounding)
                 status = "pass" if allowed else "fail"
             findings[code].append(
-                _CountyFinding.of(rule, level, name, status, value, decides, int(sizes[code]))
+                _CountyFinding.of(
+                    rule, level, name, status, value, decides, int(sizes[code]), lacking
+                )
             )
 
     def _composite_findings(
@@ -778,9 +800,25 @@ class _Evaluator:
         mean = stacked.mean(axis=0)
         for code in np.flatnonzero(groups):
             value = mean[code]
+            lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+            undefined: list[str] = []
             if missing[code] or np.isnan(value):
                 status = "not_evaluated"
                 value = np.nan
+                columns: dict[str, None] = {}
+                for name, (_, lacks, _) in zip(rule.indicators, cvs, strict=True):
+                    if lacks[code]:
+                        indicator = self.indicator(name, part, {})
+                        found, _ = _cv_missing(
+                            self.plan, self.table, name, part, indicator, int(code)
+                        )
+                        columns.update(dict.fromkeys(found))
+                lacking = (tuple(columns), ())
+                undefined = [
+                    name
+                    for name, (cv, lacks, _) in zip(rule.indicators, cvs, strict=True)
+                    if np.isnan(cv[code]) and not lacks[code]
+                ]
             elif cap is None:
                 status = "pass"
             elif abs(value - float(cap)) > 2 * MARGIN and rule.rounding is None:
@@ -794,11 +832,12 @@ class _Evaluator:
                         squares.append(square)
                 allowed = composite_allows(float(value), squares, cap, rule.rounding)
                 status = "pass" if allowed else "fail"
-            findings[code].append(
-                _CountyFinding.of(
-                    rule, level, "composite", status, value, decides, int(sizes[code])
-                )
+            finding = _CountyFinding.of(
+                rule, level, "composite", status, value, decides, int(sizes[code]), lacking
             )
+            if undefined:
+                finding = attrs.evolve(finding, detail=", ".join(undefined))
+            findings[code].append(finding)
 
     def _facts(
         self, rule: CountyFact, levels: Mapping[str, _Level], findings: list[list[Any]]
@@ -873,6 +912,11 @@ class _CountyFinding:
     veto: bool
     group: str
     schools: int
+    #: For a CV not evaluated: the missing columns and the schools lacking them.
+    missing: tuple[str, ...] = ()
+    missing_at: tuple[str, ...] = ()
+    #: For a composite: the indicators whose CV is undefined (mean zero).
+    detail: str | None = None
 
     @classmethod
     def of(
@@ -884,12 +928,46 @@ class _CountyFinding:
         value: float,
         decides: bool,
         schools: int,
+        missing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
     ) -> _CountyFinding:
         shown = None if np.isnan(value) else float(value)
         return cls(
             rule.id, rule.kind, level, indicator, status, shown, rule.max.get(level),
-            decides, rule.veto, rule.group, schools,
+            decides, rule.veto, rule.group, schools, *missing,
         )  # fmt: skip
+
+
+def missing_inputs(
+    plan: Plan, indicator: str, part: _Level, i: int
+) -> tuple[tuple[str, ...], str | None]:
+    """Why one section has no value for *indicator*: missing columns, or a zero divisor."""
+    calc = plan.calcs[indicator]
+    values = part.values
+    missing = [column_name(f, part.level) for f in calc.numerator if np.isnan(values[f][i])]
+    detail = None
+    if calc.denominator:
+        divisor = values[calc.denominator][i]
+        if np.isnan(divisor):
+            missing.append(column_name(calc.denominator, part.level))
+        elif divisor == 0 and not missing:
+            detail = f"{column_name(calc.denominator, part.level)} = 0"
+    return tuple(missing), detail
+
+
+def _cv_missing(
+    plan: Plan, table: ColumnTable, indicator: str, part: _Level, value: np.ndarray, code: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(missing columns, schools lacking them) of one county's CV, as the object path says."""
+    columns: dict[str, None] = {}
+    schools: list[str] = []
+    for i in np.flatnonzero((part.counties == code) & (np.isnan(value) | np.isnan(part.students))):
+        schools.append(table.text["school_id"][part.rows[i]])
+        lacking, detail = missing_inputs(plan, indicator, part, int(i))
+        for name in lacking or ((detail,) if detail else ()):
+            columns[name] = None
+        if np.isnan(part.students[i]):
+            columns[column_name("students", part.level)] = None
+    return tuple(columns), tuple(schools)
 
 
 def evaluate_columns(

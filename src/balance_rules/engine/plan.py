@@ -104,7 +104,8 @@ def _threshold_table(
     return table
 
 
-def _layer(standard: Standard, *path: str) -> str:
+def layer_of(standard: Standard, *path: str) -> str:
+    """The layer that set the value at *path* of the merged standard."""
     origin = standard.origin(*path)
     return origin.layer if origin else standard.id
 
@@ -276,7 +277,7 @@ class Plan:
             value=met,
             op=">=",
             threshold=rule.min_met,
-            layer=_layer(self.standard, "rules", rule.id, "min_met"),
+            layer=layer_of(self.standard, "rules", rule.id, "min_met"),
             missing=missing,
             met=met,
             of=len(members),
@@ -404,7 +405,7 @@ class Plan:
             value=cv.value,
             op="<=" if cap is not None else None,
             threshold=cap,
-            layer=_layer(self.standard, "rules", rule.id, "max", level),
+            layer=layer_of(self.standard, "rules", rule.id, "max", level),
             missing=cv.missing,
             undefined=cv.value is None and not cv.missing_schools,
             missing_at=tuple(cv.missing_schools),
@@ -436,7 +437,7 @@ class Plan:
             value=value,
             op="<=" if cap is not None else None,
             threshold=cap,
-            layer=_layer(self.standard, "rules", rule.id, "max", level),
+            layer=layer_of(self.standard, "rules", rule.id, "max", level),
             missing=missing,
             undefined=bool(undefined),
             detail=", ".join(undefined) if undefined else None,
@@ -485,7 +486,7 @@ class Plan:
             value=value,
             op=rule.op,
             threshold=rule.threshold,
-            layer=_layer(self.standard, "rules", rule.id, "threshold"),
+            layer=layer_of(self.standard, "rules", rule.id, "threshold"),
             missing=missing,
             detail=detail,
             derived=derived,
