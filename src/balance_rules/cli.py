@@ -8,9 +8,11 @@ input or usage (one message on stderr, no traceback).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -18,16 +20,25 @@ import attrs
 
 from . import __version__
 from .data.columns import ColumnTable, read_columns
-from .data.readers import SchoolTable, load_mapping, read_counties, read_facts, read_school_table
+from .data.readers import (
+    SchoolTable,
+    SkippedRow,
+    load_mapping,
+    read_counties,
+    read_facts,
+    read_school_table,
+)
 from .engine.columnar import evaluate_columns
 from .engine.plan import compile_standard, evaluate
 from .errors import BalanceRulesError, DataError, Problem
 from .flips import flip_report
-from .render.csv import render_csv
+from .render.csv import write_csv
 from .render.diff import render_diff_json, render_diff_text
 from .render.flips import render_flips_json, render_flips_text
 from .render.json import render_json
+from .render.jsonl import write_jsonl
 from .render.markdown import render_markdown
+from .render.progress import ProgressBar
 from .render.show import render_show
 from .render.text import render_text
 from .standard.compare import diff_standards
@@ -38,6 +49,7 @@ __all__ = ["main"]
 
 DEFAULT_STANDARD = "national/quality-2017"
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process killed by it
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,8 +70,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ID|PATH",
         help=f"bundled standard id or a YAML file (default {DEFAULT_STANDARD})",
     )
-    ev.add_argument("--format", choices=("text", "json", "markdown", "csv"), default="text")
+    ev.add_argument(
+        "--format",
+        choices=("text", "json", "markdown", "csv", "jsonl"),
+        default="text",
+        help="text (default), json, markdown; for national runs csv or jsonl (JSON Lines, "
+        "streamed county by county)",
+    )
     ev.add_argument("--summary", action="store_true", help="with --format csv: one row per county")
+    ev.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: only on a terminal, and not in CI)",
+    )
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
     ev.add_argument(
@@ -143,13 +167,18 @@ def _write(text: str, output: str | None, stdout: TextIO) -> None:
         stdout.write(text)
 
 
-def _evaluate_columns(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """National-scale path: columns in, CSV out, no finding object per row."""
+def _evaluate_columns(
+    args: argparse.Namespace, stdout: TextIO, stderr: TextIO, bar: ProgressBar
+) -> int:
+    """National-scale path: columns in, CSV or JSON Lines streamed out."""
     plan = compile_standard(load_standard(args.standard))
+    bar.stage("read", Path(args.schools).name)
+    skipped: Sequence[SkippedRow] = ()
     if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
         table = _read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
             stderr.write(f"warning: {warning}\n")
+        skipped = table.skipped
         columns = ColumnTable.from_schools(table.schools)
     else:
         columns = read_columns(args.schools)
@@ -163,20 +192,45 @@ def _evaluate_columns(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) 
                 for n in unknown
             ]
         )
+    bar.stage("evaluate")
     result = evaluate_columns(plan, columns, facts)
-    _write(render_csv(result, summary=args.summary), args.output, stdout)
+    bar.stage("write")
+    with _output(args.output, stdout) as stream:
+        if args.format == "jsonl":
+            write_jsonl(result, stream, lang=args.lang, skipped=skipped, progress=bar.update)
+        else:
+            write_csv(result, stream, summary=args.summary, progress=bar.update)
     return EXIT_OK if result.passed else EXIT_FAIL
 
 
+@contextlib.contextmanager
+def _output(path: str | None, stdout: TextIO) -> Iterator[TextIO]:
+    """The --output file (complete or not there at all), else stdout."""
+    if not path:
+        yield stdout
+        return
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as stream:
+            yield stream
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    if args.format == "csv":
-        return _evaluate_columns(args, stdout, stderr)
-    standard = load_standard(args.standard)
-    table = _read_table(args, args.skip_bad_rows)
-    for warning in table.warnings:
-        stderr.write(f"warning: {warning}\n")
-    counties = read_counties(table, args.facts, encoding=args.encoding)
-    report = attrs.evolve(evaluate(standard, counties), skipped=table.skipped)
+    with ProgressBar(stderr, lang=args.lang, enabled=args.progress) as bar:
+        if args.format in ("csv", "jsonl"):
+            return _evaluate_columns(args, stdout, stderr, bar)
+        standard = load_standard(args.standard)
+        bar.stage("read", Path(args.schools).name)
+        table = _read_table(args, args.skip_bad_rows)
+        for warning in table.warnings:
+            stderr.write(f"warning: {warning}\n")
+        counties = read_counties(table, args.facts, encoding=args.encoding)
+        bar.stage("evaluate")
+        report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
     if args.format == "json":
         text = render_json(report, args.lang)
     elif args.format == "markdown":
@@ -268,6 +322,17 @@ def _list(stdout: TextIO) -> int:
     return EXIT_OK
 
 
+def _silence(stream: TextIO) -> None:
+    """Point a closed pipe at /dev/null so that flushing it at exit raises nothing."""
+    try:
+        fileno = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fileno)
+    os.close(devnull)
+
+
 def _error_text(error: BaseException) -> str:
     problems: Sequence[Problem] = getattr(error, "problems", ())
     summary = getattr(error, "summary", None)
@@ -314,6 +379,9 @@ def main(
     except BalanceRulesError as exc:
         stderr.write(_error_text(exc))
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader stopped early (| head): stop quietly
+        _silence(stdout)
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         stderr.write(f"balance-rules: {exc.filename or ''}: {exc.strerror or exc}\n")
         return EXIT_USAGE

@@ -14,7 +14,7 @@ from typing import Any
 from .data.columns import ColumnTable
 from .engine.columnar import evaluate_columns
 from .engine.plan import compile_standard
-from .render.csv import _county_rows
+from .records import county_records, flat_finding
 from .standard.model import Standard
 
 __all__ = ["evaluate_frame"]
@@ -36,9 +36,18 @@ def evaluate_frame(
 
     table = ColumnTable.from_frame(frame)
     result = evaluate_columns(compile_standard(standard), table, facts or {})
-    schools = pd.DataFrame(list(result.school_rows()))
-    if not schools.empty:
-        schools = schools.sort_values(["county", "school_id", "level"], kind="stable")
-    counties = pd.DataFrame(list(_county_rows(result)))
+    school_rows, county_rows = [], []
+    for county in county_records(result):
+        for section in county.sections:
+            for finding in section["findings"]:
+                school_rows.append(
+                    flat_finding(county.county, section["school_id"], section["name"], finding)
+                )
+        for finding in county.findings:
+            row = flat_finding(county.county, None, None, finding)
+            del row["school_id"], row["school_name"]
+            county_rows.append(row)
+    schools = pd.DataFrame(school_rows)
+    counties = pd.DataFrame(county_rows)
     summary = pd.DataFrame(list(result.summary()))
-    return schools.reset_index(drop=True), counties, summary
+    return schools, counties, summary

@@ -18,13 +18,14 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
+import numpy as np
 
 from .engine.columnar import ColumnarResult, missing_inputs
 from .engine.plan import layer_of
 from .report import Finding
 from .standard.model import SchoolKOfN, SchoolThreshold
 
-__all__ = ["CountyRecords", "Progress", "county_records", "finding_record"]
+__all__ = ["CountyRecords", "Progress", "county_records", "finding_record", "flat_finding"]
 
 #: ``progress(done, total)``, called as counties are produced.
 Progress = Callable[[int, int], None]
@@ -50,6 +51,11 @@ class CountyRecords:
 
 def _number(value: Any) -> int | float | bool | None:
     """A JSON number: integral values as int (as in the JSON report)."""
+    kind = type(value)
+    if kind is float or kind is np.float64:
+        if value != value:  # NaN
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else float(value)
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, Decimal | Fraction):
@@ -215,7 +221,11 @@ def _coefficient(finding: Any) -> dict[str, Any]:
         "indicator": finding.indicator,
         "value": finding.value,
         "max": _number(finding.threshold),
-        "passed": None if finding.status == "not_evaluated" else finding.status == "pass",
+        "passed": (
+            None
+            if finding.status == "not_evaluated" or finding.threshold is None
+            else finding.status == "pass"
+        ),
         "schools": finding.schools,
         "rule": finding.rule,
     }
@@ -296,3 +306,30 @@ def county_records(
         )
     if progress is not None:
         progress(total, total)
+
+
+def flat_finding(
+    county: str, school_id: str | None, school_name: str | None, finding: dict[str, Any]
+) -> dict[str, Any]:
+    """A finding as one flat row (a CSV or DataFrame row): source split, missing joined."""
+    source = finding["source"]
+    return {
+        "county": county,
+        "school_id": school_id,
+        "school_name": school_name,
+        "level": finding["level"],
+        "rule": finding["rule"],
+        "kind": finding["kind"],
+        "indicator": finding["indicator"],
+        "value": finding["value"],
+        "op": finding["op"],
+        "threshold": finding["threshold"],
+        "status": finding["status"],
+        "decides": finding["decides"],
+        "veto": finding["veto"],
+        "document": source["document"],
+        "article": source["article"],
+        "layer": finding["layer"],
+        "missing": ";".join(finding["missing"]),
+        "detail": finding.get("detail"),
+    }

@@ -492,9 +492,21 @@ class Plan:
             derived=derived,
         )
 
-    def evaluate(self, counties: Iterable[County]) -> Report:
-        """Evaluate every county; the report lists them sorted by name."""
-        results = [self.evaluate_county(c) for c in counties]
+    def evaluate(
+        self,
+        counties: Iterable[County],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Report:
+        """Evaluate every county; the report lists them sorted by name.
+
+        *progress*, if given, is called as ``progress(done, total)`` after each county.
+        """
+        counties = list(counties)
+        results = []
+        for done, county in enumerate(counties, 1):
+            results.append(self.evaluate_county(county))
+            if progress is not None:
+                progress(done, len(counties))
         results.sort(key=lambda r: r.county)
         return Report(standard=self.standard, counties=tuple(results))
 
@@ -598,8 +610,15 @@ def compile_standard(standard: Standard) -> Plan:
     return plan
 
 
-def evaluate(standard: Standard, counties: County | Iterable[County]) -> Report:
-    """Evaluate one county or several against *standard*; returns a :class:`Report`."""
+def evaluate(
+    standard: Standard,
+    counties: County | Iterable[County],
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Evaluate one county or several against *standard*; returns a :class:`Report`.
+
+    *progress*, if given, is called as ``progress(done, total)`` after each county.
+    """
     if isinstance(counties, County):
         counties = [counties]
-    return compile_standard(standard).evaluate(counties)
+    return compile_standard(standard).evaluate(counties, progress)

@@ -1,24 +1,26 @@
 """CSV output for national runs: one row per school section and rule, or per county.
 
-Reads a :class:`~balance_rules.engine.columnar.ColumnarResult`, so a whole nation
-is written without building a finding object per row.
+Reads a :class:`~balance_rules.engine.columnar.ColumnarResult` and writes county by
+county, so a whole nation streams out without a finding object per row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import operator
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TextIO
 
 from ..engine.columnar import ColumnarResult
+from ..records import Progress, county_records, flat_finding
 from .explain import number
 
-__all__ = ["render_csv"]
+__all__ = ["SCHOOL_COLUMNS", "SUMMARY_COLUMNS", "render_csv", "write_csv"]
 
 SCHOOL_COLUMNS = (
     "county", "school_id", "school_name", "level", "rule", "indicator", "value", "op",
-    "threshold", "status", "decides", "document", "article",
+    "threshold", "status", "decides", "document", "article", "layer", "missing", "detail",
 )  # fmt: skip
 SUMMARY_COLUMNS = (
     "county", "verdict", "vetoed", "sections", "sections_passed", "sections_failed",
@@ -32,43 +34,46 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _write(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+def _rows(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Iterable[list[Any]]:
     columns = tuple(columns)
-    writer.writerow(columns)
+    yield list(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
-    return buffer.getvalue()
+        yield [_cell(row.get(c)) for c in columns]
 
 
-def _county_rows(result: ColumnarResult) -> Iterable[Mapping[str, Any]]:
-    rules = result.plan.standard.rules
-    for code, name in enumerate(result.county_names):
-        for finding in result.county_findings[code]:
-            rule = rules[finding.rule]
-            value = finding.value
-            yield {
-                "county": name,
-                "level": finding.level,
-                "rule": finding.rule,
-                "indicator": getattr(finding, "indicator", None) or getattr(finding, "fact", None),
-                "value": float(value)
-                if value is not None and not isinstance(value, bool)
-                else value,
-                "op": getattr(rule, "op", "<=" if finding.threshold is not None else None),
-                "threshold": finding.threshold,
-                "status": finding.status,
-                "decides": finding.decides,
-                "document": rule.source.document,
-                "article": rule.source.article,
-            }
+def _finding_rows(result: ColumnarResult, progress: Progress | None) -> Iterable[Mapping[str, Any]]:
+    for county in county_records(result, progress):
+        for section in county.sections:
+            for finding in section["findings"]:
+                yield flat_finding(county.county, section["school_id"], section["name"], finding)
+        for finding in county.findings:
+            yield flat_finding(county.county, None, None, finding)
+
+
+def write_csv(
+    result: ColumnarResult,
+    stream: TextIO,
+    summary: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Write per county (``summary``), or per school section and rule, county by county.
+
+    Each county's school rows (by school id, then level, then rule) are followed by
+    its county-level rows (CVs, composites, facts), which have no school.
+    """
+    writer = csv.writer(stream, lineterminator="\n")
+    if summary:
+        writer.writerows(_rows(SUMMARY_COLUMNS, result.summary()))
+    else:
+        # Finding rows hold only str, int, float (written with repr), bool and None
+        # (written empty): the csv module writes them as they are.
+        cells = operator.itemgetter(*SCHOOL_COLUMNS)
+        writer.writerow(SCHOOL_COLUMNS)
+        writer.writerows(map(cells, _finding_rows(result, progress)))
 
 
 def render_csv(result: ColumnarResult, summary: bool = False) -> str:
-    """Per county (``summary``), or per school section and rule followed by county rules."""
-    if summary:
-        return _write(SUMMARY_COLUMNS, result.summary())
-    rows = list(result.school_rows())
-    rows.sort(key=lambda r: (r["county"], r["school_id"], r["level"]))
-    return _write(SCHOOL_COLUMNS, [*rows, *_county_rows(result)])
+    """The CSV text (see :func:`write_csv`)."""
+    buffer = io.StringIO()
+    write_csv(result, buffer, summary)
+    return buffer.getvalue()

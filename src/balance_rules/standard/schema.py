@@ -67,9 +67,7 @@ def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
         if isinstance(ref, str) and ref.startswith("#/definitions/"):
             # Draft 7: a $ref ignores the keywords beside it.
             return _inline_refs(definitions[ref.rsplit("/", 1)[1]], definitions)
-        return {
-            k: _inline_refs(v, definitions) for k, v in node.items() if k != "definitions"
-        }
+        return {k: _inline_refs(v, definitions) for k, v in node.items() if k != "definitions"}
     if isinstance(node, list):
         return [_inline_refs(v, definitions) for v in node]
     return node
