@@ -577,16 +577,31 @@ class _Evaluator:
         fast = np.concatenate(fast_parts) & n_ok & d_ok
         limits = np.concatenate(limit_parts)
         # Thresholds and scales as exact fractions p / q.
-        exact_limits = {v: Fraction(Decimal(repr(v))) for v in set(limits.tolist())}
-        p = np.array([exact_limits[v].numerator for v in limits.tolist()], dtype=object)
-        q = np.array([exact_limits[v].denominator for v in limits.tolist()], dtype=object)
-        scale_num = np.repeat(np.array([f.numerator for f in scales], dtype=object), sizes)
-        scale_den = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
+        distinct, which = np.unique(limits, return_inverse=True)
+        exact_limits = {float(v): Fraction(Decimal(repr(float(v)))) for v in distinct}
+        p_of = [exact_limits[float(v)].numerator for v in distinct]
+        q_of = [exact_limits[float(v)].denominator for v in distinct]
+        scale_num = [f.numerator for f in scales]
+        scale_den = [f.denominator for f in scales]
         # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
-        # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
-        # in Python integers (object arrays) so nothing can overflow.
-        left = numerator.astype(object) * scale_num * q * _POWERS_OF_TEN[d_places]
-        right = p * scale_den * denominator.astype(object) * _POWERS_OF_TEN[n_places]
+        # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn.
+        # In 64-bit integers when no product can overflow, else in Python integers.
+        n_max = int(np.abs(numerator[fast]).max(initial=0))
+        d_max = int(np.abs(denominator[fast]).max(initial=0))
+        bound = max(
+            n_max * max(scale_num) * max(q_of) * 10 ** int(d_places.max(initial=0)),
+            max(abs(p) for p in p_of) * max(scale_den) * d_max * 10 ** int(n_places.max(initial=0)),
+        )
+        kind: Any = np.int64 if bound < 2**62 else object
+        powers = _POWERS_OF_TEN.astype(np.int64) if kind is np.int64 else _POWERS_OF_TEN
+        p = np.array(p_of, dtype=kind)[which]
+        q = np.array(q_of, dtype=kind)[which]
+        sn = np.repeat(np.array(scale_num, dtype=kind), sizes)
+        sd = np.repeat(np.array(scale_den, dtype=kind), sizes)
+        n_int = np.where(fast, numerator, 0).astype(kind)
+        d_int = np.where(fast, denominator, 0).astype(kind)
+        left = n_int * sn * q * powers[d_places]
+        right = p * sd * d_int * powers[n_places]
         start = 0
         for tie, size in zip(pending, sizes, strict=True):
             own = slice(start, start + size)
