@@ -1,9 +1,12 @@
 """A pandas entry point for researchers: DataFrames in, DataFrames out.
 
 Needs pandas (``pip install 'balance-rules[fast]'``).  Evaluation is independent
-per county, so the same call can be mapped over partitions grouped by county —
-``dask_df.groupby("county").apply(...)``, or Spark's ``mapInPandas`` — and gives
-the same rows as one call over everything.
+per county and rows come county by county, so the same call can be mapped over
+whole counties — ``dask_df.groupby("county").apply(...)``, Spark's
+``groupBy("county").applyInPandas(...)``, or ``mapInPandas`` over partitions
+after ``repartition("county")`` with each partition's batches put together
+first — and gives the same rows as one call over everything
+(docs/performance.md).
 """
 
 from __future__ import annotations
