@@ -170,3 +170,28 @@ def test_no_progress_is_drawn_when_stderr_is_not_a_terminal() -> None:
     assert result.returncode == 0 and result.stderr == ""
     quiet = run_cli("evaluate", EXAMPLE_SCHOOLS, "--facts", EXAMPLE_FACTS)
     assert quiet.stderr == ""
+
+
+def test_the_command_draws_progress_only_where_it_helps(monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from balance_rules.cli import _show_progress
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+
+    def shown(
+        fmt: str, output: str | None, stdout: io.StringIO, forced: bool | None = None
+    ) -> bool:
+        args = argparse.Namespace(format=fmt, output=output, progress=forced)
+        return _show_progress(args, stdout, _Terminal())
+
+    assert shown("jsonl", "out.jsonl", io.StringIO())  # to a file, watched on a terminal
+    assert shown("text", None, _Terminal())  # the report comes after the run
+    assert not shown("jsonl", None, io.StringIO())  # piped: | gzip, | jq
+    assert not shown("text", None, io.StringIO())
+    assert not shown("csv", None, _Terminal())  # rows would interleave with the line
+    assert not shown("csv", "out.csv", io.StringIO(), forced=False)
+    assert shown("csv", None, io.StringIO(), forced=True)
+    monkeypatch.setenv("CI", "1")
+    assert not shown("jsonl", "out.jsonl", io.StringIO())

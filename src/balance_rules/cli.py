@@ -38,7 +38,7 @@ from .render.flips import render_flips_json, render_flips_text
 from .render.json import render_json
 from .render.jsonl import write_jsonl
 from .render.markdown import render_markdown
-from .render.progress import ProgressBar
+from .render.progress import ProgressBar, interactive
 from .render.show import render_show
 from .render.text import render_text
 from .standard.compare import diff_standards
@@ -82,7 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="show progress on stderr (default: only on a terminal, and not in CI)",
+        help="show progress on stderr (default: on a terminal when output goes to a file or "
+        "the terminal, never when it is piped or in CI)",
     )
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
@@ -219,8 +220,24 @@ def _output(path: str | None, stdout: TextIO) -> Iterator[TextIO]:
         partial.unlink(missing_ok=True)
 
 
+def _show_progress(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> bool:
+    """--progress / --no-progress, else: on a terminal, and never when output is piped.
+
+    Output streamed to the terminal itself (csv, jsonl without --output) would be
+    interleaved with the progress line, so none is drawn then either.
+    """
+    if args.progress is not None:
+        return bool(args.progress)
+    if not interactive(stderr):
+        return False
+    if args.output:
+        return True
+    return interactive(stdout) and args.format not in ("csv", "jsonl")
+
+
 def _evaluate(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    with ProgressBar(stderr, lang=args.lang, enabled=args.progress) as bar:
+    shown = _show_progress(args, stdout, stderr)
+    with ProgressBar(stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in ("csv", "jsonl"):
             return _evaluate_columns(args, stdout, stderr, bar)
         standard = load_standard(args.standard)

@@ -1,8 +1,8 @@
 """A one-line progress display for long runs, on a terminal only.
 
-Shown on stderr when stderr is a terminal, ``CI`` is not set and ``TERM`` is not
-``dumb`` — never when output goes to a pipe or a file, or in CI — and only once a
-run has taken ``delay`` seconds, so quick runs print nothing.  A background
+Drawn on stderr when it is a terminal, ``CI`` is not set and ``TERM`` is not
+``dumb`` (the command also leaves it out when its output is piped), and only once
+a run has taken ``delay`` seconds, so quick runs print nothing.  A background
 thread redraws the line a few times a second, so a stage that is one long call
 (reading a large file) still shows its elapsed time.
 """
@@ -18,9 +18,15 @@ from typing import TextIO
 __all__ = ["ProgressBar", "interactive"]
 
 _LABELS = {
-    "zh": {"read": "读取", "evaluate": "评估", "write": "输出", "counties": "个县"},
-    "en": {"read": "reading", "evaluate": "evaluating", "write": "writing", "counties": "counties"},
-}
+    "zh": {
+        "read": "读取", "evaluate": "评估", "write": "输出", "counties": "个县区",
+        "left": "剩余约 {} 秒", "spent": "已用 {} 秒",
+    },
+    "en": {
+        "read": "reading", "evaluate": "evaluating", "write": "writing", "counties": "counties",
+        "left": "~{} s left", "spent": "{} s",
+    },
+}  # fmt: skip
 _WIDTH = 24
 
 
@@ -102,8 +108,9 @@ class ProgressBar:
                 text += f" {bar} {self.done}/{self.total} {self.labels['counties']}"
                 spent = now - self.stage_started
                 if 0 < share < 1 and spent > 1:
-                    text += f", ~{spent * (1 - share) / share:.0f} s"
-            return f"{text}  {elapsed:.1f} s"
+                    left = f"{spent * (1 - share) / share:.0f}"
+                    text += " · " + self.labels["left"].format(left)
+            return f"{text} · " + self.labels["spent"].format(f"{elapsed:.1f}")
 
     def _tick(self) -> None:
         while not self._stop.wait(self.interval):
