@@ -195,3 +195,10 @@ def test_the_command_draws_progress_only_where_it_helps(monkeypatch: pytest.Monk
     assert shown("csv", None, io.StringIO(), forced=True)
     monkeypatch.setenv("CI", "1")
     assert not shown("jsonl", "out.jsonl", io.StringIO())
+
+
+def test_importing_the_library_stays_light() -> None:
+    # numpy and pandas load only when the columnar core or a DataFrame is used.
+    code = "import sys, balance_rules; print(sorted({'numpy', 'pandas'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -15,15 +15,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
 
-from .engine.columnar import ColumnarResult, missing_inputs
 from .engine.plan import layer_of
 from .report import Finding
 from .standard.model import SchoolKOfN, SchoolThreshold
+
+if TYPE_CHECKING:  # the columnar core needs numpy; keep `import balance_rules` light
+    from .engine.columnar import ColumnarResult
 
 __all__ = ["CountyRecords", "Progress", "county_records", "finding_record", "flat_finding"]
 
@@ -51,8 +52,7 @@ class CountyRecords:
 
 def _number(value: Any) -> int | float | bool | None:
     """A JSON number: integral values as int (as in the JSON report)."""
-    kind = type(value)
-    if kind is float or kind is np.float64:
+    if isinstance(value, float):  # numpy's float64 too
         if value != value:  # NaN
             return None
         return int(value) if value.is_integer() and abs(value) < 2**53 else float(value)
@@ -107,6 +107,11 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
     if finding.missing_at:
         record["missing_at"] = list(finding.missing_at)
+    if finding.kind == "school_k_of_n":
+        record["met"] = finding.met
+        record["of"] = finding.of
+        record["lowest_ratio"] = _number(finding.lowest_ratio)
+        record["lowest_rule"] = finding.lowest_rule
     if finding.detail:
         record["detail"] = finding.detail
     if finding.derived:
@@ -152,6 +157,8 @@ class _Rules:
             shown = attribute[part.rows[i]] if attribute is not None else None
             record["detail"] = f"{by} = {shown if shown is not None else '—'}"
             return record
+        from .engine.columnar import missing_inputs
+
         missing, detail = missing_inputs(self.result.plan, rule.indicator, part, i)
         record["missing"] = list(missing)
         if detail:
@@ -174,6 +181,8 @@ class _Rules:
             elif status == 2:
                 member_rule = self.result.plan.standard.rules[member]
                 if isinstance(member_rule, SchoolThreshold):
+                    from .engine.columnar import missing_inputs
+
                     part = self.result.levels[level]
                     found, _ = missing_inputs(self.result.plan, member_rule.indicator, part, i)
                     missing.update(dict.fromkeys(found))

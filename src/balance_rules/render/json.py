@@ -10,41 +10,24 @@ import json
 from typing import Any
 
 from .. import __version__
+from ..records import finding_record
 from ..report import Coefficient, CountyResult, Finding, Report, SchoolResult
+from ..standard.model import Standard
 from .explain import explain, number
 
-__all__ = ["render_json", "report_dict"]
+__all__ = ["render_json", "report_dict", "standard_dict"]
 
 SCHEMA_VERSION = 1
 
 
 def _finding(finding: Finding, report: Report, lang: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "rule": finding.rule,
-        "indicator": finding.indicator if finding.indicator is not None else finding.fact,
-        "value": number(finding.value),
-        "op": finding.op,
-        "threshold": number(finding.threshold),
-        "status": finding.status,
+    record = finding_record(finding)
+    head = ("rule", "indicator", "value", "op", "threshold", "status")
+    return {
+        **{key: record.pop(key) for key in head},
         "reason": explain(finding, report.standard, lang),
-        "kind": finding.kind,
-        "group": finding.group,
-        "level": finding.level,
-        "source": {"document": finding.source.document, "article": finding.source.article},
-        "layer": finding.layer,
-        "decides": finding.decides,
-        "veto": finding.veto,
-        "confidence": finding.confidence,
-        "missing": list(finding.missing),
+        **record,
     }
-    if finding.missing_at:
-        data["missing_at"] = list(finding.missing_at)
-    if finding.kind == "school_k_of_n":
-        data["met"] = finding.met
-        data["of"] = finding.of
-        data["lowest_ratio"] = number(finding.lowest_ratio)
-        data["lowest_rule"] = finding.lowest_rule
-    return data
 
 
 def _school(school: SchoolResult, report: Report, lang: str) -> dict[str, Any]:
@@ -96,19 +79,24 @@ def _county(county: CountyResult, report: Report, lang: str) -> dict[str, Any]:
     }
 
 
+def standard_dict(standard: Standard, lang: str = "zh") -> dict[str, Any]:
+    """Which standard a report used: id, title, version, layers, digest."""
+    return {
+        "id": standard.id,
+        "title": standard.title.text(lang),
+        "version": standard.version,
+        "layers": list(standard.layers),
+        "digest": standard.digest,
+    }
+
+
 def report_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
     """The report as plain JSON-ready data."""
     standard = report.standard
     return {
         "schema_version": SCHEMA_VERSION,
         "generator": {"name": "balance-rules", "version": __version__},
-        "standard": {
-            "id": standard.id,
-            "title": standard.title.text(lang),
-            "version": standard.version,
-            "layers": list(standard.layers),
-            "digest": standard.digest,
-        },
+        "standard": standard_dict(standard, lang),
         "counties": [_county(c, report, lang) for c in report.counties],
         "skipped_rows": [
             {

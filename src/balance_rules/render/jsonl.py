@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..engine.columnar import ColumnarResult
 from ..records import Progress, county_records
-from .json import SCHEMA_VERSION
+from .json import SCHEMA_VERSION, standard_dict
 
 __all__ = ["write_jsonl"]
 
@@ -50,13 +50,7 @@ def write_jsonl(
                 "type": "run",
                 "schema_version": SCHEMA_VERSION,
                 "generator": {"name": "balance-rules", "version": __version__},
-                "standard": {
-                    "id": standard.id,
-                    "title": standard.title.text(lang),
-                    "version": standard.version,
-                    "layers": list(standard.layers),
-                    "digest": standard.digest,
-                },
+                "standard": standard_dict(standard, lang),
                 "counties": len(result.county_names),
             }
         )
