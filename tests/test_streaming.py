@@ -104,6 +104,14 @@ def test_csv_rows_come_county_by_county_with_layer_and_missing_columns(tmp_path:
     assert b1[0][col["missing"]] == "primary_teachers_above_degree"
     county_rows = [r for r in rows[1:] if r[col["school_id"]] == ""]
     assert county_rows and {r[0] for r in county_rows} == {"甲县", "乙县"}
+    # The library's render_csv gives the command's bytes.
+    import balance_rules as br
+    from balance_rules.data.columns import read_columns
+    from balance_rules.engine.columnar import evaluate_columns
+    from balance_rules.render.csv import render_csv
+
+    plan = br.compile_standard(br.load_standard("national/quality-2017"))
+    assert render_csv(evaluate_columns(plan, read_columns(table))) == result.stdout
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:

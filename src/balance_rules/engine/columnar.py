@@ -164,33 +164,6 @@ class ColumnarResult:
                 "excluded": len(self.excluded[code]),
             }
 
-    def school_rows(self) -> Iterator[dict[str, Any]]:
-        """One row per school section and school rule, with its value and threshold."""
-        text = self.table.text
-        plan = self.plan
-        for (rule_id, level), outcome in self.outcomes.items():
-            rule = plan.standard.rules[rule_id]
-            part = self.levels[level]
-            op = getattr(rule, "op", ">=")
-            for i, row in enumerate(part.rows):
-                value = outcome.value[i]
-                threshold = outcome.threshold[i]
-                yield {
-                    "county": self.county_names[part.counties[i]],
-                    "school_id": text["school_id"][row],
-                    "school_name": text["school_name"][row],
-                    "level": level,
-                    "rule": rule_id,
-                    "indicator": getattr(rule, "indicator", None),
-                    "value": None if np.isnan(value) else float(value),
-                    "op": op,
-                    "threshold": None if np.isnan(threshold) else float(threshold),
-                    "status": _STATUS[outcome.status[i]],
-                    "decides": plan.decides[rule_id],
-                    "document": rule.source.document,
-                    "article": rule.source.article,
-                }
-
     def county_report(self, names: Sequence[str] | None = None) -> Report:
         """Full findings for some counties (all by default), through the object path."""
         wanted = set(self.county_names if names is None else names)
