@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +161,6 @@ def test_progress_line_counts_counties_and_clears_itself() -> None:
         for _ in range(200):
             if bar.drawn:
                 break
-            import time
-
             time.sleep(0.01)
         assert bar.drawn
     assert screen.getvalue().endswith("\r\x1b[2K")  # the line is cleared at the end

@@ -12,7 +12,7 @@ the columnar core made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,11 @@ _PASSED = {1: True, 0: False, -1: None}
 
 @attrs.frozen
 class CountyRecords:
-    """One county: its verdict, school sections, county-level findings and exclusions."""
+    """One county: its verdict, school sections, county-level findings and exclusions.
+
+    Read-only: findings of one rule share their unchanging parts (``source``, an
+    empty ``missing``) to keep a national run fast; copy a record before editing it.
+    """
 
     county: str
     verdict: str
@@ -139,17 +143,16 @@ class _Rules:
         record = dict(base)
         status = _STATUS[outcome.status[i]]
         record["status"] = status
-        code = outcome.layer[i] if len(outcome.layer) else -1
+        code = outcome.layer[i]
         record["layer"] = outcome.layers[code] if code >= 0 else rule.origin.layer
         threshold = outcome.threshold[i]
         record["threshold"] = _number(threshold)
-        part = self.result.levels[level]
         if isinstance(rule, SchoolKOfN):
             return self._k_of_n(record, rule, level, i)
         if status != "not_evaluated":
             record["value"] = _number(outcome.value[i])
             return record
-        record["missing"] = []
+        part = self.result.levels[level]
         if threshold != threshold:  # no threshold for this school's attribute
             by = rule.threshold.by or ""
             record["missing"] = [by]
@@ -258,21 +261,16 @@ def _sections_by_county(result: ColumnarResult) -> list[list[tuple[str, int, str
 
 
 def county_records(
-    result: ColumnarResult,
-    progress: Progress | None = None,
-    counties: Sequence[str] | None = None,
+    result: ColumnarResult, progress: Progress | None = None
 ) -> Iterator[CountyRecords]:
-    """Every county's records in county name order (or only *counties*)."""
+    """Every county's records, in county name order."""
     rules = _Rules(result)
     text = result.table.text
     by_county = _sections_by_county(result)
-    wanted = None if counties is None else set(counties)
     total = len(result.county_names)
     for code, name in enumerate(result.county_names):
         if progress is not None:
             progress(code, total)
-        if wanted is not None and name not in wanted:
-            continue
         sections = []
         for school_id, _, level, i in by_county[code]:
             part = result.levels[level]

@@ -118,8 +118,8 @@ class _Outcome:
     value: np.ndarray
     threshold: np.ndarray
     #: The layers that set the thresholds, and per section an index into them (-1: none).
-    layers: list[str] = attrs.field(factory=list)
-    layer: np.ndarray = attrs.field(factory=lambda: np.zeros(0, dtype=np.int8))
+    layers: list[str]
+    layer: np.ndarray
 
 
 @attrs.define(eq=False)
@@ -557,24 +557,14 @@ class _Evaluator:
         scale_num = [f.numerator for f in scales]
         scale_den = [f.denominator for f in scales]
         # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
-        # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn.
-        # In 64-bit integers when no product can overflow, else in Python integers.
-        n_max = int(np.abs(numerator[fast]).max(initial=0))
-        d_max = int(np.abs(denominator[fast]).max(initial=0))
-        bound = max(
-            n_max * max(scale_num) * max(q_of) * 10 ** int(d_places.max(initial=0)),
-            max(abs(p) for p in p_of) * max(scale_den) * d_max * 10 ** int(n_places.max(initial=0)),
-        )
-        kind: Any = np.int64 if bound < 2**62 else object
-        powers = _POWERS_OF_TEN.astype(np.int64) if kind is np.int64 else _POWERS_OF_TEN
-        p = np.array(p_of, dtype=kind)[which]
-        q = np.array(q_of, dtype=kind)[which]
-        sn = np.repeat(np.array(scale_num, dtype=kind), sizes)
-        sd = np.repeat(np.array(scale_den, dtype=kind), sizes)
-        n_int = np.where(fast, numerator, 0).astype(kind)
-        d_int = np.where(fast, denominator, 0).astype(kind)
-        left = n_int * sn * q * powers[d_places]
-        right = p * sd * d_int * powers[n_places]
+        # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
+        # in Python integers (object arrays) so nothing can overflow.
+        p = np.array(p_of, dtype=object)[which]
+        q = np.array(q_of, dtype=object)[which]
+        sn = np.repeat(np.array(scale_num, dtype=object), sizes)
+        sd = np.repeat(np.array(scale_den, dtype=object), sizes)
+        left = numerator.astype(object) * sn * q * _POWERS_OF_TEN[d_places]
+        right = p * sd * denominator.astype(object) * _POWERS_OF_TEN[n_places]
         start = 0
         for tie, size in zip(pending, sizes, strict=True):
             own = slice(start, start + size)
