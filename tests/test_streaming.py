@@ -182,7 +182,8 @@ def test_no_progress_is_drawn_when_stderr_is_not_a_terminal() -> None:
 def test_the_command_draws_progress_only_where_it_helps(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
-    from balance_rules.cli import _show_progress
+    from balance_rules.cli.common import Streams
+    from balance_rules.cli.evaluate import show_progress
 
     monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("TERM", "xterm")
@@ -191,7 +192,7 @@ def test_the_command_draws_progress_only_where_it_helps(monkeypatch: pytest.Monk
         fmt: str, output: str | None, stdout: io.StringIO, forced: bool | None = None
     ) -> bool:
         args = argparse.Namespace(format=fmt, output=output, progress=forced)
-        return _show_progress(args, stdout, _Terminal())
+        return show_progress(args, Streams(stdout, _Terminal()))
 
     assert shown("jsonl", "out.jsonl", io.StringIO())  # to a file, watched on a terminal
     assert shown("text", None, _Terminal())  # the report comes after the run

@@ -1,0 +1,153 @@
+"""``balance-rules evaluate``: a school table against a standard, in any output format."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from ..data.columns import ColumnTable, read_columns
+from ..data.readers import SkippedRow, read_counties, read_facts
+from ..engine.columnar import evaluate_columns
+from ..engine.plan import compile_standard, evaluate
+from ..errors import DataError, Problem
+from ..render.csv import write_csv
+from ..render.json import render_json
+from ..render.jsonl import write_jsonl
+from ..render.markdown import render_markdown
+from ..render.progress import ProgressBar, interactive
+from ..render.text import render_text
+from ..standard.loader import load_standard
+from .common import EXIT_FAIL, EXIT_OK, Streams, data_options, read_table
+from .output import choose_format, open_output
+
+__all__ = ["FORMATS", "add_parser", "run"]
+
+DEFAULT_STANDARD = "national/quality-2017"
+FORMATS = ("text", "json", "markdown", "csv", "jsonl")
+#: Formats written county by county through the columnar core.
+STREAMED = ("csv", "jsonl")
+
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    ev = commands.add_parser("evaluate", help="evaluate a school table against a standard")
+    ev.add_argument("schools", metavar="SCHOOLS", help="school table: .xlsx, .csv, .json or .yaml")
+    data_options(ev)
+    ev.add_argument(
+        "--standard",
+        default=DEFAULT_STANDARD,
+        metavar="ID|PATH",
+        help=f"bundled standard id or a YAML file (default {DEFAULT_STANDARD})",
+    )
+    ev.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="text (default), json, markdown; for national runs csv or jsonl (JSON Lines, "
+        "streamed county by county). Without it, the --output suffix decides",
+    )
+    ev.add_argument("--summary", action="store_true", help="with --format csv: one row per county")
+    ev.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: on a terminal when output goes to a file or "
+        "the terminal, never when it is piped or in CI)",
+    )
+    ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
+    ev.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="evaluate without rows that have bad data, listing them in the report",
+    )
+    ev.add_argument(
+        "--verbose", "-v", action="store_true", help="list every finding, not only problems"
+    )
+
+
+def inputs(args: argparse.Namespace) -> list[str | None]:
+    """Every input file of an evaluate-like run (the output may be none of them)."""
+    standard = getattr(args, "standard", None)
+    return [
+        args.schools,
+        getattr(args, "facts", None),
+        getattr(args, "mapping", None),
+        standard if standard and Path(standard).exists() else None,
+    ]
+
+
+def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> int:
+    """National-scale path: columns in, CSV or JSON Lines streamed out."""
+    plan = compile_standard(load_standard(args.standard))
+    bar.stage("read", Path(args.schools).name)
+    skipped: Sequence[SkippedRow] = ()
+    if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
+        table = read_table(args, args.skip_bad_rows)
+        for warning in table.warnings:
+            streams.stderr.write(f"warning: {warning}\n")
+        skipped = table.skipped
+        columns = ColumnTable.from_schools(table.schools)
+    else:
+        columns = read_columns(args.schools)
+    facts = read_facts(args.facts, encoding=args.encoding) if args.facts else {}
+    names = set(columns.text["county"].tolist())
+    unknown = sorted(set(facts) - names)
+    if unknown:
+        raise DataError(
+            [
+                Problem(f"facts for county {n!r}, which has no schools", file=args.facts)
+                for n in unknown
+            ]
+        )
+    bar.stage("evaluate")
+    result = evaluate_columns(plan, columns, facts)
+    bar.stage("write")
+    with open_output(args.output, streams.stdout, inputs=inputs(args)) as stream:
+        if args.format == "jsonl":
+            write_jsonl(result, stream, lang=args.lang, skipped=skipped, progress=bar.update)
+        else:
+            write_csv(result, stream, summary=args.summary, progress=bar.update)
+    return EXIT_OK if result.passed else EXIT_FAIL
+
+
+def show_progress(args: argparse.Namespace, streams: Streams) -> bool:
+    """--progress / --no-progress, else: on a terminal, and never when output is piped.
+
+    Output streamed to the terminal itself (csv, jsonl without --output) would be
+    interleaved with the progress line, so none is drawn then either.
+    """
+    if args.progress is not None:
+        return bool(args.progress)
+    if not interactive(streams.stderr):
+        return False
+    if args.output:
+        return True
+    return interactive(streams.stdout) and args.format not in STREAMED
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    args.format = choose_format(args.format, args.output, FORMATS)
+    shown = show_progress(args, streams)
+    with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
+        if args.format in STREAMED:
+            return _evaluate_columns(args, streams, bar)
+        standard = load_standard(args.standard)
+        bar.stage("read", Path(args.schools).name)
+        table = read_table(args, args.skip_bad_rows)
+        for warning in table.warnings:
+            streams.stderr.write(f"warning: {warning}\n")
+        counties = read_counties(table, args.facts, encoding=args.encoding)
+        bar.stage("evaluate")
+        report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
+    if args.format == "json":
+        text = render_json(report, args.lang)
+    elif args.format == "markdown":
+        text = render_markdown(report, args.lang)
+    else:
+        text = render_text(report, args.lang, verbose=args.verbose)
+    with open_output(args.output, streams.stdout, inputs=inputs(args)) as stream:
+        stream.write(text)
+    return EXIT_OK if report.passed else EXIT_FAIL
