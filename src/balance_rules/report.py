@@ -107,6 +107,11 @@ class Coefficient:
     passed: bool | None
     schools: int
     composite: bool = False
+    #: The working (single-indicator CVs; None for composites or when undefined):
+    #: total students P, student-weighted mean X̄ and S, so that CV = S / X̄.
+    students: float | None = None
+    mean: float | None = None
+    std: float | None = None
 
 
 @attrs.frozen(kw_only=True)

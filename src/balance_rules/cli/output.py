@@ -148,9 +148,7 @@ def open_output(
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
     except OSError as exc:
-        raise DataError(
-            [Problem(f"cannot write here: {exc.strerror or exc}", file=path)]
-        ) from None
+        raise DataError([Problem(f"cannot write here: {exc.strerror or exc}", file=path)]) from None
     done = False
     try:
         os.chmod(temp, 0o666 & ~_umask())

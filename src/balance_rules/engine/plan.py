@@ -30,7 +30,14 @@ from ..standard.model import (
     Standard,
     size_band,
 )
-from .cv import cap_allows, composite_allows, weighted_cv, weighted_cv_squared
+from .cv import (
+    Moments,
+    cap_allows,
+    composite_allows,
+    weighted_cv,
+    weighted_cv_squared,
+    weighted_moments,
+)
 
 __all__ = ["Plan", "compile_standard", "evaluate"]
 
@@ -341,7 +348,9 @@ class Plan:
                         finding = self._cv_finding(rule, level, cv)
                         findings.append(finding)
                         coefficients.append(
-                            _coefficient(rule, level, cv.indicator, cv.value, finding, cv.schools)
+                            _coefficient(
+                                rule, level, cv.indicator, cv.value, finding, cv.schools, cv
+                            )
                         )
                 else:
                     finding = self._composite_finding(rule, level, cvs)
@@ -386,6 +395,11 @@ class Plan:
                 indicator, None, weights, values, len(sections), tuple(missing), schools_missing
             )
         return _CV(indicator, weighted_cv(weights, values), weights, values, len(sections))
+
+    @staticmethod
+    def moments(cv: _CV) -> Moments | None:
+        """The working of a CV (None when data is missing)."""
+        return None if cv.missing_schools else weighted_moments(cv.weights, cv.values)
 
     def _cv_finding(self, rule: Coefficients, level: str, cv: _CV) -> Finding:
         cap = rule.max.get(level)
@@ -529,8 +543,10 @@ def _coefficient(
     value: float | None,
     finding: Finding,
     schools: int,
+    cv: _CV | None = None,
 ) -> Coefficient:
     cap = rule.max.get(level)
+    moments = Plan.moments(cv) if cv is not None else None
     return Coefficient(
         rule=rule.id,
         level=level,
@@ -540,6 +556,9 @@ def _coefficient(
         passed=_status_passed(finding.status) if cap is not None else None,
         schools=schools,
         composite=isinstance(rule, Composite),
+        students=moments.students if moments else None,
+        mean=moments.mean if moments else None,
+        std=moments.std if moments else None,
     )
 
 
