@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import balance_rules as br
-from balance_rules.standard.model import SchoolKOfN, SchoolThreshold
+from balance_rules.standard.model import SchoolKOfN, SchoolThreshold, Threshold
 from balance_rules.testing import check_at_least_as_strict
 
 from .conftest import EXAMPLE_FACTS, EXAMPLES, run_cli, school
@@ -268,10 +268,9 @@ def test_locked_rules_may_tighten_but_not_loosen(tmp_path: Path) -> None:
             "test/s", "national/quality-2017", "rules:\n  music_room_area:\n    threshold: 90\n"
         ),
     )
-    assert (
-        br.load_standard(lower).rules["music_room_area"].threshold.for_level("primary", None)[0]
-        == 90
-    )  # type: ignore[union-attr]
+    rule = br.load_standard(lower).rules["music_room_area"]
+    assert isinstance(rule, SchoolThreshold) and isinstance(rule.threshold, Threshold)
+    assert rule.threshold.for_level("primary", None)[0] == 90
 
 
 def test_version_pin(tmp_path: Path) -> None:

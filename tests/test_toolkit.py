@@ -235,7 +235,7 @@ def test_generated_cases_follow_the_operator() -> None:
     cv_at = by_name["cv primary area at 0.5"]
     a, b = cv_at["schools"]
     values = [Decimal(s["teaching_aux_area"]) / Decimal(s["primary_students"]) for s in (a, b)]
-    mean = sum(values) / 2
+    mean = sum(values, Decimal(0)) / 2
     assert (values[1] - mean) / mean == Decimal("0.5")  # equal weights: CV = half the spread
 
 
