@@ -49,7 +49,9 @@ __all__ = [
     "load_mapping",
     "read_counties",
     "read_facts",
+    "read_school_raw_table",
     "read_school_table",
+    "school_table",
 ]
 
 _TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "全县合计", "total", "sum"})
@@ -297,7 +299,19 @@ def read_school_table(
     ``skip_bad_rows`` the bad rows are returned in ``skipped`` instead.
     Problems with the columns themselves (no school id column) always raise.
     """
-    table = read_raw_table(
+    table = read_school_raw_table(path, encoding=encoding, sheet=sheet, mapping=mapping)
+    return school_table(table, mapping=mapping, skip_bad_rows=skip_bad_rows)
+
+
+def read_school_raw_table(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    mapping: HeaderMapping | None = None,
+) -> RawTable:
+    """The cells of a school table, before parsing (for callers that split its rows)."""
+    return read_raw_table(
         Path(path),
         recognise=_recognise_school(mapping),
         key_field="school_id",
@@ -305,6 +319,12 @@ def read_school_table(
         encoding=encoding,
         sheet=sheet,
     )
+
+
+def school_table(
+    table: RawTable, *, mapping: HeaderMapping | None = None, skip_bad_rows: bool = False
+) -> SchoolTable:
+    """Parse and check the cells of a raw school table (see :func:`read_school_table`)."""
     columns, fatal, warnings = _columns(table.header, table.file, mapping)
     if fatal:
         raise DataError(fatal, f"{table.file}: the columns cannot be read")
