@@ -12,8 +12,7 @@ Load a standard, build or read counties, evaluate, render::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .data.model import County, School
 from .data.readers import (
     HeaderMapping,

@@ -31,6 +31,7 @@ from .data.fields import (
     SCHOOL_TYPE_LEVELS,
 )
 from .data.model import School
+from .errors import DataError, Problem
 from .standard.model import Exclusion, Split
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "column_name",
     "exclusion_for",
     "merge_sub_sites",
+    "parent_cycles",
+    "refuse_parent_cycles",
     "section_values",
 ]
 
@@ -94,8 +97,65 @@ def _sub_site_value(name: str, parent: School, child: School) -> Decimal | None:
     return _add(a, b)
 
 
+def parent_cycles(
+    ids: Sequence[str], parents: Sequence[str | None], counted: Sequence[bool]
+) -> list[list[str]]:
+    """Every loop of sub-sites that name each other (or themselves) as parent.
+
+    Only sub-sites (not counted as schools) follow their parent, so a loop can
+    only run through sub-sites; each is returned once, in the order it is met.
+    """
+    row_of = {school_id: i for i, school_id in enumerate(ids)}
+    state = [0] * len(ids)  # 0 unseen, 1 on the current path, 2 done
+    cycles: list[list[str]] = []
+    for start in range(len(ids)):
+        if counted[start] or state[start]:
+            continue
+        path: list[int] = []
+        current: int | None = start
+        while current is not None and not counted[current] and state[current] == 0:
+            state[current] = 1
+            path.append(current)
+            parent = parents[current]
+            current = row_of.get(parent) if parent is not None else None
+        if current is not None and state[current] == 1:
+            cycles.append([ids[i] for i in path[path.index(current) :]])
+        for i in path:
+            state[i] = 2
+    return cycles
+
+
+def refuse_parent_cycles(
+    ids: Sequence[str], parents: Sequence[str | None], counted: Sequence[bool], file: str = ""
+) -> None:
+    """Raise DataError naming the schools of every loop of sub-site parents."""
+    cycles = parent_cycles(ids, parents, counted)
+    if not cycles:
+        return
+    problems = [
+        Problem(
+            f"sub-site {cycle[0]!r} is its own parent"
+            if len(cycle) == 1
+            else "sub-sites name each other as parent: " + " → ".join([*cycle, cycle[0]]),
+            file=file or None,
+            column="parent_school_id",
+        )
+        for cycle in cycles
+    ]
+    raise DataError(problems, f"{len(cycles)} loop(s) of sub-site parents")
+
+
 def merge_sub_sites(schools: Sequence[School]) -> tuple[list[School], list[Excluded]]:
-    """Merge every sub-site into its root parent; report each merged or orphaned one."""
+    """Merge every sub-site into its root parent; report each merged or orphaned one.
+
+    A sub-site that is its own parent, or a loop of sub-sites naming each other,
+    raises :class:`~balance_rules.DataError` naming them.
+    """
+    refuse_parent_cycles(
+        [s.school_id for s in schools],
+        [s.parent_school_id for s in schools],
+        [s.counted_as_school for s in schools],
+    )
     by_id = {s.school_id: s for s in schools}
     merged: dict[str, School] = {s.school_id: s for s in schools if s.counted_as_school}
     excluded: list[Excluded] = []

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from .. import __version__
+from .._version import __version__
 from ..errors import BalanceRulesError, Problem
 from . import check_data, evaluate, standards
 from .common import EXIT_BROKEN_PIPE, EXIT_USAGE, Streams

@@ -39,6 +39,7 @@ from ..sections import (
     Section,
     column_name,
     merge_sub_sites,
+    refuse_parent_cycles,
     section_values,
 )
 from ..sections import _shares as object_shares
@@ -211,6 +212,7 @@ def _merge(
         return numbers, extras, events, children
     ids = table.text["school_id"]
     parents = table.text["parent_school_id"]
+    refuse_parent_cycles(ids.tolist(), parents.tolist(), table.counted.tolist(), table.file)
     by_id = {value: i for i, value in enumerate(ids.tolist())}
     names = list(numbers)
     for sub in subs:

@@ -637,7 +637,46 @@ def evaluate(
     """Evaluate one county or several against *standard*; returns a :class:`Report`.
 
     *progress*, if given, is called as ``progress(done, total)`` after each county.
+    Raises TypeError naming the argument when one has the wrong type.
     """
+    return compile_standard(_checked_standard(standard)).evaluate(
+        _checked_counties(counties), progress
+    )
+
+
+def _checked_standard(standard: object) -> Standard:
+    if isinstance(standard, Standard):
+        return standard
+    if isinstance(standard, Plan):
+        raise TypeError(
+            "evaluate(standard, ...): got a compiled Plan; pass its Standard"
+            " (plan.standard), or call plan.evaluate(counties)"
+        )
+    if isinstance(standard, str):
+        raise TypeError(
+            f"evaluate(standard, ...): got the string {standard!r}; load it first with"
+            " br.load_standard(...)"
+        )
+    raise TypeError(f"evaluate(standard, ...): expected a Standard, not {type(standard).__name__}")
+
+
+def _checked_counties(counties: object) -> list[County]:
     if isinstance(counties, County):
-        counties = [counties]
-    return compile_standard(standard).evaluate(counties, progress)
+        return [counties]
+    if isinstance(counties, str | bytes) or not isinstance(counties, Iterable):
+        raise TypeError(
+            "evaluate(standard, counties): expected a County or a list of counties,"
+            f" not {type(counties).__name__}"
+            + ("; read a file with br.read_counties(...)" if isinstance(counties, str) else "")
+        )
+    items = list(counties)
+    for n, item in enumerate(items):
+        if not isinstance(item, County):
+            raise TypeError(
+                f"evaluate(standard, counties): item {n} is a {type(item).__name__}, not a County"
+            )
+    names = [c.name for c in items]
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"evaluate(standard, counties): county {repeated[0]!r} is given twice")
+    return items

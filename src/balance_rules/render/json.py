@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..records import finding_record
 from ..report import Coefficient, CountyResult, Finding, Report, SchoolResult
 from ..standard.model import Standard

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from .. import __version__
+from .._version import __version__
 from ..engine.columnar import ColumnarResult
 from ..records import Progress, county_records
 from .json import SCHEMA_VERSION, standard_dict

@@ -464,10 +464,31 @@ def standard_from_text(text: str, *, name: str = "<string>", base: Path | None =
     return _finish(_merge_chain(first, base))
 
 
-def validate_standard(names: Iterable[str | Path]) -> dict[str, list[Problem]]:
-    """Check each file or id; map each to its problems (an empty list when valid)."""
+def validate_standard(
+    names: str | Path | Standard | Iterable[str | Path | Standard],
+) -> dict[str, list[Problem]]:
+    """Check each file or id; map each to its problems (an empty list when valid).
+
+    *names* is one path, id or :class:`Standard`, or a list of them.  A Standard
+    is already built and checked: it maps to an empty list under its id.
+    """
+    if isinstance(names, str | Path | Standard):
+        names = [names]
+    elif isinstance(names, bytes | Mapping) or not isinstance(names, Iterable):
+        raise TypeError(
+            "validate_standard(names): expected a path, a standard id, a Standard or a list"
+            f" of them, not {type(names).__name__}"
+        )
     results: dict[str, list[Problem]] = {}
     for name in names:
+        if isinstance(name, Standard):
+            results[name.id] = []
+            continue
+        if not isinstance(name, str | Path):
+            raise TypeError(
+                "validate_standard(names): each item must be a path, a standard id or a"
+                f" Standard, not {type(name).__name__}"
+            )
         try:
             load_standard(name)
         except StandardError as exc:
