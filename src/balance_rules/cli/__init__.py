@@ -6,21 +6,31 @@ its ``run``.  Adding a subcommand is a module and two lines here.
 
 Exit status: 0 every county passes (or the files are valid, or two standards do
 not differ), 1 a county fails or is incomplete (or the standards differ), 2 bad
-input or usage (one message on stderr, no traceback).
+input or usage (one message on stderr, no traceback), 3 an unexpected internal
+error (a bug: one paragraph saying how to report it; the traceback only with
+``--debug``), 130 interrupted by Ctrl-C, 141 the reader of a pipe stopped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from .._version import __version__
 from ..errors import BalanceRulesError, Problem
 from . import check_data, evaluate, standards
-from .common import EXIT_BROKEN_PIPE, EXIT_USAGE, Streams
+from .common import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Streams,
+)
 
 __all__ = ["COMMANDS", "main"]
 
@@ -45,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         "standards (义务教育均衡发展督导评估).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an unexpected internal error, print the full traceback",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     evaluate.add_parser(commands)
     check_data.add_parser(commands)
@@ -61,6 +76,29 @@ def _silence(stream: TextIO) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fileno)
     os.close(devnull)
+
+
+#: Control characters (terminal escapes) never reach the terminal from data quoted
+#: in a message; newline and tab are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def _internal_error_text(error: BaseException, command: str | None) -> str:
+    """One paragraph for a bug: what happened, and how to report it."""
+    where = f" while running `balance-rules {command}`" if command else ""
+    return _clean(
+        f"balance-rules: 内部错误 (internal error){where}: {type(error).__name__}: {error}\n"
+        "This is a bug in balance-rules, not a problem with your files. Please report it "
+        "to the balance-rules maintainers (the project's issue tracker) with the command "
+        f"you ran, the version ({__version__}) and, if you can, the input files; run "
+        "the command again with `balance-rules --debug ...` to include the full "
+        "traceback. Your input files were not changed, and an --output file is either "
+        "complete or untouched.\n"
+    )
 
 
 def _error_text(error: BaseException) -> str:
@@ -94,11 +132,24 @@ def main(
     try:
         return COMMANDS[args.command](args, Streams(stdout, stderr))
     except BalanceRulesError as exc:
-        stderr.write(_error_text(exc))
+        stderr.write(_clean(_error_text(exc)))
         return EXIT_USAGE
     except BrokenPipeError:  # the reader stopped early (| head): stop quietly
         _silence(stdout)
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:  # Ctrl-C: stop quietly, as a shell reports it
+        return EXIT_INTERRUPTED
+    except RecursionError as exc:  # input nested beyond what the checks allowed
+        return _internal(exc, args, stderr)
     except OSError as exc:
-        stderr.write(f"balance-rules: {exc.filename or ''}: {exc.strerror or exc}\n")
+        stderr.write(_clean(f"balance-rules: {exc.filename or ''}: {exc.strerror or exc}\n"))
         return EXIT_USAGE
+    except Exception as exc:  # a bug: never exit 1, which means "a county fails"
+        return _internal(exc, args, stderr)
+
+
+def _internal(exc: BaseException, args: argparse.Namespace, stderr: TextIO) -> int:
+    if getattr(args, "debug", False):
+        stderr.write(_clean("".join(traceback.format_exception(exc))))
+    stderr.write(_internal_error_text(exc, getattr(args, "command", None)))
+    return EXIT_INTERNAL

@@ -160,6 +160,11 @@ def open_output(
                 yield text
         os.replace(temp, target)
         done = True
+    except OSError as exc:  # a full disk, a quota, a vanished folder: name the file
+        kept = "the earlier file is left unchanged" if target.exists() else "nothing was written"
+        raise DataError(
+            [Problem(f"cannot write the output ({exc.strerror or exc}); {kept}", file=path)]
+        ) from None
     finally:
         if not done:
             with contextlib.suppress(OSError):
