@@ -13,6 +13,7 @@ from .model import (
     CountyFact,
     Derivation,
     Document,
+    EarlyWarning,
     Exclusion,
     ExtraField,
     Group,
@@ -137,6 +138,27 @@ def _rule(
     )
 
 
+def _warning(
+    rule_id: str, raw: Mapping[str, Any], levels: tuple[str, ...], document: str, origin: Origin
+) -> EarlyWarning:
+    margin, rise = raw.get("margin"), raw.get("rise")
+    return EarlyWarning(
+        id=rule_id,
+        group=raw["group"],
+        source=_citation(raw.get("source"), document),
+        label=_label(raw.get("label")),
+        confidence=raw.get("confidence", "confirmed"),
+        note=raw.get("note"),
+        origin=origin,
+        kind=raw["kind"],
+        watches=raw["watches"],
+        levels=tuple(raw.get("levels", levels)),
+        margin=None if margin is None else _dec(margin),
+        rise=None if rise is None else _dec(rise),
+        severity=raw.get("severity", "yellow"),
+    )
+
+
 def build_standard(
     document: Mapping[str, Any],
     *,
@@ -183,6 +205,12 @@ def build_standard(
     rules = {
         rid: _rule(rid, raw, levels, own_document, origin("rules", rid))
         for rid, raw in document["rules"].items()
+        if not raw["kind"].startswith("warning_")
+    }
+    warnings = {
+        rid: _warning(rid, raw, levels, own_document, origin("rules", rid))
+        for rid, raw in document["rules"].items()
+        if raw["kind"].startswith("warning_")
     }
     exclusions = tuple(
         Exclusion(
@@ -229,6 +257,7 @@ def build_standard(
         indicators=indicators,
         groups=groups,
         rules=rules,
+        warnings=warnings,
         provenance=dict(provenance),
         overridden=dict(overridden),
         document=document,

@@ -124,6 +124,29 @@ def semantic_problems(document: dict[str, Any], locate: Locate) -> Iterator[Prob
                 yield problem((*path, "rounding"), "rounding without a max has no effect")
         elif kind == "county_fact":
             yield from _check_fact(problem, path, rule, document.get("fields", {}), fields)
+        elif kind in _WARNING_WATCHES:
+            watched = rules.get(rule["watches"])
+            wanted = _WARNING_WATCHES[kind]
+            if watched is None:
+                yield problem(
+                    (*path, "watches"),
+                    f"unknown rule {rule['watches']!r}",
+                    did_you_mean(rule["watches"], rules),
+                )
+            elif watched["kind"] not in wanted:
+                yield problem(
+                    (*path, "watches"),
+                    f"rule {rule['watches']!r} is a {watched['kind']} rule; "
+                    f"{kind} watches {' or '.join(wanted)} rules",
+                )
+
+
+#: Early-warning kinds (annual monitoring) and the kinds of rule each may watch.
+_WARNING_WATCHES = {
+    "warning_cv_margin": ("coefficients", "composite"),
+    "warning_cv_rise": ("coefficients", "composite"),
+    "warning_k_of_n_lost": ("school_k_of_n",),
+}
 
 
 def _check_indicator(

@@ -21,6 +21,7 @@ __all__ = [
     "CountyFact",
     "Derivation",
     "Document",
+    "EarlyWarning",
     "Exclusion",
     "ExtraField",
     "Group",
@@ -276,6 +277,25 @@ Rule = SchoolThreshold | SchoolKOfN | Coefficients | Composite | CountyFact
 
 
 @attrs.frozen(kw_only=True)
+class EarlyWarning(_RuleBase):
+    """An early-warning rule of annual monitoring (``warning_*`` kinds).
+
+    It never decides a verdict: ``balance_rules.monitor`` runs it over two
+    consecutive years of results.  ``watches`` names the rule it watches (a
+    ``coefficients``/``composite`` rule for the CV kinds, a ``school_k_of_n`` rule
+    for ``warning_k_of_n_lost``); ``margin`` (a CV within it of its cap) or
+    ``rise`` (a CV up by more than it on the year before) is its figure.
+    """
+
+    kind: Literal["warning_cv_margin", "warning_cv_rise", "warning_k_of_n_lost"]
+    watches: str
+    levels: tuple[str, ...]
+    margin: Decimal | None = None
+    rise: Decimal | None = None
+    severity: Literal["yellow", "red"] = "yellow"
+
+
+@attrs.frozen(kw_only=True)
 class Standard:
     """A resolved standard: every layer merged, every value with its origin."""
 
@@ -291,6 +311,8 @@ class Standard:
     indicators: Mapping[str, Indicator]
     groups: Mapping[str, Group]
     rules: Mapping[str, Rule]
+    #: Early-warning rules (``warning_*`` kinds), kept apart: they decide no verdict.
+    warnings: Mapping[str, EarlyWarning] = attrs.field(factory=dict)
     provenance: Mapping[tuple[str, ...], Origin] = attrs.field(repr=False)
     overridden: Mapping[tuple[str, ...], tuple[Origin, Any]] = attrs.field(repr=False)
     document: Mapping[str, Any] = attrs.field(repr=False)
