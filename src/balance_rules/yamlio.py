@@ -8,21 +8,70 @@ Built on ``yaml.SafeLoader`` (no Python objects, no code).  Differences from
 * dates stay strings (``2017-04-19``), as JSON Schema expects;
 * mappings are :class:`LineMap` and lists :class:`LineList`, which remember the
   line each key or item starts on;
-* a key repeated in one mapping is reported, not silently overwritten.
+* a key repeated in one mapping is reported, not silently overwritten;
+* resources are bounded (:class:`YamlLimits`): a file larger than ``max_bytes``,
+  nested deeper than ``max_depth`` or with more than ``max_nodes`` values once
+  every alias is expanded (an "alias bomb") is refused before it is built, so a
+  hostile file costs well under a second and a few megabytes;
+* NaN, infinities and number tokens longer than 40 characters are refused with
+  their line (``balance_rules.numbers`` checks magnitude and precision).
+
+The limits can be raised per call (``limits=YamlLimits(...)``) or for a whole
+process with the environment variables ``BALANCE_RULES_YAML_MAX_BYTES``,
+``BALANCE_RULES_YAML_MAX_NODES`` and ``BALANCE_RULES_YAML_MAX_DEPTH``.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 
 from .errors import Problem
 
-__all__ = ["LineList", "LineMap", "YamlReadError", "line_of", "read_yaml", "read_yaml_text"]
+__all__ = [
+    "LineList",
+    "LineMap",
+    "YamlLimits",
+    "YamlReadError",
+    "line_of",
+    "read_json",
+    "read_yaml",
+    "read_yaml_text",
+]
+
+#: Longest number token accepted (digits, sign, point, exponent).
+MAX_NUMBER_CHARS = 40
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name, "").strip().replace("_", "")
+    return int(text) if text.isdigit() else default
+
+
+@attrs.frozen
+class YamlLimits:
+    """How much one YAML document may cost; see the module docstring.
+
+    ``YamlLimits()`` gives the defaults, changed by the ``BALANCE_RULES_YAML_MAX_*``
+    environment variables; pass explicit values to override both.
+    """
+
+    #: Size of the file or text, in bytes.
+    max_bytes: int = attrs.field(
+        factory=lambda: _env_int("BALANCE_RULES_YAML_MAX_BYTES", 16 * 1024 * 1024)
+    )
+    #: Values (scalars, mappings, lists) with every alias expanded.
+    max_nodes: int = attrs.field(
+        factory=lambda: _env_int("BALANCE_RULES_YAML_MAX_NODES", 1_000_000)
+    )
+    #: Nesting of mappings and lists, aliases expanded.
+    max_depth: int = attrs.field(factory=lambda: _env_int("BALANCE_RULES_YAML_MAX_DEPTH", 100))
 
 
 class LineMap(dict[Any, Any]):
@@ -66,21 +115,33 @@ class _Loader(_Base):  # type: ignore[misc]
         self.duplicates: list[Problem] = []
 
 
+def _refuse_number(node: yaml.ScalarNode, message: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
 def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     text = str(loader.construct_scalar(node)).replace("_", "")
     lowered = text.lower()
-    if lowered in (".inf", "+.inf"):
-        return Decimal("Infinity")
-    if lowered == "-.inf":
-        return Decimal("-Infinity")
-    if lowered == ".nan":
-        return Decimal("NaN")
+    if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+        raise _refuse_number(
+            node, f"{text} (NaN or an infinity) is not allowed: write a finite number"
+        )
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _refuse_number(node, f"a number of {len(text)} characters is out of range")
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the resolver only sends numbers
         raise yaml.constructor.ConstructorError(
             None, None, f"not a number: {text!r}", node.start_mark
         ) from None
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    text = str(loader.construct_scalar(node))
+    if len(text) > MAX_NUMBER_CHARS:
+        raise _refuse_number(node, f"a number of {len(text)} characters is out of range")
+    value: int = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+    return value
 
 
 def _construct_string(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -127,13 +188,91 @@ def _construct_list(loader: _Loader, node: yaml.SequenceNode) -> LineList:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_string)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
-def read_yaml_text(text: str, file: str = "<string>") -> Any:
+def _too_much(file: str, mark: Any, message: str) -> YamlReadError:
+    line = mark.line + 1 if mark is not None else None
+    return YamlReadError([Problem(message, file=file, line=line)])
+
+
+def _check_limits(text: str, file: str, limits: YamlLimits) -> None:
+    """Walk the parser's events once, counting values as if every alias were expanded.
+
+    Refuses an alias bomb, deep nesting or too many values before anything is
+    built; the events are streamed, so the walk itself needs little memory.
+    """
+    hint = "(the limits are in docs/guarantees.md; BALANCE_RULES_YAML_MAX_* raise them)"
+    # Per open collection: [expanded size, tallest child, anchor or None].
+    stack: list[list[Any]] = []
+    anchors: dict[str, tuple[int, int]] = {}
+    total = 0
+    parser = _Base(text)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                stack.append([1, 0, event.anchor])
+                if len(stack) > limits.max_depth:
+                    raise _too_much(
+                        file,
+                        event.start_mark,
+                        f"nested more than {limits.max_depth} levels deep {hint}",
+                    )
+                continue
+            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                size, tallest, anchor = stack.pop()
+                size_height = (size, tallest + 1)
+                if anchor is not None:
+                    anchors[anchor] = size_height
+            elif isinstance(event, yaml.ScalarEvent):
+                size_height = (1, 0)
+                if event.anchor is not None:
+                    anchors[event.anchor] = size_height
+            elif isinstance(event, yaml.AliasEvent):
+                size_height = anchors.get(event.anchor or "", (1, 0))
+            else:
+                continue
+            size, height = size_height
+            if len(stack) + height > limits.max_depth:
+                raise _too_much(
+                    file,
+                    event.start_mark,
+                    f"nested more than {limits.max_depth} levels deep once aliases are "
+                    f"expanded {hint}",
+                )
+            if stack:
+                parent = stack[-1]
+                parent[0] += size
+                parent[1] = max(parent[1], height)
+                grown = parent[0]
+            else:
+                total += size
+                grown = total
+            if grown > limits.max_nodes:
+                raise _too_much(
+                    file,
+                    event.start_mark,
+                    f"more than {limits.max_nodes:,} values once aliases are expanded "
+                    f"(an alias bomb?) {hint}",
+                )
+    except yaml.YAMLError:
+        return  # reported with its line when the document is built
+    finally:
+        parser.dispose()
+
+
+def read_yaml_text(text: str, file: str = "<string>", *, limits: YamlLimits | None = None) -> Any:
     """Parse one YAML document safely; raise :class:`YamlReadError` on any problem."""
+    limits = limits or YamlLimits()
+    if len(text) > limits.max_bytes:
+        raise YamlReadError(
+            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=file)]
+        )
+    _check_limits(text, file, limits)
     loader = _Loader(text, file)
     try:
         data = loader.get_single_data()
@@ -151,15 +290,71 @@ def read_yaml_text(text: str, file: str = "<string>") -> Any:
     return data
 
 
-def read_yaml(path: Path) -> Any:
+def read_yaml(path: Path, *, limits: YamlLimits | None = None) -> Any:
     """Read a YAML file (UTF-8, BOM allowed) with :func:`read_yaml_text`."""
+    limits = limits or YamlLimits()
+    with path.open("rb") as handle:  # a FIFO or /dev/zero is bounded too
+        data = handle.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise YamlReadError(
+            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=str(path))]
+        )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlReadError(
             [Problem(f"not UTF-8 text (byte {exc.start})", file=str(path))]
         ) from None
-    return read_yaml_text(text, str(path))
+    return read_yaml_text(text, str(path), limits=limits)
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed: write a finite number")
+
+
+def _json_int(text: str) -> int:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters is out of range")
+    return int(text)
+
+
+def _json_decimal(text: str) -> Decimal:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters is out of range")
+    return Decimal(text)
+
+
+def read_json(path: Path, *, limits: YamlLimits | None = None) -> Any:
+    """Read a JSON file with the same bounds as YAML: size and finite numbers.
+
+    (Nesting too deep for the parser is refused by it, as a RecursionError.)
+
+    Floats are exact :class:`~decimal.Decimal`; NaN and infinities are refused.
+    """
+    import json
+
+    limits = limits or YamlLimits()
+    file = str(path)
+    with path.open("rb") as handle:
+        data = handle.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise YamlReadError(
+            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=file)]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise YamlReadError([Problem(f"not UTF-8 text (byte {exc.start})", file=file)]) from None
+    try:
+        return json.loads(
+            text, parse_float=_json_decimal, parse_int=_json_int, parse_constant=_json_constant
+        )
+    except json.JSONDecodeError as exc:
+        raise YamlReadError(
+            [Problem(f"not valid JSON: {exc.msg}", file=file, line=exc.lineno)]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise YamlReadError([Problem(f"not valid JSON: {exc}", file=file)]) from None
 
 
 def line_of(document: Any, path: tuple[Any, ...]) -> int | None:

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from ..errors import DataError, Problem, did_you_mean
-from ..yamlio import YamlReadError, read_yaml
+from ..yamlio import YamlReadError, read_json, read_yaml
 
 __all__ = ["RawTable", "read_raw_table"]
 
@@ -250,17 +248,8 @@ def _grid_table(
 
 def load_structured(path: Path) -> Any:
     """A JSON or YAML document (floats kept as exact decimals)."""
-    if path.suffix.lower() == ".json":
-        try:
-            return json.loads(path.read_text(encoding="utf-8-sig"), parse_float=Decimal)
-        except json.JSONDecodeError as exc:
-            raise DataError(
-                [Problem(f"not valid JSON: {exc.msg}", file=str(path), line=exc.lineno)]
-            ) from None
-        except UnicodeDecodeError:
-            raise DataError([Problem("not UTF-8 text", file=str(path))]) from None
     try:
-        return read_yaml(path)
+        return read_json(path) if path.suffix.lower() == ".json" else read_yaml(path)
     except YamlReadError as exc:
         raise DataError(exc.problems) from None
 

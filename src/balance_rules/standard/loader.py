@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from ..errors import Problem, StandardError, UnknownStandardError, did_you_mean
+from ..numbers import number_problems
 from ..yamlio import LineMap, YamlReadError, line_of, read_yaml, read_yaml_text
 from . import checks
 from .build import build_standard
@@ -128,7 +129,9 @@ def _checked_layer(document: Any, file: str) -> _Layer:
         return file, line_of(document, path)
 
     is_layer = "extends" in document
-    problems = schema_problems(document, locate, layer=is_layer)
+    # NaN, infinities, absurd magnitudes: refused before anything computes with them.
+    problems = list(number_problems(document, locate))
+    problems = problems or schema_problems(document, locate, layer=is_layer)
     if problems:
         raise StandardError(problems, f"{file}: {len(problems)} problem(s)")
     _fill_default_documents(document)
