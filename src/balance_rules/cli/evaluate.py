@@ -14,11 +14,13 @@ from ..engine.columnar import evaluate_columns
 from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
 from ..render.csv import write_csv
+from ..render.html import render_html
 from ..render.json import render_json
 from ..render.jsonl import write_jsonl
 from ..render.markdown import render_markdown
 from ..render.progress import ProgressBar, interactive
 from ..render.text import render_text
+from ..render.xlsx import require_format, write_xlsx
 from ..standard.loader import load_standard
 from .common import EXIT_FAIL, EXIT_OK, Streams, data_options, read_table
 from .output import choose_format, open_output
@@ -26,7 +28,7 @@ from .output import choose_format, open_output
 __all__ = ["FORMATS", "add_parser", "run"]
 
 DEFAULT_STANDARD = "national/quality-2017"
-FORMATS = ("text", "json", "markdown", "csv", "jsonl")
+FORMATS = ("text", "json", "markdown", "csv", "jsonl", "html", "xlsx")
 #: Formats written county by county through the columnar core.
 STREAMED = ("csv", "jsonl")
 
@@ -45,8 +47,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--format",
         choices=FORMATS,
         default=None,
-        help="text (default), json, markdown; for national runs csv or jsonl (JSON Lines, "
-        "streamed county by county). Without it, the --output suffix decides",
+        help="text (default), json, markdown, html (one self-contained page with charts), "
+        "xlsx (workbook of the annex tables; needs --output); for national runs csv or jsonl "
+        "(JSON Lines, streamed county by county). Without it, the --output suffix decides",
     )
     ev.add_argument("--summary", action="store_true", help="with --format csv: one row per county")
     ev.add_argument(
@@ -130,6 +133,7 @@ def show_progress(args: argparse.Namespace, streams: Streams) -> bool:
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = choose_format(args.format, args.output, FORMATS)
+    require_format(args.format, args.output)
     shown = show_progress(args, streams)
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in STREAMED:
@@ -142,7 +146,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         counties = read_counties(table, args.facts, encoding=args.encoding)
         bar.stage("evaluate")
         report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
-    if args.format == "json":
+    if args.format == "xlsx":
+        with open_output(args.output, streams.stdout, inputs=inputs(args), binary=True) as raw:
+            write_xlsx(report, raw, args.lang)
+        return EXIT_OK if report.passed else EXIT_FAIL
+    if args.format == "html":
+        text = render_html(report, args.lang)
+    elif args.format == "json":
         text = render_json(report, args.lang)
     elif args.format == "markdown":
         text = render_markdown(report, args.lang)

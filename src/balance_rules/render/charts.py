@@ -57,6 +57,8 @@ FONT = (
 DETAILED_BARS = 60
 _SERIES = ("#4a7ab5", "#e08a2c", "#5b9e4d", "#8e5ea2", "#c8372d", "#6b6b6b")
 
+#: A white outline behind text drawn over bars.
+_HALO = 'paint-order="stroke" stroke="#fff" stroke-width="3" stroke-linejoin="round"'
 _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 
 
@@ -210,7 +212,7 @@ def bar_chart(
             f'<line x1="{_n(left)}" x2="{_n(width - right)}" y1="{_n(ty)}" y2="{_n(ty)}" '
             f'stroke="{CAP}" stroke-width="1.5" stroke-dasharray="5 3"/>'
             f'<text x="{_n(width - right - 2)}" y="{_n(ty - 4)}" text-anchor="end" '
-            f'font-weight="600" fill="{CAP}">{_e(label)}</text>'
+            f'font-weight="600" fill="{CAP}" {_HALO}>{_e(label)}</text>'
         )
     out.append(
         f'<line x1="{_n(left)}" x2="{_n(left)}" y1="{_n(top_pad)}" '
@@ -257,7 +259,7 @@ def cv_chart(
         mid = ry + row_height / 2 + 4
         out.append(
             f'<text x="{label_width - 6}" y="{_n(mid)}" text-anchor="end">'
-            f"{_e(_short(label, 34))}</text>"
+            f"{_e(_short(label, label_width // 12))}</text>"
         )
         if value is None:
             out.append(f'<text x="{label_width + 4}" y="{_n(mid)}" fill="#777">—</text>')

@@ -1,0 +1,150 @@
+"""The tables people read, laid out once for the HTML report and the workbook.
+
+Nothing here computes a figure: it groups the findings of a
+:class:`~balance_rules.report.CountyResult` into the annex layouts of
+``domain/reports.md`` (表1 per-school table: one column per resource indicator, the
+6-of-7 tally and the 85 % floor; 表2 coefficient table) and picks which items
+to show (failing, not evaluated, excluded).  Display rounding lives in
+:func:`fixed`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from ..report import Coefficient, CountyResult, Finding, SchoolResult
+from ..standard.model import Standard
+
+__all__ = [
+    "LevelTable",
+    "SchoolColumn",
+    "SchoolRow",
+    "fixed",
+    "level_tables",
+    "missing_items",
+    "worst_coefficient",
+]
+
+LEVELS = ("primary", "junior")
+
+
+@attrs.frozen
+class SchoolColumn:
+    """One indicator column of the per-school table."""
+
+    rule: str
+    indicator: str | None
+    label: str
+    unit: str
+    op: str | None
+    #: The most common threshold of the column (a size band may vary it per school).
+    threshold: Decimal | int | bool | None
+
+
+@attrs.frozen
+class SchoolRow:
+    school: SchoolResult
+    cells: tuple[Finding | None, ...]
+    k_of_n: Finding | None
+    #: Other findings of the school that fail or are not evaluated.
+    others: tuple[Finding, ...]
+
+
+@attrs.frozen
+class LevelTable:
+    level: str
+    columns: tuple[SchoolColumn, ...]
+    rows: tuple[SchoolRow, ...]
+
+
+def fixed(value: object, decimals: int = 3, against: object = None) -> str:
+    """``value`` with ``decimals`` places (more if rounding would equal ``against``)."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    exact = Fraction(value)  # type: ignore[call-overload]
+    places = decimals
+    if against is not None and not isinstance(against, bool):
+        limit = Fraction(against)  # type: ignore[call-overload]
+        while places < 12 and (round(exact, places) == limit) != (exact == limit):
+            places += 1
+    shown = f"{float(round(exact, places)):.{places}f}"
+    return "0" + shown[2:] if shown.startswith("-0") and float(shown) == 0 else shown
+
+
+def _columns_for(rows: Sequence[SchoolResult], standard: Standard, lang: str) -> list[SchoolColumn]:
+    """The k-of-n member rules (else the resource rules), in first-seen order."""
+    members: dict[str, list[Finding]] = {}
+    for school in rows:
+        for f in school.findings:
+            if f.kind == "school_threshold" and not f.decides:
+                members.setdefault(f.rule, []).append(f)
+    if not members:
+        for school in rows:
+            for f in school.findings:
+                if f.kind == "school_threshold" and f.group == "resource_allocation":
+                    members.setdefault(f.rule, []).append(f)
+    columns = []
+    for rule, findings in members.items():
+        first = findings[0]
+        indicator = standard.indicators.get(first.indicator or "")
+        rule_def = standard.rules.get(rule)
+        if indicator is not None:
+            label = indicator.label.text(lang)
+        elif rule_def is not None and rule_def.label is not None:
+            label = rule_def.label.text(lang)
+        else:
+            label = rule
+        unit = indicator.unit.text(lang) if indicator is not None and indicator.unit else ""
+        common = Counter(f.threshold for f in findings).most_common(1)[0][0]
+        columns.append(SchoolColumn(rule, first.indicator, label, unit, first.op, common))
+    return columns
+
+
+def level_tables(county: CountyResult, standard: Standard, lang: str = "zh") -> list[LevelTable]:
+    """The per-school table of each level that has school sections."""
+    tables = []
+    levels = [lv for lv in LEVELS if any(s.level == lv for s in county.schools)]
+    levels += sorted({s.level for s in county.schools} - set(LEVELS))
+    for level in levels:
+        schools = [s for s in county.schools if s.level == level]
+        columns = _columns_for(schools, standard, lang)
+        rules = {c.rule for c in columns}
+        rows = []
+        for school in schools:
+            by_rule = {f.rule: f for f in school.findings if f.rule in rules}
+            k_of_n = next((f for f in school.findings if f.kind == "school_k_of_n"), None)
+            others = tuple(
+                f
+                for f in school.findings
+                if f.rule not in rules and f is not k_of_n and f.status != "pass"
+            )
+            cells = tuple(by_rule.get(c.rule) for c in columns)
+            rows.append(SchoolRow(school, cells, k_of_n, others))
+        tables.append(LevelTable(level, tuple(columns), tuple(rows)))
+    return tables
+
+
+def missing_items(county: CountyResult) -> list[tuple[SchoolResult | None, Finding]]:
+    """Every not-evaluated finding (schools first, then the county's), with its school."""
+    items: list[tuple[SchoolResult | None, Finding]] = [
+        (s, f) for s in county.schools for f in s.findings if f.status == "not_evaluated"
+    ]
+    items += [(None, f) for f in county.findings if f.status == "not_evaluated"]
+    return items
+
+
+def worst_coefficient(coefficients: Iterable[Coefficient]) -> Coefficient | None:
+    """The coefficient nearest to (or furthest over) its cap; else the largest."""
+    coefficients = list(coefficients)
+    capped = [c for c in coefficients if c.value is not None and c.max]
+    if capped:
+        return max(capped, key=lambda c: (c.value or 0.0) / float(c.max or 1))
+    valued = [c for c in coefficients if c.value is not None]
+    return max(valued, key=lambda c: c.value or 0.0) if valued else None
