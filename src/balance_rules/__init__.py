@@ -29,6 +29,7 @@ from .render.json import render_json, report_dict
 from .render.markdown import render_markdown
 from .render.text import render_text
 from .report import Coefficient, CountyResult, Finding, Report, SchoolResult
+from .shortfall import ShortfallPlan, shortfall
 from .standard.compare import Change, diff_standards
 from .standard.loader import (
     bundled_ids,
@@ -54,6 +55,7 @@ __all__ = [
     "School",
     "SchoolResult",
     "SchoolTable",
+    "ShortfallPlan",
     "SkippedRow",
     "Standard",
     "StandardError",
@@ -72,6 +74,7 @@ __all__ = [
     "render_markdown",
     "render_text",
     "report_dict",
+    "shortfall",
     "standard_from_mapping",
     "standard_from_text",
     "validate_standard",

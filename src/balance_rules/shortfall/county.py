@@ -1,0 +1,239 @@
+"""A county as the planner sees it: merged schools, level sections, exact values.
+
+This mirrors the documented conventions (``domain/computation.md`` §2–3) with
+public data only — sub-sites merged into their root parent, the standard's scope,
+combined schools' split items shared by weighted students — and keeps every
+addition the plan makes per school column, so values after additions are exact.
+Whatever this model decides is confirmed by re-evaluating the county through the
+evaluation core; a disagreement is reported as a bug, never printed as a plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from ..data.fields import (
+    ALL_LEVELS,
+    LEVEL_SUFFIXES,
+    LEVELS,
+    MAXIMUM_FIELDS,
+    MINIMUM_FIELDS,
+    SCHOOL_TYPE_LEVELS,
+)
+from ..data.model import County, School
+from ..standard.model import Exclusion, Indicator, Standard
+
+__all__ = ["Section", "Site", "WorkCounty", "column_of"]
+
+
+@attrs.define(eq=False)
+class Site:
+    """One school after its sub-sites are merged in; additions go to its columns."""
+
+    school: School
+    raw: dict[str, Fraction | None]
+    add: dict[str, Fraction] = attrs.Factory(dict)
+    shares: dict[str, Fraction] | None = None
+
+    def column(self, name: str) -> Fraction | None:
+        value = self.raw.get(name)
+        if value is None:
+            return None
+        return value + self.add.get(name, Fraction(0))
+
+
+@attrs.define(eq=False)
+class Section:
+    """One level of one site."""
+
+    site: Site
+    level: str
+
+    @property
+    def students(self) -> Fraction | None:
+        return self.site.column(f"{self.level}_students")
+
+
+def column_of(
+    field: str, level: str, split_items: frozenset[str], site: Site
+) -> tuple[str | None, Fraction | None]:
+    """The school column a level-free field reads, and the section's share of it.
+
+    (None, None) for fields no single column holds (school_students, ...).  The
+    share is None when a split item cannot be split (a level's students missing).
+    """
+    if field in LEVEL_SUFFIXES:
+        return f"{level}_{field}", Fraction(1)
+    if field in ("school_students", "school_classes"):
+        return None, None
+    if field in split_items:
+        return field, None if site.shares is None else site.shares[level]
+    return field, Fraction(1)
+
+
+class WorkCounty:
+    """The sections of one county and exact section values under the additions."""
+
+    def __init__(self, standard: Standard, county: County, columns: Iterable[str]) -> None:
+        self.standard = standard
+        self.county = county
+        self.split_items = frozenset(standard.split.items)
+        needed = set(columns) | {f"{lv}_students" for lv in ALL_LEVELS}
+        self.columns = tuple(sorted(needed))
+        self.sites: list[Site] = []
+        self.sections: list[Section] = []
+        self.by_id: dict[str, Site] = {}
+        for school, raw in _merged(county.schools, self.columns):
+            if _excluded(school, raw, standard.exclusions):
+                continue
+            levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in standard.levels]
+            if not levels:
+                continue
+            site = Site(school, raw)
+            site.shares = _shares(school, raw, standard)
+            self.sites.append(site)
+            self.by_id[school.school_id] = site
+            for level in levels:
+                if raw.get(f"{level}_students") == 0:
+                    continue
+                self.sections.append(Section(site, level))
+
+    def value(self, section: Section, field: str) -> Fraction | None:
+        """A level-free field of a section, with the additions so far."""
+        site = section.site
+        if field in ("school_students", "school_classes"):
+            suffix = "students" if field == "school_students" else "classes"
+            total = Fraction(0)
+            for lv in SCHOOL_TYPE_LEVELS[site.school.school_type]:
+                if lv not in LEVELS:
+                    continue
+                part = site.column(f"{lv}_{suffix}")
+                if part is None:
+                    return None
+                total += part
+            return total
+        column, share = column_of(field, section.level, self.split_items, site)
+        if column is None or share is None:
+            return None
+        whole = site.column(column)
+        return None if whole is None else whole * share
+
+    def indicator(
+        self, section: Section, indicator: Indicator
+    ) -> tuple[Fraction | None, str | None]:
+        """(value, why not) of an indicator for a section."""
+        total = Fraction(0)
+        for name in indicator.numerator:
+            part = self.value(section, name)
+            if part is None:
+                return None, f"missing {name}"
+            total += part
+        scale = Fraction(indicator.scale)
+        if indicator.denominator is None:
+            return total * scale, None
+        den = self.value(section, indicator.denominator)
+        if den is None:
+            return None, f"missing {indicator.denominator}"
+        if den == 0:
+            return None, f"{indicator.denominator} = 0"
+        return total * scale / den, None
+
+
+def _merged(
+    schools: Sequence[School], columns: Sequence[str]
+) -> list[tuple[School, dict[str, Fraction | None]]]:
+    """Counted schools with their sub-sites' values added (computation.md §2)."""
+    by_id = {s.school_id: s for s in schools}
+    values: dict[str, dict[str, Decimal | None]] = {}
+    order: list[School] = []
+    for school in schools:
+        if school.counted_as_school:
+            values[school.school_id] = {c: school.value(c) for c in columns}
+            order.append(school)
+    for child in schools:
+        if child.counted_as_school:
+            continue
+        root = _root(child, by_id)
+        if root is None or root not in values:
+            continue
+        before = values[root]
+        values[root] = {name: _merge_value(name, before, child) for name in columns}
+    return [
+        (
+            school,
+            {c: None if v is None else Fraction(v) for c, v in values[school.school_id].items()},
+        )
+        for school in order
+    ]
+
+
+def _merge_value(name: str, merged: Mapping[str, Decimal | None], child: School) -> Decimal | None:
+    a, b = merged[name], child.value(name)
+    if name in MINIMUM_FIELDS or name in MAXIMUM_FIELDS:
+        if a is None or b is None:
+            return a if b is None else b
+        return min(a, b) if name in MINIMUM_FIELDS else max(a, b)
+    prefix = name.split("_", 1)[0]
+    if prefix in ALL_LEVELS:
+        if not child.value(f"{prefix}_students"):
+            return a
+        if not merged.get(f"{prefix}_students") and a is None:
+            return b
+    return None if a is None or b is None else a + b
+
+
+def _root(school: School, by_id: Mapping[str, School]) -> str | None:
+    seen = {school.school_id}
+    current = school
+    while not current.counted_as_school:
+        parent_id = current.parent_school_id
+        if parent_id is None or parent_id in seen or parent_id not in by_id:
+            return None
+        seen.add(parent_id)
+        current = by_id[parent_id]
+    return current.school_id
+
+
+def _excluded(
+    school: School, raw: Mapping[str, Fraction | None], exclusions: Sequence[Exclusion]
+) -> bool:
+    for exclusion in exclusions:
+        if all(getattr(school, attr) in vals for attr, vals in exclusion.conditions.items()):
+            if exclusion.students_below is not None:
+                total = Fraction(0)
+                known = True
+                for lv in SCHOOL_TYPE_LEVELS[school.school_type]:
+                    if lv == "senior":
+                        continue
+                    part = raw.get(f"{lv}_students")
+                    if part is None:
+                        known = False
+                        break
+                    total += part
+                if not known or total >= Fraction(exclusion.students_below):
+                    continue
+            return True
+    return False
+
+
+def _shares(
+    school: School, raw: Mapping[str, Fraction | None], standard: Standard
+) -> dict[str, Fraction] | None:
+    levels = SCHOOL_TYPE_LEVELS[school.school_type]
+    if len(levels) == 1:
+        return {levels[0]: Fraction(1)}
+    weights = standard.split.weights.get(school.school_type, {})
+    weighted: dict[str, Fraction] = {}
+    for level in levels:
+        students = raw.get(f"{level}_students")
+        if students is None:
+            return None
+        weighted[level] = Fraction(weights.get(level, Decimal(1))) * students
+    total = sum(weighted.values(), Fraction(0))
+    if total == 0:
+        return None
+    return {level: w / total for level, w in weighted.items()}

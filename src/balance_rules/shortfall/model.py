@@ -1,0 +1,135 @@
+"""The plan objects: plain, immutable attrs classes every shortfall renderer reads.
+
+Amounts are exact :class:`~decimal.Decimal` values in the unit of the canonical
+input column that grows (persons, m², 台, 册, 间, 元 for equipment value, whose
+step is 100 元 = 0.01 万元).  Renderers format them; they never compute one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "Addition",
+    "CountyPlan",
+    "CvChange",
+    "FloorOption",
+    "Mode",
+    "NotPlannable",
+    "ShortfallPlan",
+    "Total",
+]
+
+#: How an addition is made: hire people, designate/upgrade people already there
+#: (the teacher total stays), build area, buy equipment, computers, books, rooms.
+Mode = Literal["hire", "designate", "upgrade", "build", "buy"]
+
+
+@attrs.frozen(kw_only=True)
+class Addition:
+    """One addition to one school's input column, serving one rule.
+
+    ``level`` is the section level for per-level columns (teachers), ``None`` for
+    whole-school facilities (split between a combined school's sections by the
+    standard's weights).  ``before``/``after`` are the column's values (after the
+    sub-sites are merged into the school) around this plan's total addition to it.
+    """
+
+    school_id: str
+    name: str
+    level: str | None
+    field: str
+    add: Decimal
+    unit: str
+    rule: str
+    indicator: str | None
+    mode: Mode
+    before: Decimal | None
+    after: Decimal | None
+    cost: Decimal | None = None
+    #: Why: "threshold", "floor" (k of n: stops at the floor), "cv" (water-filling),
+    #: "composite", "hire" (the teacher total grows with a hire).
+    reason: str = "threshold"
+
+
+@attrs.frozen(kw_only=True)
+class NotPlannable:
+    """A failing or undecidable rule the planner cannot fix by adding resources."""
+
+    rule: str
+    reason: str
+    school_id: str | None = None
+    level: str | None = None
+    indicator: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class FloorOption:
+    """Without costs: one failing indicator of a k-of-n school may stop at the floor."""
+
+    school_id: str
+    level: str
+    rule: str
+    indicator: str
+    field: str
+    saves: Decimal
+    unit: str
+
+
+@attrs.frozen(kw_only=True)
+class CvChange:
+    """A difference coefficient before and after the plan."""
+
+    rule: str
+    level: str
+    indicator: str
+    cap: Decimal | None
+    before: float | None
+    after: float | None
+    #: "water-filling" for a single CV; the composite method otherwise; None if untouched.
+    method: str | None = None
+    #: The common level every raised section ends at (indicator units), for display.
+    water_level: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Total:
+    """The plan's total of one resource in one county."""
+
+    field: str
+    unit: str
+    add: Decimal
+    cost: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CountyPlan:
+    """The plan for one county and the verdict it would get with the plan applied."""
+
+    county: str
+    verdict_before: str
+    verdict_after: str
+    additions: tuple[Addition, ...]
+    totals: tuple[Total, ...]
+    total_cost: Decimal | None
+    coefficients: tuple[CvChange, ...]
+    not_plannable: tuple[NotPlannable, ...] = ()
+    floor_options: tuple[FloorOption, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.additions
+
+
+@attrs.frozen(kw_only=True)
+class ShortfallPlan:
+    """Plans for every county of a run, against one standard."""
+
+    standard_id: str
+    counties: tuple[CountyPlan, ...]
+    costed: bool = False
+    costs_source: str | None = None

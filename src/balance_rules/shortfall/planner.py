@@ -1,0 +1,823 @@
+"""Build a county's shortfall plan (docs/shortfall.md §4 gives the order).
+
+1. every deciding school threshold (``>=``/``>``) met by the least whole-step
+   addition, combined schools taking the largest per-section requirement;
+2. k-of-n rules: the cheapest valid subset with costs, else every failing member
+   to its threshold (and the floor options listed);
+3. teacher totals grow with every hire (and when upgrades would exceed the staff);
+4. every failing CV water-filled, then composites (components above a common
+   level lowered to it), repeated until every CV holds;
+5. the county re-evaluated through the evaluation core with the plan applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..data.fields import LEVEL_TEACHER_SUFFIXES
+from ..data.model import County
+from ..engine.plan import evaluate
+from ..errors import DataError, Problem, StandardError
+from ..report import CountyResult, Report
+from ..standard.model import (
+    Coefficients,
+    Composite,
+    CountyFact,
+    SchoolKOfN,
+    SchoolThreshold,
+    Standard,
+    size_band,
+)
+from .apply import apply_additions
+from .costs import Costs, load_costs
+from .county import Section, Site, WorkCounty, column_of
+from .k_of_n import Option, SectionChoice, cheapest
+from .model import (
+    Addition,
+    CountyPlan,
+    CvChange,
+    FloorOption,
+    NotPlannable,
+    ShortfallPlan,
+    Total,
+)
+from .resources import RESOURCES, Resource
+from .thresholds import least_addition, round_up
+from .waterfill import composite_targets, cv_within, water_level
+
+__all__ = ["ShortfallBug", "plan_shortfall"]
+
+_PLANNED_OPS = (">=", ">")
+#: How a composite cap is met (labelled in every output).
+COMPOSITE_METHOD = "composite: components above a common level water-filled down to it"
+_MAX_CV_ROUNDS = 12
+
+
+class ShortfallBug(RuntimeError):
+    """A plan failed its own verification by the evaluation core (a bug)."""
+
+
+def _exact(value: Fraction) -> Decimal:
+    """A Fraction that is a whole number of steps, as a Decimal (exact)."""
+    if value.denominator == 1:
+        return Decimal(value.numerator)
+    return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+class _Entry:
+    __slots__ = ("amount", "column", "indicator", "level", "reason", "rule", "site")
+
+    def __init__(
+        self,
+        site: Site,
+        column: str,
+        amount: Fraction,
+        rule: str,
+        indicator: str | None,
+        reason: str,
+        level: str | None,
+    ) -> None:
+        self.site = site
+        self.column = column
+        self.amount = amount
+        self.rule = rule
+        self.indicator = indicator
+        self.reason = reason
+        self.level = level
+
+
+def _field_of(column: str) -> tuple[str, str | None]:
+    """(level-free resource field, level or None) of a school column."""
+    for level in ("primary", "junior"):
+        prefix = f"{level}_"
+        if column.startswith(prefix) and column[len(prefix) :] in LEVEL_TEACHER_SUFFIXES:
+            return column[len(prefix) :], level
+    return column, None
+
+
+class _CountyPlanner:
+    def __init__(self, standard: Standard, county: County, costs: Costs | None) -> None:
+        self.standard = standard
+        self.costs = costs
+        rules = standard.rules
+        members = {m for r in rules.values() if isinstance(r, SchoolKOfN) for m in r.rules}
+
+        def decides(rule_id: str) -> bool:
+            rule = rules[rule_id]
+            return rule.veto or (rule_id not in members and standard.groups[rule.group].required)
+
+        self.thresholds = [
+            r for r in rules.values() if isinstance(r, SchoolThreshold) and decides(r.id)
+        ]
+        self.k_of_n = [r for r in rules.values() if isinstance(r, SchoolKOfN) and decides(r.id)]
+        self.coefficients = [
+            r for r in rules.values() if isinstance(r, Coefficients) and decides(r.id) and r.max
+        ]
+        self.composites = [
+            r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
+        ]
+        self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
+        columns: set[str] = set()
+        for ind in standard.indicators.values():
+            for name in ind.fields:
+                for level in standard.levels:
+                    col, _share = column_of(name, level, frozenset(standard.split.items), _DUMMY)
+                    if col:
+                        columns.add(col)
+        columns |= {f"{lv}_teachers" for lv in standard.levels}
+        columns |= {f"{lv}_certified_teachers" for lv in standard.levels}
+        columns |= {f"{lv}_classes" for lv in standard.levels}
+        self.work = WorkCounty(standard, county, columns)
+        self.entries: list[_Entry] = []
+        self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
+        self.floor_options: list[FloorOption] = []
+        self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
+
+    # -- helpers --------------------------------------------------------------------
+
+    def refuse(
+        self,
+        rule: str,
+        reason: str,
+        school_id: str | None = None,
+        level: str | None = None,
+        indicator: str | None = None,
+    ) -> None:
+        key = (rule, school_id, level, indicator)
+        self.not_plannable.setdefault(
+            key,
+            NotPlannable(
+                rule=rule, reason=reason, school_id=school_id, level=level, indicator=indicator
+            ),
+        )
+
+    def add(self, entry: _Entry) -> None:
+        if entry.amount <= 0:
+            return
+        site = entry.site
+        site.add[entry.column] = site.add.get(entry.column, Fraction(0)) + entry.amount
+        self.entries.append(entry)
+
+    def threshold_of(self, rule: SchoolThreshold, section: Section) -> Fraction | None:
+        by = rule.threshold.by
+        if by == "size":
+            students = self.work.value(section, "school_students")
+            attribute = size_band(students, rule.threshold.cases.get(section.level, {}))
+        else:
+            attribute = getattr(section.site.school, by) if by else None
+        value, _case = rule.threshold.for_level(section.level, attribute)
+        return None if value is None else Fraction(value)
+
+    def growth(
+        self, indicator_id: str, section: Section
+    ) -> tuple[str, Fraction, Resource, Fraction | None, Fraction] | str:
+        """(column, share, resource, denominator, numerator) of an indicator, or why not."""
+        ind = self.standard.indicators[indicator_id]
+        field = ind.numerator[0]
+        resource = RESOURCES.get(field)
+        if resource is None:
+            return f"{field} is not a resource a plan can add to"
+        column, share = column_of(field, section.level, self.work.split_items, section.site)
+        if column is None:
+            return f"{field} is not a resource a plan can add to"
+        if share is None or share == 0:
+            return f"{field} cannot be split: a level's students are missing"
+        numerator = Fraction(0)
+        for name in ind.numerator:
+            part = self.work.value(section, name)
+            if part is None:
+                return f"missing {name}"
+            numerator += part
+        den: Fraction | None = None
+        if ind.denominator is not None:
+            den = self.work.value(section, ind.denominator)
+            if den is None:
+                return f"missing {ind.denominator}"
+            if den == 0:
+                return f"{ind.denominator} = 0: no per-student value"
+        return column, share, resource, den, numerator
+
+    def need(
+        self, indicator_id: str, section: Section, target: Fraction, op: str
+    ) -> tuple[str, Fraction] | str:
+        got = self.growth(indicator_id, section)
+        if isinstance(got, str):
+            return got
+        column, share, resource, den, numerator = got
+        ind = self.standard.indicators[indicator_id]
+        amount = least_addition(
+            numerator=numerator,
+            denominator=den,
+            scale=Fraction(ind.scale),
+            threshold=target,
+            op=op,
+            share=share,
+            step=resource.step,
+        )
+        return column, amount
+
+    def unit_cost(self, column: str, amount: Fraction) -> Fraction:
+        if self.costs is None:
+            return amount
+        field, _level = _field_of(column)
+        per = self.costs.per_unit(field)
+        if per is None:
+            raise DataError(
+                [
+                    Problem(
+                        f"no cost for {field}, which this plan needs",
+                        file=self.costs.file,
+                        suggestion=None,
+                    )
+                ],
+                summary="the costs file misses a resource the plan adds",
+            )
+        return per * amount
+
+    # -- stage 1: thresholds ----------------------------------------------------------
+
+    def plan_thresholds(self) -> None:
+        best: dict[tuple[int, str], _Entry] = {}
+        for rule in self.thresholds:
+            for section in self.work.sections:
+                if section.level not in rule.levels:
+                    continue
+                threshold = self.threshold_of(rule, section)
+                sid = section.site.school.school_id
+                if threshold is None:
+                    self.refuse(rule.id, "no threshold for this school", sid, section.level)
+                    continue
+                value, why = self.work.indicator(section, self.standard.indicators[rule.indicator])
+                if value is None:
+                    self.refuse(rule.id, why or "missing data", sid, section.level, rule.indicator)
+                    continue
+                if _meets(value, rule.op, threshold):
+                    continue
+                if rule.op not in _PLANNED_OPS:
+                    self.refuse(
+                        rule.id,
+                        f"needs a reduction ({rule.op} {threshold}), not an addition",
+                        sid,
+                        section.level,
+                        rule.indicator,
+                    )
+                    continue
+                got = self.need(rule.indicator, section, threshold, rule.op)
+                if isinstance(got, str):
+                    self.refuse(rule.id, got, sid, section.level, rule.indicator)
+                    continue
+                column, amount = got
+                key = (id(section.site), column)
+                if key not in best or amount > best[key].amount:
+                    level = section.level if _field_of(column)[1] else None
+                    best[key] = _Entry(
+                        section.site, column, amount, rule.id, rule.indicator, "threshold", level
+                    )
+        for entry in best.values():
+            self.add(entry)
+
+    # -- stage 2: k of n ----------------------------------------------------------------
+
+    def plan_k_of_n(self) -> None:
+        for rule in self.k_of_n:
+            member_rules = [self.standard.rules[m] for m in rule.rules]
+            members = [m for m in member_rules if isinstance(m, SchoolThreshold)]
+            floor = Fraction(rule.floor_ratio) if rule.floor_ratio is not None else None
+            by_site: dict[int, list[tuple[Section, SectionChoice]]] = {}
+            for section in self.work.sections:
+                choice = self._section_choice(rule, members, section, floor)
+                if choice is not None:
+                    by_site.setdefault(id(section.site), []).append((section, choice))
+            for items in by_site.values():
+                site = items[0][0].site
+                choices = [c for _s, c in items]
+                if self.costs is not None:
+                    amounts, _taken = cheapest(choices, self.unit_cost)
+                else:
+                    amounts = _all_to_threshold(choices)
+                    self._floor_options(rule, items)
+                for (column, member), amount in sorted(amounts.items()):
+                    member_rule = self.standard.rules[member]
+                    indicator = getattr(member_rule, "indicator", None)
+                    level = _field_of(column)[1]
+                    full = any(
+                        o.rule == member
+                        and o.column == column
+                        and amount == o.to_threshold
+                        and o.to_threshold > 0
+                        for c in choices
+                        for o in c.options
+                    )
+                    self.add(
+                        _Entry(
+                            site,
+                            column,
+                            amount,
+                            rule.id,
+                            indicator,
+                            "threshold" if full else "floor",
+                            level,
+                        )
+                    )
+
+    def _section_choice(
+        self,
+        rule: SchoolKOfN,
+        members: Sequence[SchoolThreshold],
+        section: Section,
+        floor: Fraction | None,
+    ) -> SectionChoice | None:
+        sid = section.site.school.school_id
+        applying = [m for m in members if section.level in m.levels]
+        if not applying:
+            return None
+        met = 0
+        failing: list[tuple[SchoolThreshold, Fraction, Fraction]] = []
+        for member in applying:
+            threshold = self.threshold_of(member, section)
+            value, why = self.work.indicator(section, self.standard.indicators[member.indicator])
+            if threshold is None or value is None:
+                self.refuse(
+                    rule.id,
+                    f"{member.id}: {why or 'no threshold'}",
+                    sid,
+                    section.level,
+                    member.indicator,
+                )
+                return None
+            if _meets(value, member.op, threshold):
+                met += 1
+            else:
+                failing.append((member, threshold, value))
+        needed = max(0, rule.min_met - met)
+        below_floor = floor is not None and any(
+            t > 0 and v / t < floor for _m, t, v in failing if _m.op in _PLANNED_OPS
+        )
+        if needed == 0 and not below_floor:
+            return None
+        options: list[Option] = []
+        for member, threshold, value in failing:
+            if member.op not in _PLANNED_OPS:
+                self.refuse(
+                    rule.id, f"{member.id} needs a reduction", sid, section.level, member.indicator
+                )
+                return None
+            to_t = self.need(member.indicator, section, threshold, member.op)
+            if isinstance(to_t, str):
+                self.refuse(rule.id, f"{member.id}: {to_t}", sid, section.level, member.indicator)
+                return None
+            column, amount = to_t
+            to_floor = Fraction(0)
+            if floor is not None and threshold > 0 and value / threshold < floor:
+                got = self.need(member.indicator, section, floor * threshold, ">=")
+                to_floor = got[1] if not isinstance(got, str) else amount
+            options.append(Option(member.id, column, amount, to_floor))
+        if needed > len(options):
+            self.refuse(rule.id, "not enough indicators can be raised", sid, section.level)
+            return None
+        return SectionChoice(tuple(options), needed)
+
+    def _floor_options(
+        self, rule: SchoolKOfN, items: Sequence[tuple[Section, SectionChoice]]
+    ) -> None:
+        for section, choice in items:
+            if len(choice.options) - 1 < choice.needed:
+                continue
+            for option in choice.options:
+                saves = option.to_threshold - option.to_floor
+                if saves <= 0:
+                    continue
+                field, _lv = _field_of(option.column)
+                member = self.standard.rules[option.rule]
+                self.floor_options.append(
+                    FloorOption(
+                        school_id=section.site.school.school_id,
+                        level=section.level,
+                        rule=rule.id,
+                        indicator=getattr(member, "indicator", option.rule),
+                        field=option.column,
+                        saves=_exact(saves),
+                        unit=RESOURCES[field].unit_zh,
+                    )
+                )
+
+    # -- stage 3: teacher totals -------------------------------------------------------
+
+    def plan_hires(self) -> None:
+        """The level's teacher total grows with every hire, and with upgrades or
+        designations beyond the teachers already there."""
+        for site in self.work.sites:
+            for level in self.standard.levels:
+                total_col = f"{level}_teachers"
+                raw_total = site.raw.get(total_col)
+                if raw_total is None:
+                    continue
+                direct = Fraction(0)
+                hired = Fraction(0)
+                for entry in self.entries:
+                    if entry.site is not site or entry.reason == "hire":
+                        continue
+                    field, lv = _field_of(entry.column)
+                    if lv != level:
+                        continue
+                    if field == "teachers":
+                        direct += entry.amount
+                    elif RESOURCES[field].mode == "hire":
+                        hired += entry.amount
+                need = raw_total + direct + hired
+                for suffix in LEVEL_TEACHER_SUFFIXES:
+                    col = f"{level}_{suffix}"
+                    if suffix == "teachers" or RESOURCES[suffix].mode == "hire":
+                        continue
+                    now = site.column(col)
+                    if now is not None and site.add.get(col):
+                        need = max(need, now)
+                grow = need - (site.column(total_col) or Fraction(0))
+                if grow > 0:
+                    self.add(_Entry(site, total_col, grow, "hire", None, "hire", level))
+                    # New hires hold a teacher's certificate (the certified rate holds).
+                    certified = f"{level}_certified_teachers"
+                    if site.raw.get(certified) is not None:
+                        self.add(_Entry(site, certified, grow, "hire", None, "hire", level))
+
+    # -- stage 4: coefficients -------------------------------------------------------
+
+    def _cv_inputs(
+        self, indicator_id: str, level: str, rule_id: str
+    ) -> tuple[list[Section], list[Fraction], list[Fraction]] | None:
+        sections = [s for s in self.work.sections if s.level == level]
+        ind = self.standard.indicators[indicator_id]
+        weights: list[Fraction] = []
+        values: list[Fraction] = []
+        for section in sections:
+            value, why = self.work.indicator(section, ind)
+            students = section.students
+            if value is None or students is None:
+                self.refuse(
+                    rule_id,
+                    why or "missing students",
+                    section.site.school.school_id,
+                    level,
+                    indicator_id,
+                )
+                return None
+            weights.append(students)
+            values.append(value)
+        if not sections:
+            return None
+        return sections, weights, values
+
+    def fill(self, rule_id: str, indicator_id: str, level: str, cap: Fraction, reason: str) -> bool:
+        """Water-fill one CV down to *cap*; True if something was added."""
+        got = self._cv_inputs(indicator_id, level, rule_id)
+        if got is None:
+            return False
+        sections, weights, values = got
+        if sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) <= 0:
+            self.refuse(rule_id, "the mean is zero: the CV is undefined", None, level, indicator_id)
+            return False
+        if cv_within(weights, values, cap):
+            return False
+        level_t = water_level(weights, values, cap)
+        if level_t is None:
+            return False
+        ind = self.standard.indicators[indicator_id]
+        scale = Fraction(ind.scale)
+        for _attempt in range(8):
+            planned: list[_Entry] = []
+            new_values = list(values)
+            ok = True
+            for i, section in enumerate(sections):
+                if values[i] >= level_t:
+                    continue
+                growth = self.growth(indicator_id, section)
+                if isinstance(growth, str):
+                    self.refuse(rule_id, growth, section.site.school.school_id, level, indicator_id)
+                    ok = False
+                    break
+                column, share, resource, den, _num = growth
+                numerator_gap = (level_t - values[i]) * (den if den is not None else 1) / scale
+                amount = round_up(numerator_gap / share, resource.step)
+                new_values[i] = values[i] + amount * share * scale / (den if den is not None else 1)
+                lv = level if _field_of(column)[1] else None
+                planned.append(
+                    _Entry(section.site, column, amount, rule_id, indicator_id, reason, lv)
+                )
+            if not ok:
+                return False
+            if cv_within(weights, new_values, cap):
+                for entry in planned:
+                    self.add(entry)
+                self.methods[(level, indicator_id)] = (
+                    "water-filling" if reason == "cv" else COMPOSITE_METHOD,
+                    float(level_t),
+                )
+                return bool(planned)
+            level_t += max(abs(level_t), Fraction(1)) * Fraction(1, 10**9) * 4**_attempt
+        raise ShortfallBug(f"water-filling did not confirm for {indicator_id} ({level})")
+
+    def plan_coefficients(self) -> None:
+        for _round in range(_MAX_CV_ROUNDS):
+            changed = False
+            for rule in self.coefficients:
+                for level in rule.levels:
+                    cap = rule.max.get(level)
+                    if cap is None:
+                        continue
+                    for indicator in rule.indicators:
+                        changed |= self.fill(rule.id, indicator, level, Fraction(cap), "cv")
+            for comp in self.composites:
+                for level in comp.levels:
+                    cap = comp.max.get(level)
+                    if cap is not None:
+                        changed |= self._composite(comp, level, Fraction(cap))
+            self.plan_hires()
+            if not changed:
+                return
+
+    def _composite(self, rule: Composite, level: str, cap: Fraction) -> bool:
+        cvs: list[float] = []
+        for indicator in rule.indicators:
+            got = self._cv_inputs(indicator, level, rule.id)
+            if got is None:
+                return False
+            _sections, weights, values = got
+            total = sum(weights, Fraction(0))
+            mean = sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) / total
+            if mean <= 0:
+                self.refuse(rule.id, "a component's mean is zero", None, level, indicator)
+                return False
+            var = (
+                sum(
+                    (w * (v - mean) ** 2 for w, v in zip(weights, values, strict=True)), Fraction(0)
+                )
+                / total
+            )
+            cvs.append(float(var / (mean * mean)) ** 0.5)
+        if sum(cvs) / len(cvs) < float(cap) * (1 - 1e-10):
+            return False
+        targets = composite_targets(cvs, cap)
+        changed = False
+        for indicator, cv, target in zip(rule.indicators, cvs, targets, strict=True):
+            if Fraction(cv) > target:
+                changed |= self.fill(rule.id, indicator, level, target, "composite")
+        return changed
+
+    # -- result -------------------------------------------------------------------------
+
+    def additions(self) -> list[Addition]:
+        merged: dict[tuple[int, str, str, str], _Entry] = {}
+        order: list[tuple[int, str, str, str]] = []
+        for entry in self.entries:
+            key = (id(entry.site), entry.column, entry.rule, entry.reason)
+            if key in merged:
+                merged[key].amount += entry.amount
+            else:
+                merged[key] = _Entry(
+                    entry.site,
+                    entry.column,
+                    entry.amount,
+                    entry.rule,
+                    entry.indicator,
+                    entry.reason,
+                    entry.level,
+                )
+                order.append(key)
+        result = []
+        for key in order:
+            entry = merged[key]
+            site = entry.site
+            field, _lv = _field_of(entry.column)
+            resource = RESOURCES[field]
+            before = site.raw.get(entry.column)
+            after = site.column(entry.column)
+            cost = None
+            if self.costs is not None and entry.reason != "hire":
+                cost = _exact(self.unit_cost(entry.column, entry.amount))
+            mode = resource.mode if entry.reason != "hire" else "hire"
+            result.append(
+                Addition(
+                    school_id=site.school.school_id,
+                    name=site.school.school_name,
+                    level=entry.level,
+                    field=entry.column,
+                    add=_exact(entry.amount),
+                    unit=resource.unit_zh,
+                    rule=entry.rule,
+                    indicator=entry.indicator,
+                    mode=mode,  # type: ignore[arg-type]
+                    before=None if before is None else _exact(before),
+                    after=None if after is None else _exact(after),
+                    cost=cost,
+                    reason=entry.reason,
+                )
+            )
+        return result
+
+
+class _Dummy:
+    shares = None
+
+
+_DUMMY: Any = _Dummy()
+
+
+def _meets(value: Fraction, op: str, threshold: Fraction) -> bool:
+    if op == ">=":
+        return value >= threshold
+    if op == ">":
+        return value > threshold
+    if op == "<=":
+        return value <= threshold
+    if op == "<":
+        return value < threshold
+    return value == threshold
+
+
+def _all_to_threshold(choices: Sequence[SectionChoice]) -> dict[tuple[str, str], Fraction]:
+    per_column: dict[str, tuple[Fraction, str]] = {}
+    for choice in choices:
+        for option in choice.options:
+            current = per_column.get(option.column)
+            if current is None or option.to_threshold > current[0]:
+                per_column[option.column] = (option.to_threshold, option.rule)
+    return {(col, rule): amount for col, (amount, rule) in per_column.items()}
+
+
+def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal | None]:
+    sums: dict[str, tuple[Decimal, str, Decimal | None]] = {}
+    for item in additions:
+        field = _field_of(item.field)[0]
+        add, unit, cost = sums.get(field, (Decimal(0), item.unit, None))
+        if item.cost is not None:
+            cost = (cost or Decimal(0)) + item.cost
+        if item.reason == "hire" and field == "teachers":
+            # a hire's person is already counted under its own kind
+            sums[field] = (add + item.add, unit, cost)
+        else:
+            sums[field] = (add + item.add, unit, cost)
+    totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
+    costs = [t.cost for t in totals if t.cost is not None]
+    return totals, (sum(costs, Decimal(0)) if costs else None)
+
+
+def _resolve_costs(costs: Any) -> Costs | None:
+    if costs is None or isinstance(costs, Costs):
+        return costs
+    if isinstance(costs, str | Path):
+        return load_costs(costs)
+    raise TypeError(f"costs must be a Costs, a path or None, not {type(costs).__name__}")
+
+
+def check_plannable(standard: Standard) -> None:
+    """A standard with nothing a plan could add to is refused (exit 2 on the CLI)."""
+    for rule in standard.rules.values():
+        if isinstance(rule, SchoolThreshold) and rule.op in _PLANNED_OPS:
+            return
+        if isinstance(rule, Coefficients | Composite) and rule.max:
+            return
+    raise StandardError(
+        [
+            Problem(
+                f"standard {standard.id!r} has no thresholds or caps a plan could meet "
+                "by adding resources"
+            )
+        ],
+        summary="nothing to plan for",
+    )
+
+
+def plan_county(
+    standard: Standard, county: County, before: CountyResult, costs: Costs | None
+) -> CountyPlan:
+    """The plan for one county, verified by re-evaluation."""
+    coefficients_before = {(c.rule, c.level, c.indicator): c for c in before.coefficients}
+    if before.verdict == "pass":
+        return CountyPlan(
+            county=county.name,
+            verdict_before=before.verdict,
+            verdict_after=before.verdict,
+            additions=(),
+            totals=(),
+            total_cost=None,
+            coefficients=tuple(
+                CvChange(
+                    rule=c.rule,
+                    level=c.level,
+                    indicator=c.indicator,
+                    cap=c.max,
+                    before=c.value,
+                    after=c.value,
+                )
+                for c in before.coefficients
+            ),
+        )
+    planner = _CountyPlanner(standard, county, costs)
+    planner.plan_thresholds()
+    planner.plan_k_of_n()
+    planner.plan_hires()
+    planner.plan_coefficients()
+    for rule in planner.facts:
+        finding = next((f for f in before.findings if f.rule == rule.id), None)
+        if finding is not None and finding.status != "pass":
+            planner.refuse(
+                rule.id,
+                "county fact: not met by adding school resources"
+                if finding.status == "fail"
+                else f"county fact missing: {', '.join(finding.missing) or rule.fact}",
+            )
+    additions = planner.additions()
+    applied = apply_additions(county, additions)
+    after = evaluate(standard, applied).counties[0] if additions else before
+    _verify(after, planner)
+    totals, total_cost = _totals(additions)
+    coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
+    changes = []
+    for key, c in coefficients_before.items():
+        a = coefficients_after.get(key)
+        method = planner.methods.get((c.level, c.indicator))
+        if method is None and c.composite:
+            touched = [
+                m
+                for k, m in planner.methods.items()
+                if k[0] == c.level and m[0] == COMPOSITE_METHOD
+            ]
+            method = (COMPOSITE_METHOD, None) if touched else None
+        changes.append(
+            CvChange(
+                rule=c.rule,
+                level=c.level,
+                indicator=c.indicator,
+                cap=c.max,
+                before=c.value,
+                after=a.value if a else None,
+                method=method[0] if method else None,
+                water_level=method[1] if method else None,
+            )
+        )
+    return CountyPlan(
+        county=county.name,
+        verdict_before=before.verdict,
+        verdict_after=after.verdict,
+        additions=tuple(additions),
+        totals=totals,
+        total_cost=total_cost if costs is not None else None,
+        coefficients=tuple(changes),
+        not_plannable=tuple(planner.not_plannable.values()),
+        floor_options=tuple(planner.floor_options),
+    )
+
+
+def _verify(after: CountyResult, planner: _CountyPlanner) -> None:
+    """Every failing deciding finding after the plan must be one the planner listed
+    as not plannable; anything else is a bug."""
+    refused_rules = {key[0] for key in planner.not_plannable}
+    bad = []
+    for school in after.schools:
+        for f in school.findings:
+            if f.decides and f.status == "fail" and f.rule not in refused_rules:
+                bad.append(f"{school.school_id} {school.level} {f.rule}")
+    for f in after.findings:
+        if f.decides and f.status == "fail" and f.rule not in refused_rules:
+            bad.append(f"{f.level or ''} {f.rule} {f.indicator or ''}")
+    if bad:
+        raise ShortfallBug(
+            f"county {after.county!r}: the plan does not pass re-evaluation: " + "; ".join(bad)
+        )
+
+
+def plan_shortfall(
+    standard: Standard,
+    counties: County | Iterable[County],
+    costs: Any = None,
+    report: Report | None = None,
+) -> ShortfallPlan:
+    """The plan for every county (sorted by name, like the report)."""
+    if isinstance(counties, Report):
+        raise TypeError(
+            "shortfall needs the counties (the school table), not only a Report: "
+            "pass shortfall(standard, counties, report=report)"
+        )
+    if not isinstance(standard, Standard):
+        raise TypeError(f"standard must be a Standard, not {type(standard).__name__}")
+    check_plannable(standard)
+    resolved = _resolve_costs(costs)
+    county_list = [counties] if isinstance(counties, County) else list(counties)
+    for item in county_list:
+        if not isinstance(item, County):
+            raise TypeError(f"counties must hold County objects, not {type(item).__name__}")
+    if report is None:
+        report = evaluate(standard, county_list)
+    results = {r.county: r for r in report.counties}
+    plans = [plan_county(standard, c, results[c.name], resolved) for c in county_list]
+    plans.sort(key=lambda p: p.county)
+    return ShortfallPlan(
+        standard_id=standard.id,
+        counties=tuple(plans),
+        costed=resolved is not None,
+        costs_source=resolved.file if resolved is not None else None,
+    )
