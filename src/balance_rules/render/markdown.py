@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from ..report import CountyResult, Finding, Report
@@ -17,7 +18,7 @@ from .explain import (
     verdict_label,
 )
 
-__all__ = ["render_markdown"]
+__all__ = ["escape", "render_markdown"]
 
 _T = {
     "zh": {
@@ -61,8 +62,31 @@ _T = {
 }
 
 
+#: Markup characters from the data, shown literally (CommonMark backslash escapes).
+_MARKUP = re.compile(r"([\\`*_\[\]|~!#{}])")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*:")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def escape(text: object) -> str:
+    """Text from the data as literal Markdown: no HTML, links, images or emphasis.
+
+    A ``<`` that could open a tag or an autolink (``<script>``, ``</x>``,
+    ``<javascript:...>``) is backslash-escaped, as are brackets, pipes and the
+    other markup characters (no ``[text](javascript:...)`` links, no broken
+    tables, no emphasis); a ``javascript:``-like scheme loses its colon's
+    meaning; newlines and control characters become spaces.  ``< 7.5`` stays as
+    it is.
+    """
+    value = _CONTROL.sub(" ", str(text))
+    value = _MARKUP.sub(r"\\\1", value)
+    value = _TAG_OPEN.sub(r"\\<", value)
+    return _SCHEME.sub(lambda m: m.group(1) + "\\:", value)
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return escape(text)
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
@@ -83,7 +107,7 @@ def _finding_row(finding: Finding, standard: Standard, lang: str) -> list[object
 
 def _county(county: CountyResult, standard: Standard, lang: str, t: dict[str, str]) -> list[str]:
     lines = [
-        f"## {county.county}",
+        f"## {escape(county.county)}",
         "",
         f"**{t['verdict']}: {verdict_label(county.verdict, lang)}**",
         "",
@@ -152,9 +176,9 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
     t = _T["en" if lang == "en" else "zh"]
     standard = report.standard
     lines = [
-        f"# {standard.title.text(lang)}",
+        f"# {escape(standard.title.text(lang))}",
         "",
-        f"{standard.id} · {standard.source.document} · {' → '.join(standard.layers)}",
+        escape(f"{standard.id} · {standard.source.document} · {' → '.join(standard.layers)}"),
         "",
     ]
     for county in report.counties:

@@ -5,6 +5,7 @@ Passing school findings are summarised; ``verbose`` lists every finding.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 
@@ -21,7 +22,18 @@ from .explain import (
     verdict_label,
 )
 
-__all__ = ["render_text"]
+__all__ = ["clean", "render_text"]
+
+#: Control characters (terminal escape sequences, bidi overrides) never reach the
+#: terminal from the data; newlines inside a value would fake report lines.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_KEEP_LINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(value: object) -> str:
+    """A data value for the terminal: line breaks and tabs as spaces, other controls gone."""
+    return _CONTROL.sub(lambda m: " " if m.group() in "\r\n\t" else "", str(value))
+
 
 _MARK = {"pass": "✓", "fail": "✗", "not_evaluated": "?"}
 
@@ -84,21 +96,25 @@ def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
     t = _T["en" if lang == "en" else "zh"]
     standard = report.standard
     lines = [
-        f"{t['standard']}: {standard.title.text(lang)} ({standard.id}, {standard.source.document})",
+        clean(
+            f"{t['standard']}: {standard.title.text(lang)} ({standard.id}, "
+            f"{standard.source.document})"
+        ),
     ]
     if len(standard.layers) > 1:
-        lines.append(f"{t['layers']}: {' → '.join(standard.layers)}")
+        lines.append(clean(f"{t['layers']}: {' → '.join(standard.layers)}"))
     for county in report.counties:
         lines.append("")
         lines += _county(county, standard, lang, verbose)
     if report.skipped:
         lines += ["", t["skipped"].format(n=len(report.skipped))]
         for row in report.skipped:
-            lines += [f"  {problem}" for problem in row.problems]
+            lines += [f"  {clean(problem)}" for problem in row.problems]
     if len(report.counties) > 1:
         passed = sum(1 for c in report.counties if c.passed)
         lines += ["", f"{t['summary']}: {passed}/{len(report.counties)} {t['counties_pass']}"]
-    return "\n".join(lines) + "\n"
+    # Every value was cleaned where it was written; this is the safety net.
+    return _CONTROL_KEEP_LINES.sub("", "\n".join(lines)) + "\n"
 
 
 def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) -> list[str]:
@@ -107,7 +123,7 @@ def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) 
     sections = len(county.schools)
     schools = len({s.school_id for s in county.schools})
     lines = [
-        f"{t['county']}: {county.county}    {t['verdict']}: {verdict}",
+        f"{t['county']}: {clean(county.county)}    {t['verdict']}: {verdict}",
         f"  {t['schools']}: {schools} ({sections} {t['sections']})",
     ]
     if county.coefficients:
@@ -132,7 +148,8 @@ def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) 
         for school in problem_schools:
             students = fmt(school.students, lang=lang) if school.students is not None else "—"
             lines.append(
-                f"    {school.school_id} {school.name} [{level_label(school.level, lang)}, "
+                f"    {clean(school.school_id)} {clean(school.name)} "
+                f"[{level_label(school.level, lang)}, "
                 f"{t['students']} {students}]"
             )
             shown = school.findings if verbose else _problem_findings(school.findings)
@@ -156,10 +173,11 @@ def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) 
             for e in county.excluded:
                 level = f" [{level_label(e.level, lang)}]" if e.level else ""
                 lines.append(
-                    f"    {e.school_id} {e.name}{level}: {reason_label(e.reason, standard, lang)}"
+                    f"    {clean(e.school_id)} {clean(e.name)}{level}: "
+                    f"{reason_label(e.reason, standard, lang)}"
                 )
     for note in county.notes:
-        lines.append(f"  * {note}")
+        lines.append(f"  * {clean(note)}")
     return lines
 
 
@@ -182,7 +200,8 @@ def _finding_line(finding: Finding, standard: Standard, lang: str, indent: int) 
     flag = t["unconfirmed"] if finding.confidence == "unconfirmed" else ""
     return (
         " " * indent
-        + f"{mark} {level}{rule_label(finding, standard, lang)}: {explain(finding, standard, lang)}"
+        + f"{mark} {level}{clean(rule_label(finding, standard, lang))}: "
+        + clean(explain(finding, standard, lang))
         + f"{flag}  [{status_label(finding.status, lang)}; {t['source']} {finding.source}; "
         + f"{t['set_by']} {finding.layer}]"
     )
