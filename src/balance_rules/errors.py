@@ -40,7 +40,11 @@ class Problem:
     """One thing wrong with an input file, located as precisely as possible.
 
     ``line`` is a 1-based line in a text file (YAML); ``row`` is the spreadsheet
-    row number (the header is row 1); ``column`` names the column or the key.
+    row number (the header is row 1); ``column`` names the column or the key;
+    ``sheet`` the worksheet of a workbook.  ``message`` is English;
+    ``message_zh`` the same in Chinese (when absent, :meth:`render` translates
+    the known English phrasings through :mod:`balance_rules.messages`).
+    ``str(problem)`` is the English text; :meth:`render` picks the language.
     """
 
     message: str
@@ -50,21 +54,44 @@ class Problem:
     column: str | None = None
     path: str | None = None
     suggestion: str | None = None
+    message_zh: str | None = attrs.field(default=None, kw_only=True)
+    sheet: str | None = attrs.field(default=None, kw_only=True)
 
     def __str__(self) -> str:
+        return self.render("en")
+
+    def text(self, lang: str = "en") -> str:
+        """The message alone, in *lang* (``"zh"`` or ``"en"``)."""
+        if lang != "zh":
+            return self.message
+        if self.message_zh is not None:
+            return self.message_zh
+        from .messages import to_chinese
+
+        return to_chinese(self.message)
+
+    def render(self, lang: str = "zh") -> str:
+        """The located message in *lang*: ``file:line, row N, column 'X': message``."""
+        zh = lang == "zh"
         where = self.file or "<input>"
         if self.line is not None:
             where += f":{self.line}"
+        if self.sheet is not None:
+            where += f", 工作表「{self.sheet}」" if zh else f", sheet {self.sheet!r}"
         if self.row is not None:
-            where += f", row {self.row}"
+            where += f", 第 {self.row} 行" if zh else f", row {self.row}"
         if self.column is not None:
-            where += f", column {self.column!r}"
+            where += f", 列「{self.column}」" if zh else f", column {self.column!r}"
         text = f"{where}: "
         if self.path:
             text += f"{self.path}: "
-        text += self.message
+        text += self.text(lang)
         if self.suggestion:
-            text += f" (did you mean {self.suggestion!r}?)"
+            text += (
+                f"（是否应为 {self.suggestion!r}？）"
+                if zh
+                else f" (did you mean {self.suggestion!r}?)"
+            )
         return text
 
 
@@ -75,10 +102,26 @@ class BalanceRulesError(Exception):
 class _ProblemsError(BalanceRulesError):
     """An error that carries one or more located :class:`Problem` records."""
 
-    def __init__(self, problems: Sequence[Problem], summary: str | None = None) -> None:
+    def __init__(
+        self,
+        problems: Sequence[Problem],
+        summary: str | None = None,
+        summary_zh: str | None = None,
+    ) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.summary = summary
+        self.summary_zh = summary_zh
         super().__init__(self._text())
+
+    def summary_text(self, lang: str = "zh") -> str | None:
+        """The one-line summary in *lang* (None when there is none)."""
+        if self.summary is None or lang != "zh":
+            return self.summary
+        if self.summary_zh is not None:
+            return self.summary_zh
+        from .messages import to_chinese
+
+        return to_chinese(self.summary)
 
     def _text(self) -> str:
         head = self.summary or ""

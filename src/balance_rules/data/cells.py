@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 __all__ = [
     "CellError",
+    "header_unit",
     "normalise_header",
     "parse_bool",
     "parse_number",
@@ -37,6 +38,19 @@ UNIT_FACTORS: dict[str, Decimal] = {
     "人": Decimal(1),
     "名": Decimal(1),
     "%": Decimal(1),
+    "万册": Decimal(10000),
+    "万台": Decimal(10000),
+    "万人": Decimal(10000),
+    "万平方米": Decimal(10000),
+    "万㎡": Decimal(10000),
+    "亿元": Decimal(100000000),
+    "所": Decimal(1),
+    "套": Decimal(1),
+    "件": Decimal(1),
+    "张": Decimal(1),
+    "块": Decimal(1),
+    "平米": Decimal(1),
+    "平方": Decimal(1),
 }
 
 #: Bounds that keep exact arithmetic cheap: no statistic has more digits than this.
@@ -46,12 +60,24 @@ MAX_PLACES = 12
 _UNIT_SUFFIX = re.compile(r"\s*[(\[]\s*([^()\[\]]*?)\s*[)\]]\s*$")
 _BARE_UNIT = re.compile(r"^(.*?[^\s/])\s*/\s*([^/]+)$")
 
+#: A number as people write it: digits, an optional fraction and exponent.  Commas
+#: only separate thousands (``1,234``); ``18,50`` and ``1_850`` are refused.
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
 _TRUE = {"1", "是", "yes", "y", "true", "t", "有", "√"}
 _FALSE = {"0", "否", "no", "n", "false", "f", "无", "×"}
 
 
 class CellError(ValueError):
-    """A cell that cannot be read as the expected kind of value."""
+    """A cell that cannot be read as the expected kind of value.
+
+    ``zh`` is the same message in Chinese (the command's default language).
+    """
+
+    def __init__(self, message: str, zh: str | None = None) -> None:
+        super().__init__(message)
+        self.zh = zh
 
 
 def normalise_header(header: str) -> tuple[str, Decimal, bool]:
@@ -75,6 +101,13 @@ def normalise_header(header: str) -> tuple[str, Decimal, bool]:
     return text, factor, percent
 
 
+def header_unit(header: str) -> str | None:
+    """The unit a header ends with in brackets (``'图书（万册）'`` -> ``'万册'``), known or not."""
+    text = header.translate(_FULL_WIDTH).strip().replace("\n", "")
+    match = _UNIT_SUFFIX.search(text)
+    return match.group(1) if match and match.group(1) else None
+
+
 def parse_number(text: str) -> tuple[Decimal, bool] | None:
     """A number from a cell: ``'1,234.5'``, full-width digits, ``'95%'``.
 
@@ -87,18 +120,31 @@ def parse_number(text: str) -> tuple[Decimal, bool] | None:
     percent = cleaned.endswith("%")
     if percent:
         cleaned = cleaned[:-1].strip()
-    cleaned = cleaned.replace(",", "").replace(" ", "").replace("\u00a0", "")
+    cleaned = cleaned.replace(" ", "").replace("\u00a0", "")
+    shown = text.strip()
+    if "," in cleaned:
+        if not _GROUPED_NUMBER.match(cleaned):
+            raise CellError(
+                f"{shown!r} is not a number (a comma may only separate thousands: 1,850)",
+                f"{shown!r} 不是数字（逗号只能作千位分隔，如 1,850）",
+            )
+        cleaned = cleaned.replace(",", "")
+    if not _PLAIN_NUMBER.match(cleaned):
+        raise CellError(f"{shown!r} is not a number", f"{shown!r} 不是数字")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise CellError(f"{text.strip()!r} is not a number") from None
+        raise CellError(f"{shown!r} is not a number", f"{shown!r} 不是数字") from None
     if not value.is_finite():
-        raise CellError(f"{text.strip()!r} is not a finite number")
+        raise CellError(f"{shown!r} is not a finite number", f"{shown!r} 不是有限的数")
     exponent = value.normalize().as_tuple().exponent
     if value and (
         value.adjusted() > MAX_DIGITS or (isinstance(exponent, int) and exponent < -MAX_PLACES)
     ):
-        raise CellError(f"{text.strip()!r} is out of range for a school statistic")
+        raise CellError(
+            f"{shown!r} is out of range for a school statistic",
+            f"{shown!r} 超出学校统计数据的合理范围",
+        )
     return value, percent
 
 
@@ -111,4 +157,4 @@ def parse_bool(text: str) -> bool | None:
         return True
     if cleaned in _FALSE:
         return False
-    raise CellError(f"{text.strip()!r} is not yes/no (是/否)")
+    raise CellError(f"{text.strip()!r} is not yes/no (是/否)", f"{text.strip()!r} 不是“是/否”")

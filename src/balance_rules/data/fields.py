@@ -134,11 +134,29 @@ SECTION_FIELDS: Final = (
 )
 
 SCHOOL_ALIASES: Final[dict[str, tuple[str, ...]]] = {
-    "county": ("县区", "区县", "县(市、区)", "县（市、区）", "所属县区"),
-    "school_id": ("学校标识码", "学校代码"),
-    "school_name": ("学校名称",),
+    "county": (
+        "县区",
+        "区县",
+        "县(市、区)",
+        "县（市、区）",
+        "所属县区",
+        "区县名称",
+        "县区名称",
+        "所在地区划三级",
+        "统计三级",
+        "行政区划",
+    ),
+    "school_id": (
+        "学校标识码",
+        "学校代码",
+        "学校(机构)标识码",
+        "学校（机构）标识码",
+        "机构代码",
+        "学校(机构)代码",
+    ),
+    "school_name": ("学校名称", "学校(机构)名称", "学校（机构）名称"),
     "school_type": ("学校类型", "办学类型"),
-    "ownership": ("办别", "举办性质"),
+    "ownership": ("办别", "举办性质", "办学性质", "举办者类型"),
     "authority": ("隶属", "主管部门级别"),
     "location": ("城乡分类", "所在地类型"),
     "parent_school_id": ("所属学校标识码", "中心校"),
@@ -155,9 +173,9 @@ SCHOOL_ALIASES: Final[dict[str, tuple[str, ...]]] = {
     "teaching_aux_area": ("教学及辅助用房面积",),
     "sports_area": ("体育运动场馆面积",),
     "equipment_value": ("教学仪器设备资产值", "教学仪器设备值"),
-    "computers": ("教学用计算机台数", "计算机台数"),
-    "books": ("图书册数", "图书(册)", "图书（册）"),
-    "multimedia_rooms": ("网络多媒体教室数",),
+    "computers": ("教学用计算机台数", "计算机台数", "教学用计算机", "计算机/其中：教学用"),
+    "books": ("图书册数", "图书(册)", "图书（册）", "图书"),
+    "multimedia_rooms": ("网络多媒体教室数", "网络多媒体教室"),
     "labs": ("实验室个数",),
     "music_rooms": ("音乐专用教室数",),
     "art_rooms": ("美术专用教室数",),
@@ -179,7 +197,15 @@ for _suffix, _zh in _TEACHER_ZH.items():
         SCHOOL_ALIASES[f"{_level}_{_suffix}"] = (_level_zh + _zh,)
     # A single-level school may use the unprefixed name; readers resolve the level.
     SCHOOL_ALIASES[_suffix] = (_zh,)
-SCHOOL_ALIASES["students"] = ("在校生数",)
+SCHOOL_ALIASES["backbone_teachers"] = (
+    "县级及以上骨干教师数",
+    "县级以上骨干教师数",
+    "县级及以上骨干教师",
+    "县级以上骨干教师",
+)
+# "在校生数" and "学生数" name no level: read onto a single-level school's level,
+# refused for a combined school or a file without a school type (never guessed).
+SCHOOL_ALIASES["students"] = ("在校生数", "学生数")
 SCHOOL_ALIASES["classes"] = ("班级数",)
 SCHOOL_ALIASES["max_class_size"] = ("最大班额",)
 
@@ -197,10 +223,27 @@ VALUE_ALIASES: Final[dict[str, dict[str, str]]] = {
         "教学点": "teaching_point",
         "小学教学点": "teaching_point",
         "特殊教育学校": "special",
+        "特教学校": "special",
         "职业初中": "vocational",
         "职业学校": "vocational",
+        "普通小学": "primary",
+        "普通初中": "junior",
+        "初级中学（普通初中）": "junior",
+        "完全小学": "primary",
+        "中心小学": "primary",
+        "一贯制学校": "nine_year",
+        "十二年一贯制学校（小学、初中、高中）": "twelve_year",
+        "完中": "complete_secondary",
+        "小学教学点（含村小）": "teaching_point",
     },
-    "ownership": {"公办": "public", "民办": "private"},
+    "ownership": {
+        "公办": "public",
+        "民办": "private",
+        "教育部门": "public",
+        "其他部门": "public",
+        "地方企业": "public",
+        "事业单位": "public",
+    },
     "authority": {
         "县级": "county",
         "县": "county",
@@ -210,7 +253,33 @@ VALUE_ALIASES: Final[dict[str, dict[str, str]]] = {
         "中央": "central",
         "其他": "other",
     },
-    "location": {"城区": "urban", "镇区": "town", "乡村": "rural"},
+    "location": {
+        "城区": "urban",
+        "镇区": "town",
+        "乡村": "rural",
+        # 统计用城乡分类代码 (国家统计局): 1xx 城镇 (11x 城区, 12x 镇区), 2xx 乡村.
+        "主城区": "urban",
+        "城乡结合区": "urban",
+        "镇中心区": "town",
+        "镇乡结合区": "town",
+        "特殊区域": "town",
+        "乡中心区": "rural",
+        "村庄": "rural",
+        "111": "urban",
+        "112": "urban",
+        "121": "town",
+        "122": "town",
+        "123": "town",
+        "210": "rural",
+        "220": "rural",
+        "111主城区": "urban",
+        "112城乡结合区": "urban",
+        "121镇中心区": "town",
+        "122镇乡结合区": "town",
+        "123特殊区域": "town",
+        "210乡中心区": "rural",
+        "220村庄": "rural",
+    },
 }
 
 #: County facts: canonical name -> kind ("percent", "bool", "number").

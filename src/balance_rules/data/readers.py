@@ -3,10 +3,15 @@
 XLSX, CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), JSON and YAML are read into
 :class:`~balance_rules.data.model.School` and
 :class:`~balance_rules.data.model.County` objects.  Headers may be canonical
-names, Chinese aliases (``domain/data.md``) or names from a user's mapping file;
-a unit in a header (``万元``) is applied.  Every bad cell is reported in one
-:class:`~balance_rules.errors.DataError` naming file, row and column, or, when
-asked, the bad rows are skipped and listed.  Nothing is dropped silently.
+names, Chinese aliases (``domain/data.md``, ``domain/exports.md``), header paths
+through several header rows (``专任教师/本科``) or names from a user's mapping
+file (:mod:`.mapping`: derived sums, code tables, constants, several sheets
+joined on the school id); a unit in a header or a unit row (``万元``, ``万册``) is
+applied.  Every bad cell is reported in one :class:`~balance_rules.errors.DataError`
+naming file, sheet, row and column, or, when asked, the bad rows are skipped and
+listed.  Nothing is dropped or guessed silently: a file that could be misread
+(no school-type column, an ambiguous student count, a one-field-per-row form,
+an unknown unit) is refused with the mapping line that would fix it.
 """
 
 from __future__ import annotations
@@ -19,8 +24,7 @@ from typing import Any
 import attrs
 
 from ..errors import DataError, Problem, did_you_mean
-from ..yamlio import YamlReadError, read_yaml
-from .cells import UNIT_FACTORS, CellError, normalise_header, parse_bool, parse_number
+from .cells import UNIT_FACTORS, CellError, header_unit, normalise_header, parse_bool, parse_number
 from .fields import (
     AUTHORITIES,
     COMBINED_TYPES,
@@ -38,10 +42,13 @@ from .fields import (
     TEXT_FIELDS,
     VALUE_ALIASES,
 )
+from .headers import HeaderColumn, is_total_marker, name_candidates
+from .mapping import HeaderMapping, SheetMapping, load_mapping, sheet_parts
 from .model import County, School
 from .tables import RawTable, load_structured, read_raw_table
 
 __all__ = [
+    "ColumnInfo",
     "HeaderMapping",
     "SchoolTable",
     "SkippedRow",
@@ -56,6 +63,14 @@ __all__ = [
 
 _TOTAL_MARKERS = frozenset({"合计", "总计", "小计", "全县合计", "total", "sum"})
 _UNPREFIXED = frozenset(LEVEL_SUFFIXES)
+_KNOWN = frozenset({*TEXT_FIELDS, *NUMERIC_FIELDS, *_UNPREFIXED})
+_LEVEL_TYPES = {
+    frozenset({"primary"}): "primary",
+    frozenset({"junior"}): "junior",
+    frozenset({"primary", "junior"}): "nine_year",
+    frozenset({"junior", "senior"}): "complete_secondary",
+    frozenset({"primary", "junior", "senior"}): "twelve_year",
+}
 
 
 @attrs.frozen
@@ -70,87 +85,30 @@ class SkippedRow:
 
 
 @attrs.frozen
+class ColumnInfo:
+    """How one column of the file was understood (``check-data`` prints these)."""
+
+    source: str  # the header path as the file writes it (专任教师/本科)
+    field: str | None  # canonical field, extra column name, or None when ignored
+    unit: str | None = None
+    factor: Decimal = Decimal(1)
+    sheet: str | None = None
+    note: str = ""  # "ignored", "extra", "derived", "constant", "summed"
+
+
+@attrs.frozen
 class SchoolTable:
-    """The schools read from one file, with warnings and any skipped rows."""
+    """The schools read from one file, with warnings and any skipped rows.
+
+    ``columns`` says how each column (and each derived or constant field) was
+    understood.
+    """
 
     schools: tuple[School, ...]
     warnings: tuple[Problem, ...] = ()
     skipped: tuple[SkippedRow, ...] = ()
     file: str = ""
-
-
-@attrs.frozen
-class HeaderMapping:
-    """A user's header spellings: header text -> (canonical field, unit factor)."""
-
-    columns: Mapping[str, tuple[str, Decimal]] = attrs.field(factory=dict)
-    file: str | None = None
-
-    def lookup(self, header: str) -> tuple[str, Decimal] | None:
-        for key in (header, header.strip(), normalise_header(header)[0]):
-            if key in self.columns:
-                return self.columns[key]
-        return None
-
-
-def load_mapping(path: str | Path) -> HeaderMapping:
-    """Read a mapping file: ``columns: {表头: field}`` or ``{表头: {field: f, unit: 万元}}``."""
-    file = str(path)
-    try:
-        document = read_yaml(Path(path))
-    except YamlReadError as exc:
-        raise DataError(exc.problems) from None
-    except OSError as exc:
-        raise DataError([Problem(exc.strerror or "cannot read", file=file)]) from None
-    columns = document.get("columns") if isinstance(document, Mapping) else None
-    if not isinstance(columns, Mapping):
-        raise DataError([Problem("a mapping file has `columns: {header: field}`", file=file)])
-    known = {*TEXT_FIELDS, *NUMERIC_FIELDS, *_UNPREFIXED}
-    result: dict[str, tuple[str, Decimal]] = {}
-    problems = []
-    for header, target in columns.items():
-        line = columns.key_lines.get(header) if hasattr(columns, "key_lines") else None
-        field, unit = (
-            (target, None)
-            if isinstance(target, str)
-            else (
-                (target.get("field"), target.get("unit"))
-                if isinstance(target, Mapping)
-                else (None, None)
-            )
-        )
-        if not isinstance(field, str):
-            problems.append(
-                Problem("expected a field name or {field:, unit:}", file, line, column=str(header))
-            )
-            continue
-        if field not in known and not field.startswith("extra."):
-            problems.append(
-                Problem(
-                    f"unknown field {field!r} (use extra.NAME for a column of your own)",
-                    file,
-                    line,
-                    column=str(header),
-                    suggestion=did_you_mean(field, known),
-                )
-            )
-            continue
-        if unit is not None and unit not in UNIT_FACTORS:
-            problems.append(
-                Problem(
-                    f"unknown unit {unit!r}; known: {', '.join(UNIT_FACTORS)}",
-                    file,
-                    line,
-                    column=str(header),
-                    suggestion=did_you_mean(str(unit), UNIT_FACTORS),
-                )
-            )
-            continue
-        factor = UNIT_FACTORS[unit] if unit is not None else Decimal(1)
-        result[str(header)] = (field.removeprefix("extra."), factor)
-    if problems:
-        raise DataError(problems, f"{file}: {len(problems)} problem(s) in the header mapping")
-    return HeaderMapping(result, file)
+    columns: tuple[ColumnInfo, ...] = ()
 
 
 @attrs.frozen
@@ -160,6 +118,9 @@ class _Column:
     factor: Decimal = Decimal(1)
     percent: bool = False
     extra: bool = False
+    source: str = ""
+    unit: str | None = None
+    summed: bool = False  # read only as a part of a derived field
 
 
 def _alias_table(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -178,11 +139,17 @@ _FACT_HEADERS = _alias_table({**{n: () for n in FACTS}, **FACT_ALIASES})
 
 
 def _recognise_school(mapping: HeaderMapping | None) -> Any:
+    parts = (
+        {h for d in mapping.derived for h in (*d.plus, *d.minus)} if mapping is not None else set()
+    )
+
     def recognise(header: str) -> str | None:
         if mapping is not None:
             mapped = mapping.lookup(header)
             if mapped is not None:
                 return mapped[0]
+            if header in parts:
+                return "derived part"
         return _SCHOOL_HEADERS.get(normalise_header(header)[0].lower())
 
     return recognise
@@ -192,31 +159,87 @@ def _recognise_fact(header: str) -> str | None:
     return _FACT_HEADERS.get(normalise_header(header)[0].lower())
 
 
-# -- the school table ---------------------------------------------------------------
+# -- columns ------------------------------------------------------------------------
+
+
+def _header_columns(table: RawTable) -> tuple[HeaderColumn, ...]:
+    if table.columns:
+        return table.columns
+    return tuple(
+        HeaderColumn(i, (h,) if h else (), h, header_unit(h), ignored=not h)
+        for i, h in enumerate(table.header)
+    )
+
+
+def _mapped(mapping: HeaderMapping | None, column: HeaderColumn) -> tuple[str, Decimal, str] | None:
+    if mapping is None:
+        return None
+    for key in (column.name, *name_candidates(column.path)):
+        found = mapping.lookup(key)
+        if found is not None:
+            return found[0], found[1], key
+    return None
+
+
+def _where(table: RawTable, column: str | None = None, row: int | None = None) -> dict[str, Any]:
+    return {"file": table.file, "sheet": table.sheet, "column": column, "row": row}
 
 
 def _columns(
-    header: Sequence[str], file: str, mapping: HeaderMapping | None
+    table: RawTable, mapping: HeaderMapping | None
 ) -> tuple[list[_Column], list[Problem], list[Problem]]:
     columns: list[_Column] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
     seen: dict[str, str] = {}
-    known = {*TEXT_FIELDS, *NUMERIC_FIELDS, *_UNPREFIXED}
-    for raw in header:
+    parts = {h for d in mapping.derived for h in (*d.plus, *d.minus)} if mapping else set()
+    for hc in _header_columns(table):
+        raw = hc.name
+        source = hc.source or raw
+        if hc.ignored or not raw:
+            columns.append(_Column(raw, None, source=source))
+            continue
         name, factor, percent = normalise_header(raw)
-        mapped = mapping.lookup(raw) if mapping is not None else None
+        unit = hc.unit
+        mapped = _mapped(mapping, hc)
         canonical: str | None
         if mapped is not None:
-            canonical, factor = mapped
+            canonical, factor, key = mapped
+            if mapping is not None and key in mapping.units:
+                unit = mapping.units[key]
         else:
             canonical = _SCHOOL_HEADERS.get(name.lower())
-        if not name:
-            columns.append(_Column(raw, None))
-            continue
-        if canonical is None or canonical not in known:
+            if unit is not None and unit in UNIT_FACTORS:
+                factor = UNIT_FACTORS[unit]
+                percent = percent or unit == "%"
+            elif unit is not None and canonical is None:
+                # 占地面积（亩）: the name without the unknown unit is known: never guess the unit.
+                bare = normalise_header(raw.split("(")[0].split("（")[0])[0]
+                known = _SCHOOL_HEADERS.get(bare.lower()) or _SCHOOL_HEADERS.get(
+                    normalise_header(hc.path[-1] if hc.path else raw)[0].lower()
+                )
+                if known is not None:
+                    problems.append(
+                        Problem(
+                            f"unknown unit {unit!r} for {known}; give the unit in the mapping "
+                            f"(columns: {{{raw!r}: {{field: {known}, unit: <one of "
+                            f"{', '.join(list(UNIT_FACTORS)[:6])}, ...>}}}})",
+                            **_where(table, source),
+                            message_zh=f"{known} 的单位 {unit!r} 无法识别；请在映射文件中写明单位"
+                            f"（columns: {{{raw!r}: {{field: {known}, unit: 万元/平方米/…}}}}）",
+                        )
+                    )
+                    columns.append(_Column(raw, None, source=source))
+                    continue
+        if source in parts or raw in parts or any(c in parts for c in name_candidates(hc.path)):
+            columns.append(
+                _Column(raw, canonical or name, factor, percent, True, source, unit, summed=True)
+            )
+            if canonical is None or canonical not in _KNOWN:
+                continue
+        if canonical is None or canonical not in _KNOWN:
             extra_name = canonical or name
-            columns.append(_Column(raw, extra_name, factor, percent, extra=True))
+            columns.append(_Column(raw, extra_name, factor, percent, True, source, unit))
             # Headers are long and share words (面积, 教师数): only a close match is a typo.
             suggestion = (
                 did_you_mean(name.lower(), _SCHOOL_HEADERS, cutoff=0.75)
@@ -227,62 +250,37 @@ def _columns(
                 warnings.append(
                     Problem(
                         "unrecognised column, kept as an extra field",
-                        file=file,
-                        column=raw,
+                        **_where(table, source),
                         suggestion=_SCHOOL_HEADERS[suggestion],
+                        message_zh="未识别的列，作为额外字段保留",
                     )
                 )
             continue
         if canonical in seen:
             problems.append(
                 Problem(
-                    f"two columns for {canonical}: {seen[canonical]!r} and {raw!r}",
-                    file=file,
-                    column=raw,
+                    f"two columns for {canonical}: {seen[canonical]!r} and {source!r}; "
+                    f"map one of them in the mapping (columns: {{{source!r}: extra.NAME}})",
+                    **_where(table, source),
+                    message_zh=f"{canonical} 有两列：{seen[canonical]!r} 和 {source!r}；"
+                    f"请在映射文件中改映射其中一列（columns: {{{source!r}: extra.名称}}）",
                 )
             )
-        seen[canonical] = raw
-        columns.append(_Column(raw, canonical, factor, percent))
+        seen[canonical] = source
+        columns.append(_Column(raw, canonical, factor, percent, source=source, unit=unit))
     if "school_id" not in seen:
-        problems.append(Problem("no school id column (school_id or 学校标识码)", file=file))
+        problems.append(
+            Problem(
+                "no school id column (school_id or 学校标识码)",
+                file=table.file,
+                sheet=table.sheet,
+                message_zh="没有学校标识码列（school_id 或 学校标识码）",
+            )
+        )
     return columns, problems, warnings
 
 
-def _text_value(field: str, text: str) -> str:
-    """Identity text as written; a category (school type, ...) as its canonical code."""
-    cleaned = text.strip()
-    aliases = VALUE_ALIASES.get(field)
-    if aliases is None:
-        return cleaned
-    return aliases.get(cleaned, cleaned.lower() if cleaned.isascii() else cleaned)
-
-
-_CATEGORIES = {
-    "school_type": SCHOOL_TYPES,
-    "ownership": OWNERSHIPS,
-    "authority": AUTHORITIES,
-    "location": LOCATIONS,
-}
-
-
-def _check_category(field: str, value: str) -> None:
-    allowed = _CATEGORIES.get(field)
-    if allowed is None or value in allowed:
-        return
-    spellings = [*allowed, *VALUE_ALIASES.get(field, {})]
-    suggestion = did_you_mean(value, spellings)
-    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-    raise CellError(f"unknown {field} {value!r}{hint}; expected one of {', '.join(allowed)}")
-
-
-def _located(
-    table: RawTable, number: int, column: str, message: str, suggestion: str | None = None
-) -> Problem:
-    if table.unit == "row":
-        return Problem(message, file=table.file, row=number, column=column, suggestion=suggestion)
-    return Problem(
-        f"{table.unit} {number}: {message}", file=table.file, column=column, suggestion=suggestion
-    )
+# -- reading ------------------------------------------------------------------------
 
 
 def read_school_table(
@@ -297,8 +295,14 @@ def read_school_table(
 
     Raises :class:`DataError` listing every bad cell and row; with
     ``skip_bad_rows`` the bad rows are returned in ``skipped`` instead.
-    Problems with the columns themselves (no school id column) always raise.
+    Problems with the columns themselves (no school id column, a header the
+    mapping names that is not in the file) always raise.  A mapping with
+    ``sheets:`` reads each sheet (or file) and joins them on the school id.
     """
+    if mapping is not None and mapping.sheets:
+        return _read_joined(Path(path), mapping, encoding, skip_bad_rows)
+    if sheet is None and mapping is not None:
+        sheet = mapping.sheet
     table = read_school_raw_table(path, encoding=encoding, sheet=sheet, mapping=mapping)
     return school_table(table, mapping=mapping, skip_bad_rows=skip_bad_rows)
 
@@ -311,7 +315,7 @@ def read_school_raw_table(
     mapping: HeaderMapping | None = None,
 ) -> RawTable:
     """The cells of a school table, before parsing (for callers that split its rows)."""
-    return read_raw_table(
+    table = read_raw_table(
         Path(path),
         recognise=_recognise_school(mapping),
         key_field="school_id",
@@ -319,42 +323,282 @@ def read_school_raw_table(
         encoding=encoding,
         sheet=sheet,
     )
+    _refuse_form(table)
+    return table
+
+
+def _refuse_form(table: RawTable) -> None:
+    """A one-field-per-row form (``指标 | 数值``) is never read as one school per field."""
+    if table.unit != "row" or len(table.rows) < 3:
+        return
+    used = [c for c in _header_columns(table) if not c.ignored and c.name]
+    if len(used) > 4:
+        return
+    first = next((c.index for c in used), 0)
+    named = [
+        n
+        for n, cells in table.rows
+        if first < len(cells) and _SCHOOL_HEADERS.get(normalise_header(cells[first])[0].lower())
+    ]
+    if len(named) >= 2 and len(named) * 2 >= len(table.rows):
+        raise DataError(
+            [
+                Problem(
+                    f"this looks like a form with one field per row (指标 | 数值): rows "
+                    f"{', '.join(map(str, named[:5]))} name fields, not schools; lay the data "
+                    "out as one row per school (in Excel: copy, Paste Special, Transpose)",
+                    file=table.file,
+                    sheet=table.sheet,
+                    row=named[0],
+                    column=used[0].source if used else None,
+                    message_zh="这像是“每行一个指标”的表单（指标 | 数值）：第 "
+                    + "、".join(map(str, named[:5]))
+                    + " 行是指标名而不是学校；请整理为每所学校一行"
+                    "（Excel：复制 → 选择性粘贴 → 转置）",
+                )
+            ],
+            f"{table.file}: not a school table",
+            f"{table.file}：不是学校表",
+        )
+
+
+@attrs.frozen
+class _Parsed:
+    table: RawTable
+    rows: list[_Row]
+    columns: list[_Column]
+    headers: dict[str, str]
+    warnings: list[Problem]
+    info: list[ColumnInfo]
+    has_type: bool
+    has_county: bool
+    level: str | None
+
+
+def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
+    columns, fatal, warnings = _columns(table, mapping)
+    derived = _derived_columns(table, columns, mapping, fatal)
+    fatal += _formula_problems(table, columns)
+    if fatal:
+        raise DataError(
+            fatal, f"{table.file}: the columns cannot be read", f"{table.file}：无法识别各列"
+        )
+    extra_numeric = _numeric_extras(columns, table.rows)
+    for column in columns:
+        if column.extra and not column.summed and column.field not in extra_numeric:
+            warnings.append(
+                Problem(
+                    "text column ignored (not a known field)",
+                    **_where(table, column.source),
+                    message_zh="已忽略文本列（不是已知字段）",
+                )
+            )
+    constants = dict(mapping.constants) if mapping is not None else {}
+    level = mapping.level if mapping is not None else None
+    fields = {c.field for c in columns if c.field and not c.extra} | {d.field for d in derived}
+    for key in list(constants):
+        if key in fields:
+            raise DataError(
+                [
+                    Problem(
+                        f"{key} is both a column and a constant of the mapping "
+                        f"({mapping.where('constants.' + key) if mapping else ''}): keep one",
+                        **_where(table, key),
+                        message_zh=f"{key} 既是表中的列，又是映射文件中的常量"
+                        f"（{mapping.where('constants.' + key) if mapping else ''}）：只保留一个",
+                    )
+                ]
+            )
+    rows: list[_Row] = []
+    for number, cells in table.rows:
+        if _is_total_row(columns, cells):
+            warnings.append(
+                Problem(
+                    "totals row skipped", **_where(table, None, number), message_zh="已跳过合计行"
+                )
+            )
+            continue
+        row = _parse_row(table, columns, cells, extra_numeric, number, mapping)
+        _apply_derived(table, row, cells, derived, mapping)
+        for key, value in constants.items():
+            row.record.setdefault(key, value if key in TEXT_FIELDS else _constant(value))
+        if level is not None:
+            _apply_level(row, level)
+        rows.append(row)
+    headers = {c.field: c.source for c in columns if c.field is not None and not c.extra}
+    info = [
+        ColumnInfo(
+            c.source,
+            c.field,
+            c.unit,
+            c.factor,
+            table.sheet,
+            "ignored"
+            if c.field is None
+            else "summed"
+            if c.summed
+            else "extra"
+            if c.extra and c.field in extra_numeric
+            else "ignored"
+            if c.extra
+            else "",
+        )
+        for c in columns
+    ]
+    for d in derived:
+        info.append(
+            ColumnInfo(
+                " + ".join(d.plus_names) + "".join(f" - {m}" for m in d.minus_names),
+                d.field,
+                None,
+                d.factor,
+                table.sheet,
+                "derived",
+            )
+        )
+        headers[d.field] = mapping.where(f"derived.{d.field}") if mapping else d.field
+    for key, value in constants.items():
+        info.append(ColumnInfo(f"= {value}", key, None, Decimal(1), table.sheet, "constant"))
+    has_type = "school_type" in fields or "school_type" in constants
+    has_county = "county" in fields or "county" in constants
+    return _Parsed(table, rows, columns, headers, warnings, info, has_type, has_county, level)
+
+
+def _constant(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    return Decimal(str(value))
+
+
+def _apply_level(row: _Row, level: str) -> None:
+    for name in [k for k in row.record if k in _UNPREFIXED]:
+        value = row.record.pop(name)
+        row.record.setdefault(f"{level}_{name}", value)
+    row.levels.add(level)
 
 
 def school_table(
     table: RawTable, *, mapping: HeaderMapping | None = None, skip_bad_rows: bool = False
 ) -> SchoolTable:
     """Parse and check the cells of a raw school table (see :func:`read_school_table`)."""
-    columns, fatal, warnings = _columns(table.header, table.file, mapping)
-    if fatal:
-        raise DataError(fatal, f"{table.file}: the columns cannot be read")
-    extra_numeric = _numeric_extras(columns, table.rows)
-    for column in columns:
-        if column.extra and column.field not in extra_numeric:
-            warnings.append(
-                Problem(
-                    "text column ignored (not a known field)", file=table.file, column=column.header
-                )
+    parsed = _parse_table(table, mapping)
+    warnings = list(parsed.warnings)
+    _fill_type(parsed, mapping, warnings)
+    _fill_county(parsed, mapping, warnings)
+    return _finish(parsed.rows, parsed.headers, warnings, parsed.info, table.file, skip_bad_rows)
+
+
+def _mapping_hint(mapping: HeaderMapping | None) -> str:
+    return f" in {mapping.file}" if mapping is not None and mapping.file else " in a mapping file"
+
+
+def _fill_type(parsed: _Parsed, mapping: HeaderMapping | None, warnings: list[Problem]) -> None:
+    """No school-type column: read a type only when the columns leave no doubt."""
+    if parsed.has_type:
+        return
+    table = parsed.table
+    if parsed.level is not None:
+        school_type = "primary" if parsed.level == "primary" else "junior"
+        for row in parsed.rows:
+            row.record.setdefault("school_type", school_type)
+        return
+    fields = {c.field for c in parsed.columns if c.field and not c.extra}
+    fields |= {k for row in parsed.rows for k in row.record}
+    levels = {
+        lv for lv in ("primary", "junior", "senior") for f in fields if f.startswith(lv + "_")
+    }
+    unprefixed = sorted(f for f in fields if f in _UNPREFIXED)
+    if levels == {"primary"} and not unprefixed:
+        for row in parsed.rows:
+            row.record.setdefault("school_type", "primary")
+        warnings.append(
+            Problem(
+                "no school-type column: every school is read as a primary school, because the "
+                "file has only primary-school columns; add a 学校类型 column, or "
+                "`constants: {school_type: ...}`" + _mapping_hint(mapping),
+                file=table.file,
+                sheet=table.sheet,
+                message_zh="没有学校类型列：表中只有小学的列，因此所有学校按小学读取；"
+                "请增加“学校类型”列，或在映射文件中写 `constants: {school_type: ...}`",
             )
-    rows: list[_Row] = []
-    for number, cells in table.rows:
-        if _is_total_row(columns, cells):
-            warnings.append(Problem("totals row skipped", file=table.file, row=number))
-            continue
-        rows.append(_parse_row(table, columns, cells, extra_numeric, number))
-    headers = {c.field: c.header for c in columns if c.field is not None and not c.extra}
-    _check_ids(table, rows, headers)
+        )
+        return
+    what = (
+        f"level-free columns ({', '.join(parsed.headers.get(f, f) for f in unprefixed)})"
+        if unprefixed
+        else f"columns of several levels ({', '.join(sorted(levels))})"
+    )
+    what_zh = (
+        f"不分学段的列（{'、'.join(parsed.headers.get(f, f) for f in unprefixed)}）"
+        if unprefixed
+        else f"多个学段的列（{'、'.join(sorted(levels))}）"
+    )
+    raise DataError(
+        [
+            Problem(
+                f"no school-type column, and the file has {what}: the type of a school "
+                "cannot be told; add a 学校类型 column, map yours "
+                "(columns: {<header>: school_type}), or for a file of one level write "
+                "`level: primary` or `level: junior`" + _mapping_hint(mapping),
+                file=table.file,
+                sheet=table.sheet,
+                column=parsed.headers.get(unprefixed[0]) if unprefixed else None,
+                message_zh=f"没有学校类型列，而表中有{what_zh}：无法判断学校类型；"
+                "请增加“学校类型”列，或在映射文件中映射（columns: {<表头>: school_type}），"
+                "单一学段的文件可写 `level: primary` 或 `level: junior`",
+            )
+        ],
+        f"{table.file}: the school type cannot be read",
+        f"{table.file}：无法读取学校类型",
+    )
+
+
+def _fill_county(parsed: _Parsed, mapping: HeaderMapping | None, warnings: list[Problem]) -> None:
+    if parsed.has_county or not parsed.rows:
+        return
+    table = parsed.table
+    name = Path(table.file).stem
+    for row in parsed.rows:
+        row.record.setdefault("county", name)
+    warnings.append(
+        Problem(
+            f"no county column: all {len(parsed.rows)} schools are taken as one county named "
+            f"{name!r} after the file; if the file holds several counties, map the county "
+            "column (columns: {<header>: county}), or name the county with `county: 某县`"
+            + _mapping_hint(mapping),
+            file=table.file,
+            sheet=table.sheet,
+            message_zh=f"没有县区列：全部 {len(parsed.rows)} 所学校按文件名视为一个县 {name!r}；"
+            "若文件含多个县区，请在映射文件中映射县区列（columns: {<表头>: county}），"
+            "或写 `county: 某县`",
+        )
+    )
+
+
+def _finish(
+    rows: list[_Row],
+    headers: Mapping[str, str],
+    warnings: list[Problem],
+    info: Sequence[ColumnInfo],
+    file: str,
+    skip_bad_rows: bool,
+) -> SchoolTable:
+    _check_ids(rows, headers)
     for row in rows:
         if not row.problems:
-            row.build(table, headers)
-    _check_relations(table, rows, headers)
+            row.build(headers)
+    _check_relations(rows, headers)
     bad = [row for row in rows if row.problems]
     if bad and not skip_bad_rows:
         problems = [p for row in bad for p in row.problems]
-        raise DataError(problems, f"{table.file}: {len(problems)} problem(s) in the school table")
+        raise DataError(
+            problems,
+            f"{file}: {len(problems)} problem(s) in the school table",
+            f"{file}：学校表中有 {len(problems)} 个问题",
+        )
     skipped = tuple(
         SkippedRow(
-            table.file,
+            row.table.file,
             row.number,
             row.record.get("school_id"),
             row.record.get("county"),
@@ -363,18 +607,208 @@ def school_table(
         for row in bad
     )
     schools = tuple(row.school for row in rows if row.school is not None and not row.problems)
-    return SchoolTable(schools, tuple(warnings), skipped, table.file)
+    return SchoolTable(schools, tuple(warnings), skipped, file, tuple(info))
+
+
+# -- several sheets joined on the school id -----------------------------------------
+
+
+def _read_joined(
+    path: Path, mapping: HeaderMapping, encoding: str | None, skip_bad_rows: bool
+) -> SchoolTable:
+    parsed: list[tuple[SheetMapping, _Parsed]] = []
+    for part in sheet_parts(mapping):
+        source = path if part.file is None else path.parent / part.file
+        table = read_school_raw_table(
+            source, encoding=encoding, sheet=part.sheet, mapping=part.mapping
+        )
+        parsed.append((part, _parse_table(table, part.mapping)))
+    warnings = [w for _, p in parsed for w in p.warnings]
+    main_part, main = parsed[0]
+    joined: dict[str, _Row] = {}
+    order: list[_Row] = []
+    problems: list[Problem] = []
+    for part, sheet in parsed:
+        ids = {row.record.get("school_id") for row in sheet.rows}
+        if part is not main_part and part.mapping.level is None:
+            known = {row.record.get("school_id") for row in main.rows}
+            if sheet.rows and not ids & known:
+                example = next(iter(sorted(i for i in ids if i)), "")
+                problems.append(
+                    Problem(
+                        f"the school ids of this sheet do not join sheet "
+                        f"{main.table.sheet or main.table.file!r}: none of its {len(ids)} ids "
+                        f"(e.g. {example!r}) is there; are both id columns the 10-digit "
+                        "学校(机构)标识码?",
+                        **_where(sheet.table, sheet.headers.get("school_id"), sheet.rows[0].number),
+                        message_zh=f"该表的学校标识码与工作表 "
+                        f"{main.table.sheet or main.table.file!r} 对不上：其 {len(ids)} 个标识码"
+                        f"（如 {example!r}）都不在其中；"
+                        "两表的标识码列是否都是 10 位学校(机构)标识码？",
+                    )
+                )
+                continue
+        for row in sheet.rows:
+            school_id = row.record.get("school_id")
+            if not school_id:
+                order.append(row)
+                continue
+            into = joined.get(school_id)
+            if into is None:
+                if part is not main_part and part.mapping.level is None:
+                    problems.append(
+                        Problem(
+                            f"school {school_id!r} is not in sheet "
+                            f"{main.table.sheet or main.table.file!r}: the sheets do not join",
+                            **_where(sheet.table, sheet.headers.get("school_id"), row.number),
+                            suggestion=did_you_mean(school_id, [i for i in joined if i]),
+                            message_zh=f"学校 {school_id!r} 不在工作表 "
+                            f"{main.table.sheet or main.table.file!r} 中：两表对不上",
+                        )
+                    )
+                    continue
+                joined[school_id] = row
+                order.append(row)
+                continue
+            into.problems += row.problems
+            into.levels |= row.levels
+            for key, value in row.record.items():
+                old = into.record.get(key)
+                if key == "school_type" and part.mapping.level is not None:
+                    continue
+                if old is None:
+                    into.record[key] = value
+                elif old != value and key not in ("school_type",):
+                    problems.append(
+                        Problem(
+                            f"{key} of school {school_id!r} is {value} here but {old} in "
+                            f"{into.table.sheet or into.table.file!r} row {into.number}",
+                            **_where(sheet.table, sheet.headers.get(key, key), row.number),
+                            message_zh=f"学校 {school_id!r} 的 {key} 在此为 {value}，"
+                            f"而在 {into.table.sheet or into.table.file!r} "
+                            f"第 {into.number} 行为 {old}",
+                        )
+                    )
+    if problems:
+        raise DataError(
+            problems,
+            f"{path}: the sheets cannot be joined on the school id",
+            f"{path}：各工作表无法按学校标识码合并",
+        )
+    has_type = any(p.has_type and p.level is None for _, p in parsed)
+    for row in order:
+        if not has_type and row.levels:
+            row.record["school_type"] = _LEVEL_TYPES.get(frozenset(row.levels), "nine_year")
+    if not any(p.has_type for _, p in parsed) and not any(p.level for _, p in parsed):
+        _fill_type(attrs.evolve(main, rows=order), mapping, warnings)
+    if not any(p.has_county for _, p in parsed):
+        _fill_county(attrs.evolve(main, rows=order), mapping, warnings)
+    headers: dict[str, str] = {}
+    for _, p in reversed(parsed):
+        headers.update(p.headers)
+    info = [i for _, p in parsed for i in p.info]
+    return _finish(order, headers, warnings, info, str(path), skip_bad_rows)
+
+
+# -- rows ---------------------------------------------------------------------------
+
+
+def _text_value(field: str, text: str, mapping: HeaderMapping | None = None) -> str:
+    """Identity text as written; a category (school type, ...) as its canonical code."""
+    cleaned = text.strip()
+    if mapping is not None and field in mapping.values:
+        table = mapping.values[field]
+        if cleaned in table:
+            return table[cleaned]
+        code = cleaned.split(" ")[0]
+        if code in table:
+            return table[code]
+        if field != "county":
+            raise CellError(
+                f"code {cleaned!r} has no entry in the value table for {field} "
+                f"({mapping.where('values.' + field)})",
+                f"代码 {cleaned!r} 在 {field} 的代码表中没有对应项"
+                f"（{mapping.where('values.' + field)}）",
+            )
+    aliases = VALUE_ALIASES.get(field)
+    if aliases is None:
+        return " ".join(cleaned.split()) if field == "county" else cleaned
+    if cleaned in aliases:
+        return aliases[cleaned]
+    compact = cleaned.replace(" ", "").replace("\u3000", "")
+    if compact in aliases:
+        return aliases[compact]
+    return cleaned.lower() if cleaned.isascii() else cleaned
+
+
+_CATEGORIES = {
+    "school_type": SCHOOL_TYPES,
+    "ownership": OWNERSHIPS,
+    "authority": AUTHORITIES,
+    "location": LOCATIONS,
+}
+_CATEGORY_ZH = {
+    "school_type": "学校类型",
+    "ownership": "办学性质",
+    "authority": "隶属",
+    "location": "城乡分类",
+}
+
+
+def _check_category(field: str, value: str) -> None:
+    allowed = _CATEGORIES.get(field)
+    if allowed is None or value in allowed:
+        return
+    spellings = [*allowed, *VALUE_ALIASES.get(field, {})]
+    suggestion = did_you_mean(value, spellings)
+    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+    hint_zh = f"（是否应为 {suggestion!r}？）" if suggestion else ""
+    raise CellError(
+        f"unknown {field} {value!r}{hint}; expected one of {', '.join(allowed)} "
+        f"(a code table in the mapping, values: {{{field}: {{code: value}}}}, reads codes)",
+        f"无法识别的{_CATEGORY_ZH.get(field, field)} {value!r}{hint_zh}；应为 "
+        f"{'、'.join(allowed)} 之一（代码可在映射文件中用 values: {{{field}: {{代码: 值}}}} 对应）",
+    )
+
+
+def _located(
+    table: RawTable,
+    number: int,
+    column: str,
+    message: str,
+    suggestion: str | None = None,
+    message_zh: str | None = None,
+) -> Problem:
+    if table.unit == "row":
+        return Problem(
+            message,
+            file=table.file,
+            row=number,
+            column=column,
+            suggestion=suggestion,
+            message_zh=message_zh,
+            sheet=table.sheet,
+        )
+    return Problem(
+        f"{table.unit} {number}: {message}",
+        file=table.file,
+        column=column,
+        suggestion=suggestion,
+        message_zh=f"第 {number} 条记录：{message_zh}" if message_zh else None,
+    )
 
 
 @attrs.define
 class _Row:
+    table: RawTable
     number: int
     record: dict[str, Any]
     problems: list[Problem]
     school: School | None = None
+    levels: set[str] = attrs.field(factory=set)
 
-    def build(self, table: RawTable, headers: Mapping[str, str]) -> None:
-        problems = _resolve_levels(table, self, headers)
+    def build(self, headers: Mapping[str, str]) -> None:
+        problems = _resolve_levels(self, headers)
         if problems:
             self.problems += problems
             return
@@ -382,7 +816,13 @@ class _Row:
             self.school = School(**self.record)
         except DataError as exc:
             self.problems += [
-                _located(table, self.number, headers.get(p.column or "", p.column or ""), p.message)
+                _located(
+                    self.table,
+                    self.number,
+                    headers.get(p.column or "", p.column or ""),
+                    p.message,
+                    message_zh=p.text("zh"),
+                )
                 for p in exc.problems
             ]
 
@@ -392,7 +832,7 @@ def _numeric_extras(
 ) -> set[str]:
     numeric: set[str] = set()
     for index, column in enumerate(columns):
-        if not column.extra or column.field is None:
+        if not column.extra or column.field is None or column.summed:
             continue
         try:
             for _, cells in rows:
@@ -406,8 +846,9 @@ def _numeric_extras(
 
 def _is_total_row(columns: Sequence[_Column], cells: Sequence[str]) -> bool:
     for column, cell in zip(columns, cells, strict=False):
-        marker = cell.strip().lower().replace(" ", "")
-        if column.field in ("school_id", "school_name", "county") and marker in _TOTAL_MARKERS:
+        if (
+            column.field in ("school_id", "school_name", "county") or column.field is None
+        ) and is_total_marker(cell):
             return True
     return False
 
@@ -420,12 +861,34 @@ def _is_count(field: str) -> bool:
     )
 
 
+def _number(text: str, column: _Column, field: str) -> Decimal | None:
+    parsed = parse_number(text)
+    if parsed is None:
+        return None
+    value, percent = parsed
+    if percent and not column.percent:
+        raise CellError(
+            f"{text.strip()!r} has a percent sign, but {field} is not a rate",
+            f"{text.strip()!r} 带有百分号，但 {field} 不是比率",
+        )
+    value *= column.factor
+    if value < 0:
+        raise CellError(f"{text.strip()!r} is negative", f"{text.strip()!r} 是负数")
+    if _is_count(field) and value != value.to_integral_value():
+        raise CellError(
+            f"{text.strip()!r} is not a whole number (a count)",
+            f"{text.strip()!r} 不是整数（这是计数）",
+        )
+    return value
+
+
 def _parse_row(
     table: RawTable,
     columns: Sequence[_Column],
     cells: Sequence[str],
     extra_numeric: set[str],
     number: int,
+    mapping: HeaderMapping | None = None,
 ) -> _Row:
     record: dict[str, Any] = {}
     extra: dict[str, Decimal | None] = {}
@@ -433,7 +896,7 @@ def _parse_row(
     for index, column in enumerate(columns):
         text = cells[index] if index < len(cells) else ""
         field = column.field
-        if field is None or (column.extra and field not in extra_numeric):
+        if field is None or column.summed or (column.extra and field not in extra_numeric):
             continue
         try:
             if column.extra:
@@ -441,49 +904,197 @@ def _parse_row(
                 extra[field] = None if parsed is None else parsed[0] * column.factor
             elif field in TEXT_FIELDS:
                 if text.strip():
-                    record[field] = _text_value(field, text)
+                    record[field] = _text_value(field, text, mapping)
                     _check_category(field, record[field])
             elif field == "counted_as_school":
                 flag = parse_bool(text)
                 if flag is not None:
                     record[field] = flag
             else:
-                parsed = parse_number(text)
-                if parsed is not None:
-                    value = parsed[0] * column.factor
-                    if value < 0:
-                        raise CellError(f"{text.strip()!r} is negative")
-                    if _is_count(field) and value != value.to_integral_value():
-                        raise CellError(f"{text.strip()!r} is not a whole number (a count)")
+                value = _number(text, column, field)
+                if value is not None:
                     record[field] = value
         except CellError as exc:
-            problems.append(_located(table, number, column.header, str(exc)))
+            problems.append(_located(table, number, column.source, str(exc), message_zh=exc.zh))
     if extra:
         record["extra"] = extra
-    return _Row(number, record, problems)
+    return _Row(table, number, record, problems)
 
 
-def _check_ids(table: RawTable, rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
+# -- derived fields -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _DerivedColumns:
+    field: str
+    plus: tuple[int, ...]
+    minus: tuple[int, ...]
+    factor: Decimal
+    plus_names: tuple[str, ...]
+    minus_names: tuple[str, ...]
+    where: str
+
+
+def _derived_columns(
+    table: RawTable,
+    columns: Sequence[_Column],
+    mapping: HeaderMapping | None,
+    fatal: list[Problem],
+) -> list[_DerivedColumns]:
+    if mapping is None or not mapping.derived:
+        return []
+    index: dict[str, int] = {}
+    for i, (column, hc) in enumerate(zip(columns, _header_columns(table), strict=False)):
+        for key in (column.source, column.header, *name_candidates(hc.path)):
+            index.setdefault(key, i)
+    headers = [c.source for c in columns if c.source]
+    out = []
+    for d in mapping.derived:
+        where = mapping.where(f"derived.{d.field}")
+        found: list[list[int]] = [[], []]
+        for side, names in enumerate((d.plus, d.minus)):
+            for name in names:
+                if name in index:
+                    found[side].append(index[name])
+                    continue
+                fatal.append(
+                    Problem(
+                        f"the mapping ({where}) sums header {name!r} for {d.field}, which is "
+                        f"not in the file",
+                        file=table.file,
+                        sheet=table.sheet,
+                        column=name,
+                        suggestion=did_you_mean(name, headers),
+                        message_zh=f"映射文件（{where}）为 {d.field} 求和的表头 {name!r} "
+                        "不在文件中",
+                    )
+                )
+        if any(columns[i].field in TEXT_FIELDS for i in found[0] + found[1]):
+            text = next(columns[i] for i in found[0] + found[1] if columns[i].field in TEXT_FIELDS)
+            fatal.append(
+                Problem(
+                    f"the mapping ({where}) sums {text.source!r} for {d.field}, but it is a text "
+                    f"column ({text.field})",
+                    file=table.file,
+                    sheet=table.sheet,
+                    column=text.source,
+                    message_zh=f"映射文件（{where}）为 {d.field} 求和的 {text.source!r} 是文本列"
+                    f"（{text.field}）",
+                )
+            )
+        out.append(
+            _DerivedColumns(
+                d.field, tuple(found[0]), tuple(found[1]), d.factor, d.plus, d.minus, where
+            )
+        )
+    return out
+
+
+def _apply_derived(
+    table: RawTable,
+    row: _Row,
+    cells: Sequence[str],
+    derived: Sequence[_DerivedColumns],
+    mapping: HeaderMapping | None,
+) -> None:
+    for d in derived:
+        total = Decimal(0)
+        filled = 0
+        bad = False
+        for sign, indexes in ((1, d.plus), (-1, d.minus)):
+            for i in indexes:
+                text = cells[i] if i < len(cells) else ""
+                try:
+                    parsed = parse_number(text)
+                except CellError as exc:
+                    bad = True
+                    row.problems.append(
+                        _located(
+                            table,
+                            row.number,
+                            _header_columns(table)[i].source or _header_columns(table)[i].name,
+                            f"{exc} (summed into {d.field} by {d.where}; a sum over a text "
+                            "column?)",
+                            message_zh=f"{exc.zh or exc}（由 {d.where} 求和为 {d.field}；"
+                            "是否对文本列求和？）",
+                        )
+                    )
+                    continue
+                if parsed is None:
+                    continue
+                filled += 1
+                total += sign * parsed[0]
+        if bad or filled == 0:
+            continue  # every part blank: the field is missing, never zero
+        value = total * d.factor
+        if value < 0:
+            row.problems.append(
+                _located(
+                    table,
+                    row.number,
+                    d.plus_names[0],
+                    f"{d.field} = {value} is negative ({d.where})",
+                    message_zh=f"{d.field} = {value} 为负数（{d.where}）",
+                )
+            )
+            continue
+        field = d.field
+        if field in _KNOWN:
+            row.record[field] = value
+        else:
+            row.record.setdefault("extra", {})[field] = value
+
+
+def _formula_problems(table: RawTable, columns: Sequence[_Column]) -> list[Problem]:
+    by_column: dict[int, list[int]] = {}
+    first_data = table.rows[0][0] if table.rows else 0
+    for row, column in table.formula_blanks:
+        if row >= first_data and column < len(columns) and columns[column].field is not None:
+            by_column.setdefault(column, []).append(row)
+    problems = []
+    for column, rows in sorted(by_column.items()):
+        shown = ", ".join(map(str, rows[:5])) + (f" … ({len(rows)} cells)" if len(rows) > 5 else "")
+        problems.append(
+            Problem(
+                f"formula cells without a stored value (rows {shown}): the workbook was saved "
+                "by a program that does not calculate; open it in Excel or WPS and save it again",
+                file=table.file,
+                sheet=table.sheet,
+                row=rows[0],
+                column=columns[column].source,
+                message_zh=f"公式单元格没有保存计算结果（第 {shown} 行）：该工作簿由不计算公式的"
+                "程序保存；请用 Excel 或 WPS 打开后重新保存",
+            )
+        )
+    return problems
+
+
+def _check_ids(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
     column = headers.get("school_id", "school_id")
     first: dict[str, int] = {}
     for row in rows:
         school_id = row.record.get("school_id")
         if not school_id:
-            row.problems.append(_located(table, row.number, column, "school id is blank"))
+            row.problems.append(
+                _located(
+                    row.table, row.number, column, "school id is blank", message_zh="学校标识码为空"
+                )
+            )
         elif school_id in first:
             row.problems.append(
                 _located(
-                    table,
+                    row.table,
                     row.number,
                     column,
-                    f"school id {school_id!r} repeats {table.unit} {first[school_id]}",
+                    f"school id {school_id!r} repeats {row.table.unit} {first[school_id]}",
+                    message_zh=f"学校标识码 {school_id!r} 与第 {first[school_id]} 行重复",
                 )
             )
         else:
             first[school_id] = row.number
 
 
-def _resolve_levels(table: RawTable, row: _Row, headers: Mapping[str, str]) -> list[Problem]:
+def _resolve_levels(row: _Row, headers: Mapping[str, str]) -> list[Problem]:
     """Move unprefixed per-level columns (``teachers``) onto the school's one level."""
     record = row.record
     school_type = record.get("school_type", "primary")
@@ -494,10 +1105,15 @@ def _resolve_levels(table: RawTable, row: _Row, headers: Mapping[str, str]) -> l
     if len(levels) != 1:
         return [
             _located(
-                table,
+                row.table,
                 row.number,
-                name,
-                f"a {school_type} school needs per-level columns (primary_{name}, junior_{name})",
+                headers.get(name, name),
+                f"a {school_type} school needs per-level columns (primary_{name}, junior_{name}): "
+                f"the level of this column is ambiguous; map per-level columns, or give the "
+                "sheet's level (level: primary) in the mapping",
+                message_zh=f"{school_type} 学校需要分学段的列（primary_{name}、junior_{name}）："
+                "此列的学段不明确；请映射分学段的列，"
+                "或在映射文件中写明本表的学段（level: primary）",
             )
             for name in unprefixed
         ]
@@ -507,7 +1123,7 @@ def _resolve_levels(table: RawTable, row: _Row, headers: Mapping[str, str]) -> l
     return []
 
 
-def _check_relations(table: RawTable, rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
+def _check_relations(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
     parent_column = headers.get("parent_school_id", "parent_school_id")
     ids = {row.record.get("school_id") for row in rows}
     for row in rows:
@@ -518,21 +1134,24 @@ def _check_relations(table: RawTable, rows: Sequence[_Row], headers: Mapping[str
         if not school.counted_as_school and not parent:
             row.problems.append(
                 _located(
-                    table,
+                    row.table,
                     row.number,
                     parent_column,
                     f"{school.school_id} is not counted as a school (是否计校数 = 否) "
                     "but names no parent school",
+                    message_zh=f"{school.school_id} 不计校数（是否计校数 = 否），"
+                    "但没有填写所属学校",
                 )
             )
         elif parent and parent not in ids:
             row.problems.append(
                 _located(
-                    table,
+                    row.table,
                     row.number,
                     parent_column,
                     f"parent school {parent!r} of {school.school_id} is not in the table",
                     did_you_mean(parent, [i for i in ids if i]),
+                    message_zh=f"{school.school_id} 的上级学校 {parent!r} 不在表中",
                 )
             )
         if school.school_type in COMBINED_TYPES and school.counted_as_school:
@@ -540,11 +1159,13 @@ def _check_relations(table: RawTable, rows: Sequence[_Row], headers: Mapping[str
                 if school.value(f"{level}_students") is None:
                     row.problems.append(
                         _located(
-                            table,
+                            row.table,
                             row.number,
                             headers.get(f"{level}_students", f"{level}_students"),
                             f"{school.school_type} school {school.school_id} has no {level} "
                             "student count (combined schools report each level)",
+                            message_zh=f"{school.school_type} 学校 {school.school_id} 没有 "
+                            f"{level} 学段的在校生数（一贯制学校须分学段填报）",
                         )
                     )
 

@@ -1,16 +1,21 @@
 """Raw tables from files: rows of cell text with their spreadsheet row numbers.
 
 Reads CSV (UTF-8, UTF-8 with BOM, GB18030/GBK), XLSX (through openpyxl), JSON and
-YAML.  For CSV and XLSX it finds the header: title rows above it are skipped, and
-a two-row header (``在校生数`` spanning ``小学 | 初中``) is combined into one name per
-column.  It knows nothing about schools; the caller gives the alias table that
-says which header names it recognises.
+YAML.  For CSV and XLSX the header is found by :mod:`.headers` (title rows, up to
+five header rows with merged group cells, unit rows, column-number rows, notes
+under the table).  A CSV with an unbalanced quote or a row with more or fewer
+cells than the header is refused naming the row; a workbook's default sheet is
+its first visible one, and formula cells without a stored value are reported.
+It knows nothing about schools; the caller gives the alias table that says which
+header names it recognises.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -20,11 +25,12 @@ import attrs
 
 from ..errors import DataError, Problem, did_you_mean
 from ..yamlio import YamlReadError, read_json, read_yaml
+from .headers import HEADER_SEARCH_ROWS, HeaderColumn, detect_header
 
-__all__ = ["RawTable", "read_raw_table"]
+__all__ = ["MAX_CELL_CHARS", "RawTable", "read_raw_table", "sheet_names"]
 
-#: How many rows from the top are searched for the header.
-HEADER_SEARCH_ROWS = 12
+#: The longest cell read (characters); a longer one is refused naming its row.
+MAX_CELL_CHARS = 100_000
 
 Recognise = Callable[[str], str | None]
 
@@ -35,6 +41,10 @@ class RawTable:
 
     ``unit`` says what a row number counts: ``"row"`` (spreadsheet or CSV row, the
     first row of the file is 1) or ``"record"`` (position in a JSON/YAML list).
+    ``columns`` describes each column's header (path through the header rows,
+    unit, ignored); ``sheet`` is the worksheet read; ``notes`` the rows under the
+    table skipped as notes; ``formula_blanks`` cells holding a formula without a
+    stored value (row, column index).
     """
 
     file: str
@@ -42,6 +52,11 @@ class RawTable:
     rows: tuple[tuple[int, tuple[str, ...]], ...]
     unit: str = "row"
     header_rows: tuple[int, ...] = (1,)
+    columns: tuple[HeaderColumn, ...] = ()
+    sheet: str | None = None
+    notes: tuple[int, ...] = ()
+    numbering_rows: tuple[int, ...] = ()
+    formula_blanks: tuple[tuple[int, int], ...] = ()
 
 
 def read_raw_table(
@@ -55,29 +70,49 @@ def read_raw_table(
 ) -> RawTable:
     """Read *path* into a :class:`RawTable`.
 
-    *recognise* maps a header text to a canonical field (or None); the header row
-    is the first one in which it finds *key_field*.  JSON/YAML files hold a list of
-    records, or a mapping with the list under *records_key*.
+    *recognise* maps a header text to a canonical field (or None); the header is
+    the block of rows that recognises most columns, *key_field* among them.
+    JSON/YAML files hold a list of records, or a mapping with the list under
+    *records_key*.
     """
     file = str(path)
     if not path.is_file():
-        raise DataError([Problem("no such file", file=file)])
+        raise DataError([Problem("no such file", file=file, message_zh="文件不存在")])
     suffix = path.suffix.lower()
     if suffix in (".json", ".yaml", ".yml"):
         return _records_table(load_structured(path), file, records_key)
+    sheet_name: str | None = None
+    formulas: list[tuple[int, int]] = []
     if suffix in (".csv", ".txt", ".tsv"):
         grid = _csv_grid(path, encoding, delimiter="\t" if suffix == ".tsv" else ",")
     elif suffix in (".xlsx", ".xlsm"):
-        grid = _xlsx_grid(path, sheet)
+        grid, sheet_name, formulas = _xlsx_grid(path, sheet)
     elif suffix == ".xls":
         raise DataError(
-            [Problem("old .xls workbooks are not read; save the sheet as .xlsx or .csv", file=file)]
+            [
+                Problem(
+                    "old .xls workbooks are not read; save the sheet as .xlsx or .csv",
+                    file=file,
+                    message_zh="不读取旧版 .xls 工作簿；请另存为 .xlsx 或 .csv",
+                )
+            ]
         )
     else:
         raise DataError(
-            [Problem(f"unknown file type {suffix!r}: use .xlsx, .csv, .json or .yaml", file=file)]
+            [
+                Problem(
+                    f"unknown file type {suffix!r}: use .xlsx, .csv, .json or .yaml",
+                    file=file,
+                    message_zh=f"未知的文件类型 {suffix!r}：请使用 .xlsx、.csv、.json 或 .yaml",
+                )
+            ]
         )
-    return _grid_table(grid, file, recognise, key_field)
+    table = _grid_table(grid, file, recognise, key_field, sheet_name)
+    if suffix in (".csv", ".txt", ".tsv"):
+        _check_widths(table)
+    if formulas:
+        table = attrs.evolve(table, formula_blanks=tuple(formulas))
+    return table
 
 
 # -- CSV and XLSX -------------------------------------------------------------------
@@ -88,12 +123,23 @@ def _decode(raw: bytes, file: str, encoding: str | None) -> str:
         try:
             return raw.decode(encoding)
         except LookupError:
-            raise DataError([Problem(f"unknown encoding {encoding!r}", file=file)]) from None
+            raise DataError(
+                [
+                    Problem(
+                        f"unknown encoding {encoding!r}",
+                        file=file,
+                        message_zh=f"未知的编码 {encoding!r}",
+                    )
+                ]
+            ) from None
         except UnicodeDecodeError as exc:
             raise DataError(
                 [
                     Problem(
-                        f"not {encoding} text (byte {exc.start}); try another --encoding", file=file
+                        f"not {encoding} text (byte {exc.start}); try another --encoding",
+                        file=file,
+                        message_zh=f"不是 {encoding} 编码的文本（第 {exc.start} 字节）；"
+                        "请换一个 --encoding",
                     )
                 ]
             ) from None
@@ -106,18 +152,102 @@ def _decode(raw: bytes, file: str, encoding: str | None) -> str:
         return raw.decode("gb18030")
     except UnicodeDecodeError:
         raise DataError(
-            [Problem("cannot tell the text encoding; pass --encoding", file=file)]
+            [
+                Problem(
+                    "cannot tell the text encoding; pass --encoding",
+                    file=file,
+                    message_zh="无法判断文本编码；请用 --encoding 指定",
+                )
+            ]
         ) from None
 
 
 def _csv_grid(path: Path, encoding: str | None, delimiter: str) -> list[tuple[int, list[str]]]:
-    text = _decode(path.read_bytes(), str(path), encoding)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    grid = []
-    for record in reader:
-        grid.append((reader.line_num, [cell.strip() for cell in record]))
-    # csv's line_num is the line a record ends on; rows here are records, 1-based.
-    return [(index, cells) for index, (_, cells) in enumerate(grid, start=1)]
+    file = str(path)
+    text = _decode(path.read_bytes(), file, encoding)
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_CELL_CHARS * 4 + 16))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    grid: list[tuple[int, list[str]]] = []
+    try:
+        for record in reader:
+            grid.append((len(grid) + 1, [cell.strip() for cell in record]))
+    except csv.Error as exc:
+        row = len(grid) + 1
+        raise DataError(
+            [
+                Problem(
+                    f"broken CSV at row {row} (line {reader.line_num}): {exc}; "
+                    'a quote (") opened in this row is never closed',
+                    file=file,
+                    row=row,
+                    message_zh=f"CSV 在第 {row} 行（第 {reader.line_num} 行文本）损坏：{exc}；"
+                    '该行有未闭合的引号（"）',
+                )
+            ]
+        ) from None
+    for number, cells in grid:
+        for index, cell in enumerate(cells):
+            if len(cell) > MAX_CELL_CHARS:
+                raise DataError(
+                    [
+                        Problem(
+                            f"cell {index + 1} holds {len(cell):,} characters "
+                            f"(at most {MAX_CELL_CHARS:,}); an unbalanced quote?",
+                            file=file,
+                            row=number,
+                            message_zh=f"第 {index + 1} 个单元格有 {len(cell):,} 个字符"
+                            f"（最多 {MAX_CELL_CHARS:,}）；是否有未闭合的引号？",
+                        )
+                    ]
+                )
+    return grid
+
+
+def _check_widths(table: RawTable) -> None:
+    """Every CSV data row has as many cells as the header (blank trailing cells aside)."""
+    width = len(table.header)
+    problems = []
+    for number, cells in table.rows:
+        filled = len(cells)
+        while filled and not cells[filled - 1]:
+            filled -= 1
+        if filled > width:
+            problems.append(
+                Problem(
+                    f"this row has {filled} cells, the header {width}: a comma or quote "
+                    "too many shifts the values",
+                    file=table.file,
+                    row=number,
+                    message_zh=f"该行有 {filled} 个单元格，表头只有 {width} 个："
+                    "多出的逗号或引号会使数值错位",
+                )
+            )
+        elif len(cells) < width and len(cells) > 1:
+            problems.append(
+                Problem(
+                    f"this row has {len(cells)} cells, the header {width}: a cell is missing "
+                    "(or a quote swallowed a line break)",
+                    file=table.file,
+                    row=number,
+                    message_zh=f"该行只有 {len(cells)} 个单元格，表头有 {width} 个："
+                    "缺少单元格（或引号吞掉了换行）",
+                )
+            )
+        elif any("\n" in cell for cell in cells):
+            problems.append(
+                Problem(
+                    "a cell of this row spans several lines (an unbalanced quote?)",
+                    file=table.file,
+                    row=number,
+                    message_zh="该行有跨多行的单元格（引号未闭合？）",
+                )
+            )
+    if problems:
+        raise DataError(
+            problems,
+            f"{table.file}: {len(problems)} row(s) do not fit the header",
+            f"{table.file}: {len(problems)} 行与表头不符",
+        )
 
 
 def _xlsx_text(value: Any) -> str:
@@ -134,22 +264,93 @@ def _xlsx_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _xlsx_grid(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'r="([A-Z]+)(\d+)"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + (char - 64)
+    return number - 1
+
+
+def _sheet_xml(worksheet: Any) -> bytes:
+    try:
+        with worksheet._get_source() as source:  # read-only worksheets expose their part
+            data: bytes = source.read()
+            return data
+    except Exception:  # pragma: no cover - a different openpyxl: no merges/formulas known
+        return b""
+
+
+def _merges_and_formulas(
+    xml: bytes,
+) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int]]]:
+    merges = [
+        (int(r1), _column_number(c1), int(r2), _column_number(c2))
+        for c1, r1, c2, r2 in _MERGE.findall(xml)
+    ]
+    blanks: list[tuple[int, int]] = []
+    if b"<f" in xml:
+        for attributes, body in _CELL.findall(xml):
+            if body and b"<f" in body and b"<v>" not in body.replace(b"<v/>", b""):
+                ref = _REF.search(attributes)
+                if ref:
+                    blanks.append((int(ref.group(2)), _column_number(ref.group(1))))
+    return merges, blanks
+
+
+def sheet_names(path: Path) -> tuple[list[str], list[str]]:
+    """All sheet names of a workbook, and the visible ones."""
+    import openpyxl
+
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        names = list(workbook.sheetnames)
+        visible = [ws.title for ws in workbook.worksheets if ws.sheet_state == "visible"]
+        return names, visible
+    finally:
+        workbook.close()
+
+
+def _xlsx_grid(
+    path: Path, sheet: str | None
+) -> tuple[list[tuple[int, list[str]]], str, list[tuple[int, int]]]:
+    file = str(path)
     try:
         import openpyxl  # imported only when a workbook is read: keeps the core import light
     except ImportError:  # pragma: no cover - openpyxl is a dependency
         raise DataError(
-            [Problem("reading .xlsx needs openpyxl: pip install openpyxl", file=str(path))]
+            [Problem("reading .xlsx needs openpyxl: pip install openpyxl", file=file)]
         ) from None
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise DataError(
-            [Problem(f"not a readable .xlsx workbook ({exc})", file=str(path))]
+            [
+                Problem(
+                    f"not a readable .xlsx workbook ({exc})",
+                    file=file,
+                    message_zh=f"不是可读的 .xlsx 工作簿（{exc}）",
+                )
+            ]
         ) from None
     try:
         if sheet is None:
-            worksheet = workbook.worksheets[0]
+            visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+            if not visible:
+                raise DataError(
+                    [
+                        Problem(
+                            "the workbook has no visible sheet",
+                            file=file,
+                            message_zh="工作簿没有可见的工作表",
+                        )
+                    ]
+                )
+            worksheet = visible[0]
         elif sheet in workbook.sheetnames:
             worksheet = workbook[sheet]
         else:
@@ -157,75 +358,64 @@ def _xlsx_grid(path: Path, sheet: str | None) -> list[tuple[int, list[str]]]:
                 [
                     Problem(
                         f"no sheet named {sheet!r}; sheets: {', '.join(workbook.sheetnames)}",
-                        file=str(path),
+                        file=file,
                         suggestion=did_you_mean(sheet, workbook.sheetnames),
+                        message_zh=f"没有名为 {sheet!r} 的工作表；现有："
+                        + "、".join(workbook.sheetnames),
                     )
                 ]
             )
-        grid = []
+        grid: list[tuple[int, list[str]]] = []
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
             grid.append((number, [_xlsx_text(v) for v in row]))
-        return grid
+        merges, formulas = _merges_and_formulas(_sheet_xml(worksheet))
+        _fill_merges(grid, merges)
+        blanks = [
+            (r, c)
+            for r, c in formulas
+            if r - 1 < len(grid) and (c >= len(grid[r - 1][1]) or not grid[r - 1][1][c])
+        ]
+        return grid, worksheet.title, blanks
+    except zipfile.BadZipFile as exc:  # pragma: no cover - caught at load
+        raise DataError([Problem(f"not a readable .xlsx workbook ({exc})", file=file)]) from None
     finally:
         workbook.close()
 
 
-def _combine(parent: Sequence[str], child: Sequence[str], recognise: Recognise) -> list[str]:
-    """One name per column from a two-row header; the parent spans merged cells."""
-    width = max(len(parent), len(child))
-    names = []
-    carried = ""
-    for index in range(width):
-        top = parent[index] if index < len(parent) else ""
-        bottom = child[index] if index < len(child) else ""
-        if top:
-            carried = top
-        elif bottom:
-            top = carried  # a merged parent cell is blank after its first column
-        if not bottom:
-            names.append(top)
+def _fill_merges(
+    grid: list[tuple[int, list[str]]], merges: Sequence[tuple[int, int, int, int]]
+) -> None:
+    """Write a merged range's value into every cell of the range."""
+    for row1, col1, row2, col2 in merges:
+        if row1 - 1 >= len(grid):
             continue
-        if not top:
-            names.append(bottom)
+        top = grid[row1 - 1][1]
+        value = top[col1] if col1 < len(top) else ""
+        if not value:
             continue
-        for candidate in (bottom + top, top + bottom, bottom):
-            if recognise(candidate) is not None:
-                names.append(candidate)
-                break
-        else:
-            names.append(top + bottom)
-    return names
-
-
-def _score(names: Sequence[str], recognise: Recognise, key_field: str) -> int:
-    fields = [recognise(name) for name in names if name]
-    if key_field not in fields:
-        return -1
-    return sum(1 for f in fields if f is not None)
+        for r in range(row1, min(row2, len(grid)) + 1):
+            cells = grid[r - 1][1]
+            if len(cells) <= col2:
+                cells.extend([""] * (col2 + 1 - len(cells)))
+            for c in range(col1, col2 + 1):
+                if not cells[c]:
+                    cells[c] = value
 
 
 def _grid_table(
-    grid: list[tuple[int, list[str]]], file: str, recognise: Recognise, key_field: str
+    grid: list[tuple[int, list[str]]],
+    file: str,
+    recognise: Recognise,
+    key_field: str,
+    sheet: str | None = None,
 ) -> RawTable:
     rows = [(n, cells) for n, cells in grid if any(cells)]
     if not rows:
-        raise DataError([Problem("the file has no rows", file=file)])
-    # The header is the first row naming the key column (title rows above it are
-    # skipped); when the row below it completes the names (a two-row header whose
-    # top cells span several columns), the two rows are combined.
-    best: tuple[int, list[str], int] | None = None  # position, names, rows used
-    for position in range(min(HEADER_SEARCH_ROWS, len(rows))):
-        single = rows[position][1]
-        score = _score(single, recognise, key_field)
-        if score < 0:
-            continue
-        best = (position, list(single), 1)
-        if position + 1 < len(rows):
-            combined = _combine(single, rows[position + 1][1], recognise)
-            if _score(combined, recognise, key_field) > score:
-                best = (position, combined, 2)
-        break
-    if best is None:
+        raise DataError(
+            [Problem("the file has no rows", file=file, sheet=sheet, message_zh="文件没有任何行")]
+        )
+    layout = detect_header(rows, recognise, key_field)
+    if layout is None:
         first = rows[0][0]
         raise DataError(
             [
@@ -234,13 +424,23 @@ def _grid_table(
                     f"{HEADER_SEARCH_ROWS} rows",
                     file=file,
                     row=first,
+                    sheet=sheet,
+                    message_zh=f"前 {HEADER_SEARCH_ROWS} 行中没有含 {key_field} 列的表头行",
                 )
             ]
         )
-    position, names, used = best
-    header_rows = tuple(n for n, _ in rows[position : position + used])
-    data = tuple((n, tuple(cells)) for n, cells in rows[position + used :])
-    return RawTable(file, tuple(names), data, "row", header_rows)
+    names = tuple(c.name for c in layout.columns)
+    return RawTable(
+        file,
+        names,
+        layout.data,
+        "row",
+        layout.header_rows,
+        layout.columns,
+        sheet,
+        layout.notes,
+        layout.numbering_rows,
+    )
 
 
 # -- JSON and YAML ------------------------------------------------------------------
