@@ -24,6 +24,7 @@ from typing import TextIO
 from .._version import __version__
 from ..errors import BalanceRulesError, Problem
 from . import check_data, evaluate, standards
+from . import shortfall as shortfall_command
 from .common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
@@ -45,6 +46,7 @@ COMMANDS: dict[str, Command] = {
     "diff": standards.run_diff,
     "test": standards.run_test,
     "list": standards.run_list,
+    "shortfall": shortfall_command.run,
 }
 
 
@@ -64,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_parser(commands)
     check_data.add_parser(commands)
     standards.add_parsers(commands)
+    shortfall_command.add_parser(commands)
     return parser
 
 

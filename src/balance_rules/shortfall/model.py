@@ -19,6 +19,8 @@ __all__ = [
     "FloorOption",
     "Mode",
     "NotPlannable",
+    "SchoolPlan",
+    "SchoolTotal",
     "ShortfallPlan",
     "Total",
 ]
@@ -106,6 +108,33 @@ class Total:
 
 
 @attrs.frozen(kw_only=True)
+class SchoolTotal:
+    """One school's total addition to one column (all rules together)."""
+
+    field: str
+    level: str | None
+    unit: str
+    add: Decimal
+    before: Decimal | None
+    after: Decimal | None
+    rules: tuple[str, ...]
+    cost: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SchoolPlan:
+    """Everything one school receives; ``share`` is its part of the county's bill
+    (the mean, over the resources it receives, of its share of the county total;
+    by cost when costs are given), which orders the schools largest first."""
+
+    school_id: str
+    name: str
+    items: tuple[SchoolTotal, ...]
+    share: float
+    cost: Decimal | None = None
+
+
+@attrs.frozen(kw_only=True)
 class CountyPlan:
     """The plan for one county and the verdict it would get with the plan applied."""
 
@@ -118,6 +147,8 @@ class CountyPlan:
     coefficients: tuple[CvChange, ...]
     not_plannable: tuple[NotPlannable, ...] = ()
     floor_options: tuple[FloorOption, ...] = ()
+    #: Per school, largest additions first.
+    schools: tuple[SchoolPlan, ...] = ()
     notes: tuple[str, ...] = ()
 
     @property

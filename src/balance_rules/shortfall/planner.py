@@ -42,6 +42,8 @@ from .model import (
     CvChange,
     FloorOption,
     NotPlannable,
+    SchoolPlan,
+    SchoolTotal,
     ShortfallPlan,
     Total,
 )
@@ -665,6 +667,53 @@ def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal |
     return totals, (sum(costs, Decimal(0)) if costs else None)
 
 
+def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
+    county_total = {t.field: t for t in totals}
+    grouped: dict[str, dict[str, list[Addition]]] = {}
+    names: dict[str, str] = {}
+    for item in additions:
+        grouped.setdefault(item.school_id, {}).setdefault(item.field, []).append(item)
+        names[item.school_id] = item.name
+    plans = []
+    for school_id, by_field in grouped.items():
+        items = []
+        shares = []
+        school_cost: Decimal | None = None
+        for column, group in by_field.items():
+            add = sum((g.add for g in group), Decimal(0))
+            costs = [g.cost for g in group if g.cost is not None]
+            cost = sum(costs, Decimal(0)) if costs else None
+            if cost is not None:
+                school_cost = (school_cost or Decimal(0)) + cost
+            total = county_total[_field_of(column)[0]].add
+            if group[0].reason != "hire":
+                shares.append(float(add / total) if total else 0.0)
+            items.append(
+                SchoolTotal(
+                    field=column,
+                    level=group[0].level,
+                    unit=group[0].unit,
+                    add=add,
+                    before=group[0].before,
+                    after=group[0].after,
+                    rules=tuple(dict.fromkeys(g.rule for g in group)),
+                    cost=cost,
+                )
+            )
+        share = sum(shares) / len(shares) if shares else 0.0
+        plans.append(
+            SchoolPlan(
+                school_id=school_id,
+                name=names[school_id],
+                items=tuple(items),
+                share=share,
+                cost=school_cost,
+            )
+        )
+    plans.sort(key=lambda p: (-(p.cost or 0), -p.share, p.school_id))
+    return tuple(plans)
+
+
 def _resolve_costs(costs: Any) -> Costs | None:
     if costs is None or isinstance(costs, Costs):
         return costs
@@ -769,6 +818,7 @@ def plan_county(
         coefficients=tuple(changes),
         not_plannable=tuple(planner.not_plannable.values()),
         floor_options=tuple(planner.floor_options),
+        schools=_schools(additions, totals),
     )
 
 
