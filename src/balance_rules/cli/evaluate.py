@@ -62,6 +62,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
     ev.add_argument(
+        "--root",
+        metavar="DIR",
+        help="confine standard files, and every file they extend, to this folder (absolute "
+        "and ..-escaping extends: refused); for services evaluating uploaded standards",
+    )
+    ev.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="evaluate without rows that have bad data, listing them in the report",
@@ -84,7 +90,7 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
 
 def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> int:
     """National-scale path: columns in, CSV or JSON Lines streamed out."""
-    plan = compile_standard(load_standard(args.standard))
+    plan = compile_standard(load_standard(args.standard, root=args.root))
     bar.stage("read", Path(args.schools).name)
     skipped: Sequence[SkippedRow] = ()
     if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
@@ -138,7 +144,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in STREAMED:
             return _evaluate_columns(args, streams, bar)
-        standard = load_standard(args.standard)
+        standard = load_standard(args.standard, root=args.root)
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:

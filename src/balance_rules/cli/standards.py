@@ -19,19 +19,28 @@ from .common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, Streams
 __all__ = ["add_parsers", "run_diff", "run_list", "run_show", "run_test", "run_validate"]
 
 
+ROOT_HELP = (
+    "confine standard files, and every file they extend, to this folder (absolute and "
+    "..-escaping extends: refused); for services evaluating uploaded standards"
+)
+
+
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     va = commands.add_parser("validate", help="check standard files and report every error")
     va.add_argument("standards", nargs="+", metavar="STANDARD")
+    va.add_argument("--root", metavar="DIR", help=ROOT_HELP)
 
     sh = commands.add_parser("show", help="the effective standard and where each value came from")
     sh.add_argument("standard", metavar="STANDARD")
     sh.add_argument("--lang", choices=("zh", "en"), default="zh")
+    sh.add_argument("--root", metavar="DIR", help=ROOT_HELP)
 
     df = commands.add_parser("diff", help="every change between two standards")
     df.add_argument("old", metavar="A", help="bundled id or YAML file")
     df.add_argument("new", metavar="B", help="bundled id or YAML file")
     df.add_argument("--format", choices=("text", "json"), default="text")
     df.add_argument("--lang", choices=("zh", "en"), default="zh")
+    df.add_argument("--root", metavar="DIR", help=ROOT_HELP)
     df.add_argument(
         "--data",
         metavar="SCHOOLS",
@@ -55,7 +64,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def run_validate(args: argparse.Namespace, streams: Streams) -> int:
-    results = validate_standard(args.standards)
+    results = validate_standard(args.standards, root=args.root)
     bad = 0
     for name, problems in results.items():
         if problems:
@@ -69,13 +78,14 @@ def run_validate(args: argparse.Namespace, streams: Streams) -> int:
 
 
 def run_show(args: argparse.Namespace, streams: Streams) -> int:
-    streams.stdout.write(render_show(load_standard(args.standard), args.lang))
+    streams.stdout.write(render_show(load_standard(args.standard, root=args.root), args.lang))
     return EXIT_OK
 
 
 def run_diff(args: argparse.Namespace, streams: Streams) -> int:
     stdout = streams.stdout
-    old, new = load_standard(args.old), load_standard(args.new)
+    old = load_standard(args.old, root=args.root)
+    new = load_standard(args.new, root=args.root)
     changes = diff_standards(old, new)
     flips = None
     if args.data:

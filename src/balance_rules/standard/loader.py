@@ -20,6 +20,7 @@ import attrs
 
 from ..errors import Problem, StandardError, UnknownStandardError, did_you_mean
 from ..numbers import number_problems
+from ..paths import OutsideRootError, confine, resolve_named
 from ..yamlio import LineMap, YamlReadError, line_of, read_yaml, read_yaml_text
 from . import checks
 from .build import build_standard
@@ -40,6 +41,8 @@ __all__ = [
 #: Keys a layer sets for itself; they replace the parent's instead of merging.
 _OWN_KEYS = frozenset({"format", "id", "title", "version", "source", "note"})
 _NOT_MERGED = frozenset({"extends", "remove"})
+#: A mapping with none of these keys is not a standard (and is not quoted back).
+_STANDARD_KEYS = frozenset({"format", "id", "extends", "rules"})
 
 
 def bundled_dir() -> Path:
@@ -64,14 +67,30 @@ def bundled_ids() -> list[str]:
     )
 
 
-def _locate_file(name: str, base: Path | None) -> Path:
-    """A bundled id, or a path (relative to *base* when given)."""
+def _locate_file(
+    name: str, base: Path | None, root: Path | str | None = None, *, named: bool = False
+) -> Path:
+    """A bundled id, or a path (relative to *base* when given).
+
+    *named*: the name was written in a file (``extends:``), so under a *root* it
+    may not be absolute; either way, under a *root* no path may leave it
+    (:class:`~balance_rules.paths.OutsideRootError`, raised before any access).
+    """
     candidate = bundled_dir() / f"{name}.yaml"
-    if "/" in name and not name.endswith((".yaml", ".yml")) and candidate.is_file():
+    if (
+        "/" in name
+        and not name.endswith((".yaml", ".yml"))
+        and ".." not in Path(name).parts
+        and candidate.is_file()
+    ):
         return candidate
-    path = Path(name)
-    if base is not None and not path.is_absolute():
-        path = base / path
+    if named:
+        path = resolve_named(name, base, root)
+    else:
+        path = Path(name)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        path = confine(path, root)
     if path.is_file():
         return path
     raise UnknownStandardError(name, bundled_ids())
@@ -117,7 +136,8 @@ def _read_layer(text: str | None, file: str) -> _Layer:
 
 
 def _checked_layer(document: Any, file: str) -> _Layer:
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or not _STANDARD_KEYS & set(document):
+        # Says nothing of what the file holds: it may not be meant to be read at all.
         raise StandardError(
             [Problem("a standard file must be a mapping of keys (id, title, rules, ...)", file)],
             f"{file}: not a standard file",
@@ -170,7 +190,7 @@ def _fill_default_documents(document: LineMap) -> None:
         split_source["document"] = own
 
 
-def _merge_chain(first: _Layer, base: Path | None) -> _Merge:
+def _merge_chain(first: _Layer, base: Path | None, root: Path | str | None = None) -> _Merge:
     chain = [first]
     seen = {first.file}
     while "extends" in chain[-1].document:
@@ -178,7 +198,19 @@ def _merge_chain(first: _Layer, base: Path | None) -> _Merge:
         parent_name, _, pinned = str(child.document["extends"]).partition("@")
         child_dir = Path(child.file).parent if child.file.endswith((".yaml", ".yml")) else base
         try:
-            parent_path = _locate_file(parent_name, child_dir)
+            parent_path = _locate_file(parent_name, child_dir, root, named=True)
+        except OutsideRootError as exc:
+            raise StandardError(
+                [
+                    Problem(
+                        f"extends {parent_name!r}: {exc}",
+                        file=child.file,
+                        line=child.document.key_lines.get("extends"),
+                        path="extends",
+                    )
+                ],
+                f"{child.file}: parent standard outside the allowed folder",
+            ) from None
         except UnknownStandardError as exc:
             line = child.document.key_lines.get("extends")
             raise StandardError(
@@ -438,42 +470,66 @@ def digest(document: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_standard(name: str | Path) -> Standard:
+def load_standard(name: str | Path, *, root: Path | str | None = None) -> Standard:
     """Load a bundled standard by id (``national/quality-2017``) or a YAML file path.
 
     Follows ``extends`` to the root, merges every layer and checks the result.
     Raises :class:`StandardError` listing every problem, or
     :class:`UnknownStandardError` when *name* is neither an id nor a file.
+
+    *root*, when given, confines every file read to that folder (bundled ids
+    excepted): *name* and each ``extends:`` must lie inside it, and an
+    ``extends:`` may not be an absolute path (see :mod:`balance_rules.paths`).
+    A service evaluating uploaded standards should always set it.
     """
-    path = _locate_file(str(name), None)
+    try:
+        path = _locate_file(str(name), None, root)
+    except OutsideRootError as exc:
+        raise StandardError(
+            [Problem(str(exc), file=str(name))], f"{name}: outside the allowed folder"
+        ) from None
     first = _read_layer(None, str(path))
-    return _finish(_merge_chain(first, path.parent))
+    return _finish(_merge_chain(first, path.parent, root))
 
 
 def standard_from_mapping(
-    document: Mapping[str, Any], *, name: str = "<mapping>", base: Path | None = None
+    document: Mapping[str, Any],
+    *,
+    name: str = "<mapping>",
+    base: Path | None = None,
+    root: Path | str | None = None,
 ) -> Standard:
     """Build a standard from an in-memory mapping (as if read from a file named *name*).
 
-    ``extends`` may name a bundled id, or a path relative to *base*.
+    ``extends`` may name a bundled id, or a path relative to *base* (or to *root*);
+    with a *root*, confined to it as in :func:`load_standard`.
     """
     first = _checked_layer(_as_linemap(document), name)
-    return _finish(_merge_chain(first, base))
+    return _finish(_merge_chain(first, base, root))
 
 
-def standard_from_text(text: str, *, name: str = "<string>", base: Path | None = None) -> Standard:
-    """Build a standard from YAML text."""
+def standard_from_text(
+    text: str,
+    *,
+    name: str = "<string>",
+    base: Path | None = None,
+    root: Path | str | None = None,
+) -> Standard:
+    """Build a standard from YAML text (``extends`` as in :func:`standard_from_mapping`)."""
     first = _read_layer(text, name)
-    return _finish(_merge_chain(first, base))
+    return _finish(_merge_chain(first, base, root))
 
 
 def validate_standard(
     names: str | Path | Standard | Iterable[str | Path | Standard],
+    *,
+    root: Path | str | None = None,
 ) -> dict[str, list[Problem]]:
     """Check each file or id; map each to its problems (an empty list when valid).
 
     *names* is one path, id or :class:`Standard`, or a list of them.  A Standard
-    is already built and checked: it maps to an empty list under its id.
+    is already built and checked: it maps to an empty list under its id.  *root*
+    confines the files read, as in :func:`load_standard`.
     """
     if isinstance(names, str | Path | Standard):
         names = [names]
@@ -493,7 +549,7 @@ def validate_standard(
                 f" Standard, not {type(name).__name__}"
             )
         try:
-            load_standard(name)
+            load_standard(name, root=root)
         except StandardError as exc:
             results[str(name)] = list(exc.problems)
         except UnknownStandardError as exc:
