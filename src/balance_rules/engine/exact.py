@@ -1,0 +1,422 @@
+"""The one exact step: every decision near a boundary, made again without rounding.
+
+Rule kernels decide in floating point and mark the values within :data:`MARGIN`
+(relative) of their threshold; this module decides those again from the exact
+decimal inputs — integers where the inputs allow it, otherwise Fractions — so
+that a school at exactly 4.2 per 100 meets "≥ 4.2" (computation.md §4).  No
+kernel has exact arithmetic of its own: thresholds, CV caps (CV ≤ c ⟺
+S² ≤ c²·X̄²), composites, k-of-n floors and derived county facts all come here.
+
+Pure-Python functions at the top serve the plain per-section arithmetic too;
+those working on arrays import NumPy when called (``import balance_rules`` stays
+light).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from decimal import ROUND_FLOOR, Context, Decimal, localcontext
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from ..standard.model import Rounding
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..sections import Section
+
+__all__ = [
+    "MARGIN",
+    "Tie",
+    "cap_allows",
+    "composite_allows",
+    "decide_ties",
+    "exact_fraction",
+    "near",
+    "ratio",
+    "weighted_cv_squared",
+]
+
+#: Float results closer than this (relative) to a boundary are re-decided exactly.
+MARGIN = 1e-9
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    "==": lambda a, b: a == b,
+}
+
+
+def exact_fraction(x: float) -> Fraction:
+    """The decimal a float was read from (every input has at most 15 digits)."""
+    return Fraction(Decimal(repr(float(x))))
+
+
+def ratio(value: Fraction, threshold: Fraction, op: str) -> Fraction | None:
+    """How much of a threshold a value reaches (1 = exactly met), exactly."""
+    if op in (">=", ">"):
+        return value / threshold if threshold > 0 else None
+    if value == 0:
+        return None
+    return threshold / value
+
+
+# -- CVs and composites (exact) -------------------------------------------------------
+
+
+def weighted_cv_squared(weights: Sequence[Fraction], values: Sequence[Fraction]) -> Fraction | None:
+    """CV² exactly, as a fraction; None when the mean is 0."""
+    total = sum(weights, Fraction(0))
+    if total <= 0:
+        return None
+    weighted_sum = sum((p * v for p, v in zip(weights, values, strict=True)), Fraction(0))
+    if weighted_sum == 0:
+        return None
+    mean = weighted_sum / total
+    variance = (
+        sum((p * (v - mean) ** 2 for p, v in zip(weights, values, strict=True)), Fraction(0))
+        / total
+    )
+    return variance / (mean * mean)
+
+
+def _boundary(cap: Decimal, rounding: Rounding | None) -> tuple[Fraction, bool]:
+    """The exact boundary B and whether a value equal to B passes, for "value ≤ cap".
+
+    With rounding to d decimals, rounded(v) ≤ cap ⟺ v < m + u/2 (u = 10^-d,
+    m = cap floored to a multiple of u), and v = m + u/2 passes only when rounding
+    half to even and m/u is even.
+    """
+    if rounding is None:
+        return Fraction(cap), True
+    unit = Fraction(1, 10**rounding.decimals)
+    with localcontext(Context(prec=60)):
+        floored = cap.quantize(Decimal(1).scaleb(-rounding.decimals), rounding=ROUND_FLOOR)
+    m = Fraction(floored)
+    tie_passes = rounding.mode == "half_even" and (m / unit).numerator % 2 == 0
+    return m + unit / 2, tie_passes
+
+
+def cap_allows(
+    cv: float,
+    weights: Sequence[Fraction],
+    values: Sequence[Fraction],
+    cap: Decimal,
+    rounding: Rounding | None = None,
+) -> bool:
+    """Whether CV ≤ cap (after the standard's rounding, if any), decided exactly."""
+    boundary, tie_passes = _boundary(cap, rounding)
+    b = float(boundary)
+    if cv < b - MARGIN:
+        return True
+    if cv > b + MARGIN:
+        return False
+    squared = weighted_cv_squared(weights, values)
+    if squared is None:  # pragma: no cover - callers pass defined CVs only
+        return False
+    target = boundary * boundary
+    return squared < target or (squared == target and tie_passes)
+
+
+def _exact_sqrt(value: Fraction) -> Fraction | None:
+    num, den = value.numerator, value.denominator
+    rn, rd = math.isqrt(num), math.isqrt(den)
+    if rn * rn == num and rd * rd == den:
+        return Fraction(rn, rd)
+    return None
+
+
+def composite_allows(
+    mean: float,
+    squares: Sequence[Fraction],
+    cap: Decimal,
+    rounding: Rounding | None = None,
+) -> bool:
+    """Whether the mean of CVs (given exactly as CV²) is within the cap.
+
+    Exact when every CV is rational, otherwise to 80 significant digits: a mean
+    of square roots that are not all rational is irrational, so it can never
+    equal a decimal cap.
+    """
+    boundary, tie_passes = _boundary(cap, rounding)
+    b = float(boundary)
+    if mean < b - MARGIN:
+        return True
+    if mean > b + MARGIN:
+        return False
+    roots = [_exact_sqrt(s) for s in squares]
+    if all(r is not None for r in roots):
+        exact_mean = sum((r for r in roots if r is not None), Fraction(0)) / len(roots)
+        return exact_mean < boundary or (exact_mean == boundary and tie_passes)
+    with localcontext(Context(prec=80)):
+        total = sum((Decimal(s.numerator) / Decimal(s.denominator)).sqrt() for s in squares)
+        precise = total / len(squares)
+        limit = Decimal(boundary.numerator) / Decimal(boundary.denominator)
+        return precise < limit
+
+
+def clearly_within(value: float, cap: Decimal, rounding: Rounding | None) -> bool | None:
+    """True/False when a float CV (or composite) is clearly on one side of its cap, else None."""
+    if rounding is None and abs(value - float(cap)) > 2 * MARGIN:
+        return value <= float(cap)
+    return None
+
+
+# -- arrays ---------------------------------------------------------------------------
+
+
+def near(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Where a value is within MARGIN (relative) of its target (NaN: False)."""
+    import numpy as np
+
+    found: np.ndarray = np.abs(values - targets) <= MARGIN * np.maximum(1.0, np.abs(targets))
+    return found
+
+
+def decimal_ints(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each number as an integer and a count of decimal places: x = n / 10**k.
+
+    Exact for inputs written with at most 15 significant digits (every reader
+    keeps to that); ``ok`` is False where no such form was found.
+    """
+    import numpy as np
+
+    whole = np.zeros(len(x), dtype=np.int64)
+    places = np.zeros(len(x), dtype=np.int64)
+    ok = ~np.isfinite(x)  # never decided this way: marked not ok below
+    with np.errstate(invalid="ignore", over="ignore"):
+        for k in range(13):
+            if ok.all():
+                break
+            scaled = x * 10.0**k
+            rounded = np.round(scaled)
+            good = (
+                ~ok
+                & (np.abs(scaled - rounded) <= 1e-12 * np.maximum(1.0, np.abs(scaled)))
+                & (np.abs(rounded) < 2.0**53)
+            )
+            whole[good] = rounded[good].astype(np.int64)
+            places[good] = k
+            ok |= good
+    return whole, places, ok & np.isfinite(x)
+
+
+class Sections(Protocol):
+    """What the exact step needs of the evaluation: exact sections and their shape."""
+
+    @property
+    def split_items(self) -> frozenset[str]: ...
+
+    @property
+    def combined(self) -> np.ndarray: ...
+
+    @property
+    def merged(self) -> np.ndarray: ...
+
+    def exact_section(self, row: int, level: str) -> Section: ...
+
+
+class Calc(Protocol):
+    """An indicator's arithmetic: sum(numerator) / denominator × scale."""
+
+    @property
+    def numerator(self) -> tuple[str, ...]: ...
+
+    @property
+    def denominator(self) -> str | None: ...
+
+    @property
+    def scale(self) -> Fraction: ...
+
+    def compute(self, section: Section) -> tuple[Fraction | None, tuple[str, ...], str | None]: ...
+
+
+@attrs.define
+class Tie:
+    """Sections of one rule and level within a hair of the threshold, to decide exactly.
+
+    ``rows`` are table rows of the sections ``near`` (indices into the level's
+    arrays); ``status`` is the rule's status array, updated in place.
+    """
+
+    calc: Calc
+    op: str
+    level: str
+    rows: np.ndarray
+    values: dict[str, np.ndarray]
+    near: np.ndarray
+    threshold: np.ndarray
+    status: np.ndarray
+
+
+_POWERS_OF_TEN: Any = None
+
+
+def exact_value(sections: Sections, calc: Calc, row: int, level: str) -> Fraction | None:
+    """An indicator's value for one section, exactly."""
+    value, _, _ = calc.compute(sections.exact_section(row, level))
+    return value
+
+
+def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: int) -> None:
+    """Decide, exactly, every section whose value is within a hair of its threshold.
+
+    A plain section (facilities not split, not merged or merged by taking a
+    minimum or maximum) is decided with integer arithmetic on its inputs as
+    written, all rules at once; any other from its exact section values.
+    """
+    import numpy as np
+
+    from ..data.fields import MAXIMUM_FIELDS, MINIMUM_FIELDS
+
+    global _POWERS_OF_TEN
+    if _POWERS_OF_TEN is None:
+        _POWERS_OF_TEN = np.array([10**k for k in range(13)], dtype=object)
+    if not pending:
+        return
+    split = sections.split_items
+    numerators, denominators, fast_parts, scales, limit_parts = [], [], [], [], []
+    for tie in pending:
+        calc, rows = tie.calc, tie.rows[tie.near]
+        fields = [calc.numerator[0]] + ([calc.denominator] if calc.denominator else [])
+        fast = np.ones(len(rows), dtype=bool)
+        if len(calc.numerator) != 1:
+            fast[:] = False
+        elif any(f in split for f in fields):
+            fast &= ~sections.combined[rows]
+        # Merging sub-sites picks one of the inputs for a minimum or maximum field
+        # (a room size, the largest class), so those stay exact; sums may not.
+        if not all(f in MINIMUM_FIELDS or f in MAXIMUM_FIELDS for f in fields):
+            fast &= ~sections.merged[rows]
+        numerators.append(tie.values[fields[0]][tie.near])
+        denominators.append(
+            tie.values[calc.denominator][tie.near] if calc.denominator else np.ones(len(rows))
+        )
+        fast_parts.append(fast)
+        scales.append(Fraction(calc.scale))
+        limit_parts.append(tie.threshold[tie.near])
+    sizes = [len(t.near) for t in pending]
+    numerator, n_places, n_ok = decimal_ints(np.concatenate(numerators))
+    denominator, d_places, d_ok = decimal_ints(np.concatenate(denominators))
+    fast = np.concatenate(fast_parts) & n_ok & d_ok
+    limits = np.concatenate(limit_parts)
+    # Thresholds and scales as exact fractions p / q.
+    distinct, which = np.unique(limits, return_inverse=True)
+    exact_limits = {float(v): exact_fraction(v) for v in distinct}
+    p_of = [exact_limits[float(v)].numerator for v in distinct]
+    q_of = [exact_limits[float(v)].denominator for v in distinct]
+    # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
+    # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
+    # in Python integers (object arrays) so nothing can overflow.
+    p = np.array(p_of, dtype=object)[which]
+    q = np.array(q_of, dtype=object)[which]
+    sn = np.repeat(np.array([f.numerator for f in scales], dtype=object), sizes)
+    sd = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
+    left = numerator.astype(object) * sn * q * _POWERS_OF_TEN[d_places]
+    right = p * sd * denominator.astype(object) * _POWERS_OF_TEN[n_places]
+    start = 0
+    for tie, size in zip(pending, sizes, strict=True):
+        own = slice(start, start + size)
+        start += size
+        compare = _OPS[tie.op]
+        here = fast[own]
+        decided = np.asarray(compare(left[own][here], right[own][here]), dtype=bool)
+        tie.status[tie.near[here]] = np.where(decided, pass_, fail)
+        rows = tie.rows[tie.near]
+        for j in np.flatnonzero(~here):
+            exact = exact_value(sections, tie.calc, int(rows[j]), tie.level)
+            if exact is not None:
+                limit = exact_limits[float(limits[own][j])]
+                tie.status[tie.near[j]] = pass_ if compare(exact, limit) else fail
+
+
+def group_values(
+    sections: Sections, calc: Calc, rows: Sequence[int], level: str
+) -> tuple[list[Fraction], list[Fraction]]:
+    """Students and exact indicator values of some sections (the inputs of one CV)."""
+    weights, values = [], []
+    for row in rows:
+        section = sections.exact_section(int(row), level)
+        value, _, _ = calc.compute(section)
+        if value is not None and section.students is not None:
+            weights.append(section.students)
+            values.append(value)
+    return weights, values
+
+
+def cv_within_cap(
+    sections: Sections,
+    calc: Calc,
+    rows: Sequence[int],
+    level: str,
+    value: float,
+    cap: Decimal,
+    rounding: Rounding | None,
+) -> bool:
+    """Whether a county's CV meets its cap, decided exactly from its sections."""
+    weights, values = group_values(sections, calc, rows, level)
+    return cap_allows(value, weights, values, cap, rounding)
+
+
+def composite_within_cap(
+    sections: Sections,
+    calcs: Sequence[Calc],
+    rows: Sequence[int],
+    level: str,
+    value: float,
+    cap: Decimal,
+    rounding: Rounding | None,
+) -> bool:
+    """Whether a county's composite (mean of CVs) meets its cap, decided exactly."""
+    squares = []
+    for calc in calcs:
+        weights, values = group_values(sections, calc, rows, level)
+        square = weighted_cv_squared(weights, values)
+        if square is not None:
+            squares.append(square)
+    return composite_allows(value, squares, cap, rounding)
+
+
+def lowest_below_floor(
+    sections: Sections,
+    members: Sequence[tuple[Calc, str, float]],
+    row: int,
+    level: str,
+    floor: Decimal,
+) -> bool:
+    """Whether the weakest unmet member ratio of a k-of-n rule is below its floor, exactly.
+
+    *members* are the failing member rules as (indicator arithmetic, operator,
+    threshold as read).
+    """
+    lowest: Fraction | None = None
+    for calc, op, threshold in members:
+        value = exact_value(sections, calc, row, level)
+        if value is None:
+            continue
+        found = ratio(value, exact_fraction(threshold), op)
+        if found is not None and (lowest is None or found < lowest):
+            lowest = found
+    return lowest is not None and lowest < Fraction(floor)
+
+
+def exact_quotient(numerator: float, denominator: float, scale: Decimal) -> Fraction:
+    """numerator / denominator × scale for whole-number float sums (exact below 2**53)."""
+    return Fraction(int(numerator), int(denominator)) * Fraction(scale)
+
+
+def derived_quotient(
+    sections: Sequence[Section], numerator: str, denominator: str, scale: Decimal
+) -> Fraction | None:
+    """Σ numerator / Σ denominator × scale over exact sections (None: divisor 0)."""
+    top = sum((s.values.get(numerator) or Fraction(0) for s in sections), Fraction(0))
+    bottom = sum((s.values.get(denominator) or Fraction(0) for s in sections), Fraction(0))
+    if bottom == 0:
+        return None
+    return top / bottom * Fraction(scale)

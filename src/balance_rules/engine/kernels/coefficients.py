@@ -1,0 +1,166 @@
+"""``coefficients``: the student-weighted CV of each indicator per county and level, capped.
+
+CV = S / X̄ with X̄ = Σ P_i·X_i / P and S² = Σ (P_i/P)·(X_i − X̄)² over the
+sections in scope (computation.md §1).  A CV within a hair of its cap, or any
+CV under a ``rounding`` rule, is decided by the exact step (S² ≤ c²·X̄²).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...sections import column_name
+from ...standard.model import Coefficients, Composite
+from ..exact import Calc, clearly_within, cv_within_cap
+from ..plan import Plan, layer_of
+from .base import CountyFinding, Kernel, Level, Result, Run, base_record, finding_of, number
+from .school_threshold import missing_inputs
+
+__all__ = ["KERNEL", "county_finding", "cv_missing"]
+
+
+@attrs.frozen
+class Compiled:
+    rule: Coefficients
+    decides: dict[str, bool]
+    layers: dict[str, str]
+    calcs: dict[str, Calc]
+
+
+def compile(rule: Coefficients | Composite, plan: Plan) -> Compiled:
+    decides = {level: plan.decides[rule.id] and level in rule.max for level in rule.levels}
+    layers = {
+        level: layer_of(plan.standard, "rules", rule.id, "max", level) for level in rule.levels
+    }
+    calcs = {name: plan.calcs[name] for name in rule.indicators}
+    return Compiled(rule, decides, layers, calcs)  # type: ignore[arg-type]
+
+
+def cv_missing(
+    calc: Calc, table: Any, part: Level, value: np.ndarray, code: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(missing columns, schools lacking them) of one county's CV."""
+    columns: dict[str, None] = {}
+    schools: list[str] = []
+    for i in np.flatnonzero((part.counties == code) & (np.isnan(value) | np.isnan(part.students))):
+        schools.append(table.text["school_id"][part.rows[i]])
+        lacking, detail = missing_inputs(calc, part, int(i))
+        for name in lacking or ((detail,) if detail else ()):
+            columns[name] = None
+        if np.isnan(part.students[i]):
+            columns[column_name("students", part.level)] = None
+    return tuple(columns), tuple(schools)
+
+
+def county_finding(
+    rule: Coefficients | Composite,
+    level: str,
+    indicator: str,
+    status: str,
+    value: float,
+    decides: bool,
+    schools: int,
+    missing: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    **extra: Any,
+) -> CountyFinding:
+    shown = None if np.isnan(value) else float(value)
+    return CountyFinding(
+        rule.id, rule.kind, level, indicator, status, shown, rule.max.get(level),
+        decides, rule.veto, rule.group, schools, *missing, **extra,
+    )  # fmt: skip
+
+
+def run(compiled: Compiled, run: Run) -> None:
+    rule = compiled.rule
+    for level in rule.levels:
+        part = run.levels.get(level)
+        if part is None:
+            continue
+        cap = rule.max.get(level)
+        sizes = np.bincount(part.counties, minlength=len(run.county_names))
+        for name in rule.indicators:
+            cv, missing, groups, total, mean, std = run.moments(name, part)
+            for code in np.flatnonzero(groups):
+                value = cv[code]
+                lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+                if missing[code] or np.isnan(value):
+                    status = "not_evaluated"
+                    if missing[code]:
+                        indicator = run.indicator(name, part)
+                        lacking = cv_missing(
+                            compiled.calcs[name], run.table, part, indicator, int(code)
+                        )
+                elif cap is None:
+                    status = "pass"
+                else:
+                    allowed = clearly_within(float(value), cap, rule.rounding)
+                    if allowed is None:
+                        rows = part.rows[part.counties == code].tolist()
+                        allowed = cv_within_cap(
+                            run, compiled.calcs[name], rows, level, float(value), cap,
+                            rule.rounding,
+                        )  # fmt: skip
+                    status = "pass" if allowed else "fail"
+                known = not missing[code]
+                working = known and total[code] > 0
+                run.findings[code].append(
+                    county_finding(
+                        rule,
+                        level,
+                        name,
+                        status,
+                        value,
+                        compiled.decides[level],
+                        int(sizes[code]),
+                        lacking,
+                        students=float(total[code]) if known else None,
+                        mean=float(mean[code]) if working else None,
+                        std=float(std[code]) if working else None,
+                    )
+                )
+
+
+def levels(compiled: Compiled) -> Sequence[str]:
+    return ()
+
+
+def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str, Any]:
+    finding: CountyFinding = item
+    record = base_record(compiled.rule, finding.level, finding.decides)
+    record["indicator"] = finding.indicator
+    record["value"] = finding.value
+    record["op"] = "<=" if finding.threshold is not None else None
+    record["threshold"] = number(finding.threshold)
+    record["status"] = finding.status
+    record["layer"] = compiled.layers[finding.level]
+    record["missing"] = list(finding.missing)
+    if finding.missing_at:
+        record["missing_at"] = list(finding.missing_at)
+    if finding.detail:
+        record["detail"] = finding.detail
+    return record
+
+
+def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
+    finding: CountyFinding = item
+    return finding_of(
+        record(compiled, result, item, code),
+        compiled.rule,
+        threshold=finding.threshold,
+        undefined=finding.value is None and not finding.missing_at,
+    )
+
+
+KERNEL = Kernel(
+    kind="coefficients",
+    stage=2,
+    compile=compile,
+    run=run,
+    record=record,
+    explain=explain,
+    levels=None,
+)

@@ -1,0 +1,109 @@
+"""``county_fact``: a county fact compared with a number, or a yes/no that must match.
+
+When the county does not give the fact and the rule says how to ``derive`` it
+(Σ numerator / Σ denominator × scale over the sections in scope), it is derived
+from the schools, exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+
+from ...standard.model import CountyFact
+from ..exact import derived_quotient, exact_quotient
+from ..plan import Plan
+from .base import Kernel, Result, Run, finding_record
+
+__all__ = ["KERNEL"]
+
+
+@attrs.frozen
+class Compiled:
+    rule: CountyFact
+    plan: Plan
+
+
+def compile(rule: CountyFact, plan: Plan) -> Compiled:
+    return Compiled(rule, plan)
+
+
+def _derived(
+    rule: CountyFact, run: Run
+) -> Callable[[int], tuple[Fraction | None, tuple[str, ...]]]:
+    """Per county: Σ numerator / Σ denominator × scale over its sections, exactly."""
+    derive = rule.derive
+    assert derive is not None
+    k = len(run.county_names)
+    sums = {field: np.zeros(k) for field in (derive.numerator, derive.denominator)}
+    missing = {field: np.zeros(k, dtype=bool) for field in sums}
+    whole = True
+    for part in run.levels.values():
+        for field in sums:
+            column = part.values[field]
+            bad = np.isnan(column)
+            missing[field] |= np.bincount(part.counties[bad], minlength=k) > 0
+            good = ~bad
+            sums[field] += np.bincount(part.counties[good], weights=column[good], minlength=k)
+            whole &= bool(np.all(column[good] == np.floor(column[good])))
+
+    def value(code: int) -> tuple[Fraction | None, tuple[str, ...]]:
+        lacking = tuple(f for f in sums if missing[f][code])
+        if lacking:
+            return None, (rule.fact, *lacking)
+        numerator, denominator = sums[derive.numerator][code], sums[derive.denominator][code]
+        if denominator == 0:
+            return None, (rule.fact,)
+        if whole:  # sums of whole numbers below 2**53 are exact in floating point
+            return exact_quotient(numerator, denominator, derive.scale), ()
+        sections = [
+            run.exact_section(int(r), level)
+            for level, part in run.levels.items()
+            for r in part.rows[part.counties == code]
+        ]
+        found = derived_quotient(sections, derive.numerator, derive.denominator, derive.scale)
+        return found, () if found is not None else (rule.fact,)
+
+    return value
+
+
+def run(compiled: Compiled, run: Run) -> None:
+    rule, plan = compiled.rule, compiled.plan
+    derived = _derived(rule, run) if rule.derive is not None else None
+    absent = None  # findings are immutable: one "fact missing" finding serves all
+    for code, county in enumerate(run.fact_counties):
+        value = plan.fact_value(rule, county)
+        if value is None and derived is None:
+            if absent is None:
+                absent = plan.fact_result(rule, None, (rule.fact,))
+            run.findings[code].append(absent)
+            continue
+        if value is not None:
+            run.findings[code].append(plan.fact_result(rule, value, ()))
+            continue
+        assert derived is not None
+        exact, missing = derived(code)
+        run.findings[code].append(plan.fact_result(rule, exact, missing, derived=exact is not None))
+
+
+def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str, Any]:
+    return finding_record(item)
+
+
+def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
+    return item  # already a full Finding: a fact's value is exact as given
+
+
+KERNEL = Kernel(
+    kind="county_fact",
+    stage=2,
+    compile=compile,
+    run=run,
+    record=record,
+    explain=explain,
+    levels=None,
+)
