@@ -25,6 +25,7 @@ from .data.readers import (
 )
 from .engine.plan import Plan, compile_standard, evaluate
 from .errors import BalanceRulesError, DataError, Problem, StandardError, UnknownStandardError
+from .monitor import Monitoring, monitor
 from .render.json import render_json, report_dict
 from .render.markdown import render_markdown
 from .render.text import render_text
@@ -49,6 +50,7 @@ __all__ = [
     "DataError",
     "Finding",
     "HeaderMapping",
+    "Monitoring",
     "Plan",
     "Problem",
     "Report",
@@ -67,6 +69,7 @@ __all__ = [
     "evaluate",
     "load_mapping",
     "load_standard",
+    "monitor",
     "read_counties",
     "read_facts",
     "read_school_table",

@@ -24,6 +24,7 @@ from typing import TextIO
 from .._version import __version__
 from ..errors import BalanceRulesError, Problem
 from . import check_data, evaluate, standards
+from . import monitor as monitor_command
 from . import shortfall as shortfall_command
 from .common import (
     EXIT_BROKEN_PIPE,
@@ -46,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     "diff": standards.run_diff,
     "test": standards.run_test,
     "list": standards.run_list,
+    "monitor": monitor_command.run,
     "shortfall": shortfall_command.run,
 }
 
@@ -66,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_parser(commands)
     check_data.add_parser(commands)
     standards.add_parsers(commands)
+    monitor_command.add_parser(commands)
     shortfall_command.add_parser(commands)
     return parser
 
