@@ -22,6 +22,9 @@ API (used by the evaluation, shortfall and monitoring reports)::
     line_chart({"小学": [0.41, 0.38, 0.36]}, x_labels=["2021", "2022", "2023"],
                cap=0.5, title="综合差异系数")
 
+Text uses the page's font (set ``svg.chart{font-family:...}`` in CSS; the base
+template does, with :data:`FONT`, a stack with CJK fallbacks).
+
 Colours: ``PASS`` (blue), ``FAIL`` (red), ``CAP`` (the threshold line, dark);
 bars that fail are red *and* listed in the chart's ``<desc>`` count, so the chart
 does not rely on colour alone.
@@ -103,8 +106,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 def _svg_open(width: int, height: int, title: str, desc: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'font-family="{_e(FONT)}" font-size="11">',
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-size="11">'
         f"<title>{_e(title)}</title><desc>{_e(desc)}</desc>",
         f'<text x="4" y="14" font-size="13" font-weight="600">{_e(title)}</text>',
     ]
@@ -191,20 +193,31 @@ def bar_chart(
                 f"{_e(_short(label))}</text>"
             )
     else:
-        # Each bar is a vertical stroke from the baseline: one path per colour.
+        # Each bar is a vertical stroke from the baseline, one path per colour, in
+        # a coordinate system where bar i sits at x = i + 0.5 and y is whole pixels;
+        # moves are relative ("m1 59V140": one bar right, back to the baseline, up).
+        base = round(zero)
         paths: dict[str, list[str]] = {PASS: [], FAIL: [], MISSING: []}
+        pens: dict[str, tuple[int, int]] = {}
         for i, (v, bad) in enumerate(zip(values, failing, strict=False)):
-            cx = left + (i + 0.5) * step
             if v is None:
-                colour, end = MISSING, zero - 3
+                colour, end = MISSING, base - 3
             else:
-                colour, end = (FAIL if bad else PASS), y(v)
-            paths[colour].append(f"M{_n(cx)} {_n(zero)}V{_n(end)}")
+                colour, end = (FAIL if bad else PASS), round(y(v))
+            pen = pens.get(colour)
+            if pen is None:
+                paths[colour].append(f"M{i}.5 {base}V{end}")
+            else:
+                paths[colour].append(f"m{i - pen[0]} {base - pen[1]}V{end}")
+            pens[colour] = (i, end)
+        out.append(f'<g transform="translate({_n(left)} 0) scale({step:.4g} 1)">')
         for colour, parts in paths.items():
             if parts:
+                stroke = f"{bar_w / step:.2g}"
                 out.append(
-                    f'<path stroke="{colour}" stroke-width="{_n(bar_w)}" d="{"".join(parts)}"/>'
+                    f'<path stroke="{colour}" stroke-width="{stroke}" d="{"".join(parts)}"/>'
                 )
+        out.append("</g>")
     if threshold is not None:
         ty = y(threshold)
         label = threshold_label or f"{shown_op} {_num(threshold)}{unit}"

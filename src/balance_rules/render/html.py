@@ -20,16 +20,18 @@ with ``my_report.html.j2`` in ``balance_rules/render/templates/`` starting with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from .._version import __version__
 from ..errors import DataError, Problem
-from ..report import Coefficient, CountyResult, Report
+from ..report import Coefficient, CountyResult, Finding, Report
 from .charts import bar_chart, cv_chart
 from .explain import (
     coefficient_label,
     explain,
+    fmt,
     level_label,
     reason_label,
     rule_label,
@@ -359,59 +361,81 @@ class _Builder:
         return charts
 
     def school_tables(self, tables: list[LevelTable]) -> list[dict[str, object]]:
-        out = []
+        """Per level: headers and the body as escaped HTML (built here: ~30,000 rows).
+
+        Columns: id, name, students, the k-of-n members, the tally and lowest
+        ratio, the other per-school rules, anything else unmet, the result.
+        Closing ``</td>``/``</tr>`` tags are omitted (valid HTML) to keep national
+        reports small.
+        """
+        out: list[dict[str, object]] = []
         lang = self.lang
         for table in tables:
+            members = [i for i, c in enumerate(table.columns) if c.member]
+            rest = [i for i, c in enumerate(table.columns) if not c.member]
+            has_k = any(r.k_of_n is not None for r in table.rows)
             headers = []
-            for c in table.columns:
+            for index in members + rest:
+                c = table.columns[index]
                 op = {">=": "≥", "<=": "≤"}.get(c.op or "", c.op or "")
                 threshold = fixed(c.threshold, 2) if c.threshold is not None else ""
+                if isinstance(c.threshold, bool):
+                    threshold = fmt(c.threshold, lang=lang)
                 headers.append(f"{c.label} {op} {threshold}".strip())
-            has_k = any(r.k_of_n is not None for r in table.rows)
-            rows = []
+            if has_k:
+                headers[len(members) : len(members)] = [self.t["tally"], self.t["lowest"]]
+            parts: list[str] = []
+            add = parts.append
             for row in table.rows:
                 s = row.school
-                cells: list[tuple[str, str]] = [
-                    (s.school_id, ""),
-                    (s.name, ""),
-                    (fixed(s.students, 0) if s.students is not None else "—", "n"),
-                ]
-                for f in row.cells:
-                    if f is None:
-                        cells.append(("", "n"))
-                    elif f.status == "not_evaluated":
-                        cells.append(("—", "n q"))
-                    else:
-                        text = fixed(f.value, 2, f.threshold)
-                        cells.append((text, "n f" if f.status == "fail" else "n"))
+                students = fixed(s.students, 0) if s.students is not None else "—"
+                add(f"<tr><td>{escape(s.school_id)}<td>{escape(s.name)}<td>{students}")
+                cells = row.cells
+                for index in members:
+                    add(self._cell(cells[index]))
                 if has_k:
                     k = row.k_of_n
                     if k is None:
-                        cells += [("", "n"), ("", "n")]
+                        add("<td><td>")
                     else:
-                        tally = "—" if k.met is None else self.t["of"].format(met=k.met, of=k.of)
-                        cells.append((tally, "n f" if k.status == "fail" else "n"))
+                        tally = "—" if k.met is None else f"{k.met}/{k.of}"
+                        add(f'<td class="f">{tally}' if k.status == "fail" else f"<td>{tally}")
                         low = k.lowest_ratio
-                        ratio = "" if low is None else fixed(low * 100, 1) + "%"
-                        cells.append((ratio, "n"))
+                        add("<td>" if low is None else f"<td>{fixed(low * 100, 1)}%")
+                for index in rest:
+                    add(self._cell(cells[index]))
                 others = "；".join(
                     f"{rule_label(f, self.standard, lang)}：{explain(f, self.standard, lang)}"
                     for f in row.others
                 )
-                cells.append((others, ""))
+                add(f'<td class="t">{escape(others)}' if others else "<td>")
                 passed = s.passed
-                mark = "✓" if passed else "—" if passed is None else "✗"
-                cells.append((mark, "n f" if passed is False else "n q" if passed is None else "n"))
-                rows.append(cells)
+                add(
+                    "<td>✓\n"
+                    if passed
+                    else '<td class="q">—\n'
+                    if passed is None
+                    else '<td class="f">✗\n'
+                )
             out.append(
                 {
                     "level": level_label(table.level, lang),
                     "headers": headers,
-                    "has_k": has_k,
-                    "rows": rows,
+                    "body": "".join(parts),
                 }
             )
         return out
+
+    def _cell(self, f: Finding | None) -> str:
+        if f is None:
+            return "<td>"
+        if f.status == "not_evaluated":
+            return '<td class="q">—'
+        if isinstance(f.value, bool):
+            text = fmt(f.value, lang=self.lang)
+        else:
+            text = fixed(f.value, 2, f.threshold)
+        return f'<td class="f">{text}' if f.status == "fail" else f"<td>{text}"
 
     def county_items(self, county: CountyResult) -> list[dict[str, object]]:
         lang = self.lang

@@ -39,6 +39,8 @@ class SchoolColumn:
 
     rule: str
     indicator: str | None
+    #: A member of the k-of-n rule (a resource indicator), not a rule on its own.
+    member: bool
     label: str
     unit: str
     op: str | None
@@ -63,39 +65,53 @@ class LevelTable:
 
 
 def fixed(value: object, decimals: int = 3, against: object = None) -> str:
-    """``value`` with ``decimals`` places (more if rounding would equal ``against``)."""
+    """``value`` with ``decimals`` places (more if rounding would equal ``against``).
+
+    A failing 0.5004 against a cap of 0.5 shows as 0.5004, never 0.500.  Exact
+    integers (counts, a room of 96 m²) are shown without decimals.
+    """
     if value is None:
         return "—"
     if isinstance(value, bool):
         return "✓" if value else "✗"
-    exact = Fraction(value)  # type: ignore[call-overload]
-    places = decimals
-    if against is not None and not isinstance(against, bool):
+    if (
+        isinstance(value, int)
+        or (isinstance(value, Fraction) and value.denominator == 1)
+        or (isinstance(value, Decimal) and value == value.to_integral_value())
+    ):
+        return str(int(value))
+    number = float(value)  # type: ignore[arg-type]
+    shown = f"{number:.{decimals}f}"
+    if against is not None and not isinstance(against, bool) and float(shown) == float(against):  # type: ignore[arg-type]
+        exact = Fraction(value)  # type: ignore[call-overload]
         limit = Fraction(against)  # type: ignore[call-overload]
-        while places < 12 and (round(exact, places) == limit) != (exact == limit):
+        places = decimals
+        while places < 12 and exact != limit and round(exact, places) == limit:
             places += 1
-    shown = f"{float(round(exact, places)):.{places}f}"
-    return "0" + shown[2:] if shown.startswith("-0") and float(shown) == 0 else shown
+        shown = f"{float(round(exact, places)):.{places}f}"
+    if shown.startswith("-") and float(shown) == 0:
+        shown = shown[1:]
+    return shown
 
 
 def _columns_for(rows: Sequence[SchoolResult], standard: Standard, lang: str) -> list[SchoolColumn]:
-    """The k-of-n member rules (else the resource rules), in first-seen order."""
-    members: dict[str, list[Finding]] = {}
+    """Every per-school threshold rule: k-of-n members first, then the others."""
+    found: dict[str, list[Finding]] = {}
     for school in rows:
         for f in school.findings:
-            if f.kind == "school_threshold" and not f.decides:
-                members.setdefault(f.rule, []).append(f)
-    if not members:
-        for school in rows:
-            for f in school.findings:
-                if f.kind == "school_threshold" and f.group == "resource_allocation":
-                    members.setdefault(f.rule, []).append(f)
+            if f.kind == "school_threshold":
+                found.setdefault(f.rule, []).append(f)
+    members = [rule for rule, fs in found.items() if not fs[0].decides]
+    order = members + [rule for rule in found if rule not in members]
     columns = []
-    for rule, findings in members.items():
+    for rule in order:
+        findings = found[rule]
         first = findings[0]
         indicator = standard.indicators.get(first.indicator or "")
         rule_def = standard.rules.get(rule)
-        if indicator is not None:
+        if rule_def is not None and rule_def.label is not None and rule not in members:
+            label = rule_def.label.text(lang)
+        elif indicator is not None:
             label = indicator.label.text(lang)
         elif rule_def is not None and rule_def.label is not None:
             label = rule_def.label.text(lang)
@@ -103,7 +119,9 @@ def _columns_for(rows: Sequence[SchoolResult], standard: Standard, lang: str) ->
             label = rule
         unit = indicator.unit.text(lang) if indicator is not None and indicator.unit else ""
         common = Counter(f.threshold for f in findings).most_common(1)[0][0]
-        columns.append(SchoolColumn(rule, first.indicator, label, unit, first.op, common))
+        columns.append(
+            SchoolColumn(rule, first.indicator, rule in members, label, unit, first.op, common)
+        )
     return columns
 
 

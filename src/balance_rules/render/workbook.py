@@ -201,13 +201,18 @@ def write_table(
         sheet.write_string(row, index, column.header, fm.header)
     sheet.set_row(row, 32)
     fails = iter(fail) if fail is not None else None
+    plain = [fm.cell(c.kind, c.decimals) for c in columns]
+    red = [fm.cell(c.kind, c.decimals, fail=True) for c in columns]
+    width = len(columns)
     last = row
     for values in rows:
         row += 1
         marks = next(fails, None) if fails is not None else None
-        for index, (column, value) in enumerate(zip(columns, values, strict=False)):
-            bad = bool(marks[index]) if marks is not None and index < len(marks) else False
-            write_cell(sheet, row, index, value, fm.cell(column.kind, column.decimals, bad))
+        for index, value in enumerate(values[:width]):
+            bad = marks is not None and index < len(marks) and marks[index]
+            if value is None and not bad:
+                continue  # an empty cell: nothing to write
+            write_cell(sheet, row, index, value, red[index] if bad else plain[index])
         last = row
     if freeze:
         sheet.freeze_panes(header_row + 1, 0)

@@ -169,6 +169,32 @@ def _yes_no(value: object, lang: str) -> object:
     return "yes" if value else "no"
 
 
+def _heading(sc: SchoolColumn, lang: str) -> Column:
+    """The header of a per-school column: label, unit, and the (most common) threshold."""
+    op = {">=": "≥", "<=": "≤"}.get(sc.op or "", sc.op or "")
+    if sc.threshold is None:
+        limit = ""
+    elif isinstance(sc.threshold, bool):
+        limit = f" {op} {_yes_no(sc.threshold, lang)}"
+    else:
+        limit = f" {op} {float(sc.threshold):g}"
+    unit = f"（{sc.unit}）" if sc.unit else ""
+    return Column(f"{sc.label}{unit}{limit}", "number", 2, width=13)
+
+
+def _school_cells(
+    findings: Sequence[Finding | None],
+    at: Sequence[int | None],
+    cells: list[object],
+    mark: list[bool],
+    lang: str,
+) -> None:
+    for i in at:
+        f = findings[i] if i is not None else None
+        cells.append(None if f is None else _yes_no(f.value, lang))
+        mark.append(f is not None and f.status == "fail")
+
+
 def _order(report: Report) -> list[CountyResult]:
     def key(county: CountyResult) -> tuple[int, float, str]:
         worst = worst_coefficient(county.coefficients)
@@ -277,18 +303,19 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
             for column in table.columns:
                 merged.setdefault(column.rule, column)
     for level, merged in levels.items():
-        cols = list(merged.values())
+        members = [c for c in merged.values() if c.member]
+        rest = [c for c in merged.values() if not c.member]
+        rows_of_level = [
+            (county, table)
+            for county, tables in per_county
+            for table in tables
+            if table.level == level
+        ]
         of = max(
-            (
-                row.k_of_n.of or 0
-                for _, tables in per_county
-                for table in tables
-                if table.level == level
-                for row in table.rows
-                if row.k_of_n is not None
-            ),
+            (r.k_of_n.of or 0 for _, tb in rows_of_level for r in tb.rows if r.k_of_n),
             default=0,
         )
+        has_others = any(r.others for _, tb in rows_of_level for r in tb.rows)
         sheet = sheets.add(t["table1"].format(level=level_label(level, lang)))
         header = [
             Column(t["county"], width=12),
@@ -296,34 +323,31 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
             Column(t["name"], width=22),
             Column(t["students"], "int", width=8),
         ]
-        for sc in cols:
-            op = {">=": "≥", "<=": "≤"}.get(sc.op or "", sc.op or "")
-            threshold = "" if sc.threshold is None else f" {op} {float(sc.threshold):g}"
-            unit = f"（{sc.unit}）" if sc.unit else ""
-            header.append(Column(f"{sc.label}{unit}{threshold}", "number", 2, width=13))
+
+        header += [_heading(sc, lang) for sc in members]
         if of:
             header += [Column(t["tally"].format(of=of), "int", width=9)]
             header += [Column(t["lowest"], "percent", 1, width=11)]
-        header += [Column(t["others"], width=40), Column(t["result"], width=9)]
+        header += [_heading(sc, lang) for sc in rest]
+        if has_others:
+            header.append(Column(t["others"], width=40))
+        header.append(Column(t["result"], width=9))
         body, marks = [], []
-        for county, tables in per_county:
-            for table in tables:
-                if table.level != level:
-                    continue
-                index = {c.rule: i for i, c in enumerate(table.columns)}
-                for r in table.rows:
-                    s = r.school
-                    cells: list[object] = [county.county, s.school_id, s.name, s.students]
-                    mark = [False] * 4
-                    for sc in cols:
-                        f = r.cells[index[sc.rule]] if sc.rule in index else None
-                        value = None if f is None or isinstance(f.value, bool) else f.value
-                        cells.append(value)
-                        mark.append(f is not None and f.status == "fail")
-                    if of:
-                        k = r.k_of_n
-                        cells += [k.met if k else None, k.lowest_ratio if k else None]
-                        mark += [k is not None and k.status == "fail", False]
+        for county, table in rows_of_level:
+            index = {c.rule: i for i, c in enumerate(table.columns)}
+            member_at = [index.get(sc.rule) for sc in members]
+            rest_at = [index.get(sc.rule) for sc in rest]
+            for r in table.rows:
+                s = r.school
+                cells: list[object] = [county.county, s.school_id, s.name, s.students]
+                mark = [False] * 4
+                _school_cells(r.cells, member_at, cells, mark, lang)
+                if of:
+                    k = r.k_of_n
+                    cells += [k.met if k else None, k.lowest_ratio if k else None]
+                    mark += [k is not None and k.status == "fail", False]
+                _school_cells(r.cells, rest_at, cells, mark, lang)
+                if has_others:
                     cells.append(
                         "；".join(
                             f"{rule_label(f, standard, lang)}：{explain(f, standard, lang)}"
@@ -331,15 +355,13 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
                         )
                         or None
                     )
-                    cells.append(
-                        status_label(
-                            "not_evaluated" if s.passed is None else "pass" if s.passed else "fail",
-                            lang,
-                        )
-                    )
-                    mark += [False, s.passed is False]
-                    body.append(cells)
-                    marks.append(mark)
+                    mark.append(False)
+                passed = s.passed
+                status = "not_evaluated" if passed is None else "pass" if passed else "fail"
+                cells.append(status_label(status, lang))
+                mark.append(passed is False)
+                body.append(cells)
+                marks.append(mark)
         write_table(book, sheet, header, body, fail=marks)
 
     # 表2: coefficients with their working.
@@ -399,7 +421,7 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
         chart.set_size({"width": 720, "height": 140 + 26 * len(body)})
         sheet.insert_chart(1, 11, chart)
 
-    # 保障与质量: county indicators, and school items that fail or are not evaluated.
+    # 保障与质量: county indicators (per-school items are columns of 表1).
     sheet = sheets.add(t["items"])
     header = [
         Column(t["county"], width=12),
@@ -417,12 +439,6 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
     for county in counties:
         items: list[tuple[SchoolResult | None, Finding]] = [
             (None, f) for f in county.findings if f.kind == "county_fact"
-        ]
-        items += [
-            (s, f)
-            for s in county.schools
-            for f in s.findings
-            if f.status != "pass" and f.kind == "school_threshold" and f.decides
         ]
         for school, f in items:
             body.append(
