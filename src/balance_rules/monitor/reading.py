@@ -86,15 +86,9 @@ def _split_by_year(table: RawTable, column: int) -> dict[int, RawTable]:
         rows.setdefault(int(text), []).append((number, cells))
     if problems:
         raise DataError(problems, f"{table.file}: {len(problems)} row(s) without a year")
-    keep = [i for i in range(len(table.header)) if i != column]
-    return {
-        year: attrs.evolve(
-            table,
-            header=tuple(table.header[i] for i in keep),
-            rows=tuple((n, tuple(cells[i] for i in keep if i < len(cells))) for n, cells in items),
-        )
-        for year, items in sorted(rows.items())
-    }
+    # The year column stays (read as an extra numeric field): only rows are split, so
+    # every cell keeps its row and column for messages.
+    return {year: attrs.evolve(table, rows=tuple(items)) for year, items in sorted(rows.items())}
 
 
 def read_years(
