@@ -139,7 +139,7 @@ def _problems(document: Any, file: str) -> list[Problem]:
         else:
             message = error.message
         problems.append(Problem(message, file=file, line=line, path=where, suggestion=suggestion))
-    return problems
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def costs_from_mapping(document: Any, file: str = "<costs>") -> Costs:
