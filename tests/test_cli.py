@@ -112,7 +112,7 @@ def test_basic_2012_on_the_example() -> None:
 def test_bad_data_exits_2_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("学校标识码,学校类型,小学在校生数\nA,小学,abc\nB,小雪,10\n", encoding="utf-8")
-    result = run_cli("evaluate", bad)
+    result = run_cli("evaluate", bad, "--lang", "en")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "row 2" in result.stderr and "row 3" in result.stderr
@@ -121,10 +121,12 @@ def test_bad_data_exits_2_without_traceback(tmp_path: Path) -> None:
 
 
 def test_missing_file_and_unknown_standard_exit_2(tmp_path: Path) -> None:
-    result = run_cli("evaluate", tmp_path / "nope.csv")
+    result = run_cli("evaluate", tmp_path / "nope.csv", "--lang", "en")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no such file" in result.stderr
-    result = run_cli("evaluate", EXAMPLE_SCHOOLS, "--standard", "national/quality-2018")
+    result = run_cli(
+        "evaluate", EXAMPLE_SCHOOLS, "--standard", "national/quality-2018", "--lang", "en"
+    )
     assert result.returncode == 2 and "did you mean 'national/quality-2017'" in result.stderr
 
 
@@ -146,7 +148,7 @@ def test_validate(tmp_path: Path) -> None:
         bad.read_text(encoding="utf-8").replace("kind: composite", "kind: composit"),
         encoding="utf-8",
     )
-    result = run_cli("validate", bad)
+    result = run_cli("validate", bad, "--lang", "en")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "did you mean 'composite'" in result.stderr

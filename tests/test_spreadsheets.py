@@ -166,10 +166,14 @@ def test_skip_bad_rows_lists_them(tmp_path: Path) -> None:
 
 
 def test_check_data_command(tmp_path: Path) -> None:
-    good = run_cli("check-data", EXAMPLES / "example-county.xlsx", "--facts", EXAMPLE_FACTS)
+    good = run_cli(
+        "check-data", EXAMPLES / "example-county.xlsx", "--facts", EXAMPLE_FACTS, "--lang", "en"
+    )
     assert good.returncode == 0, good.stderr
     assert "33 schools in 1 county" in good.stdout
     assert "totals row" in good.stderr  # warnings on stderr
+    chinese = run_cli("check-data", EXAMPLES / "example-county.xlsx", "--facts", EXAMPLE_FACTS)
+    assert "1 个县 33 所学校" in chinese.stdout and "合计行" in chinese.stderr
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "学校标识码,学校类型,是否计校数,所属学校标识码,小学在校生数,初中在校生数\n"
@@ -180,11 +184,14 @@ def test_check_data_command(tmp_path: Path) -> None:
         "D,小雪,是,,10,\n",
         encoding="utf-8",
     )
-    result = run_cli("check-data", bad)
+    result = run_cli("check-data", bad, "--lang", "en")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for expected in ("row 2", "row 3", "row 4", "row 5", "row 6", "did you mean '小学'"):
         assert expected in result.stderr, expected
+    chinese = run_cli("check-data", bad)
+    for expected in ("第 2 行", "第 6 行", "是否应为 '小学'", "不是整数"):
+        assert expected in chinese.stderr, expected
 
 
 def test_facts_from_csv_and_xlsx(tmp_path: Path) -> None:
@@ -210,7 +217,7 @@ def test_facts_from_csv_and_xlsx(tmp_path: Path) -> None:
 def test_facts_file_for_a_county_without_schools(tmp_path: Path) -> None:
     facts = tmp_path / "facts.csv"
     facts.write_text("县区,exam_admission\n示例线,否\n", encoding="utf-8")
-    result = run_cli("evaluate", EXAMPLES / "example-county.csv", "--facts", facts)
+    result = run_cli("evaluate", EXAMPLES / "example-county.csv", "--facts", facts, "--lang", "en")
     assert result.returncode == 2
     assert "did you mean '示例县'" in result.stderr
 
@@ -226,7 +233,7 @@ def test_xlsx_through_the_command() -> None:
 def test_broken_workbook_is_a_clear_error(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    result = run_cli("evaluate", broken)
+    result = run_cli("evaluate", broken, "--lang", "en")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "not a readable .xlsx" in result.stderr
 
@@ -282,7 +289,7 @@ def test_a_bad_cell_never_gives_a_traceback_through_the_command(tmp_path: Path) 
     path.write_text(
         "学校标识码,小学在校生数,图书册数\nA,１０,\nB,1e999999,3\nC,∞,2\n", encoding="utf-8"
     )
-    result = run_cli("evaluate", path)
+    result = run_cli("evaluate", path, "--lang", "en")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "row 3" in result.stderr and "row 4" in result.stderr
@@ -310,13 +317,15 @@ def test_sheet_mapping_and_encoding_through_the_command(tmp_path: Path) -> None:
     (school,) = json.loads(result.stdout)["counties"][0]["schools"]
     area = next(f for f in school["findings"] if f["rule"] == "teaching_aux_area_per_student")
     assert (area["value"], area["status"]) == (4.5, "pass")
-    wrong_sheet = run_cli("evaluate", workbook, "--sheet", "学效", "--mapping", mapping)
+    wrong_sheet = run_cli(
+        "evaluate", workbook, "--sheet", "学效", "--mapping", mapping, "--lang", "en"
+    )
     assert wrong_sheet.returncode == 2 and "did you mean '学校'" in wrong_sheet.stderr
     gbk = tmp_path / "gbk.csv"
     gbk.write_bytes("学校标识码,学校名称,小学在校生数\nA,城关小学,100\n".encode("gbk"))
     checked = run_cli("check-data", gbk, "--encoding", "gbk")
-    assert checked.returncode == 0 and "1 schools in 1 county" in checked.stdout
-    wrong = run_cli("check-data", gbk, "--encoding", "utf-8")
+    assert checked.returncode == 0 and "1 个县 1 所学校" in checked.stdout
+    wrong = run_cli("check-data", gbk, "--encoding", "utf-8", "--lang", "en")
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
 
 

@@ -79,7 +79,9 @@ def test_jsonl_and_csv_to_a_file_list_skipped_rows_and_leave_no_partial_file(
     assert [(s["row"], s["school_id"]) for s in skipped] == [(3, "B")]
     assert [line["school_id"] for line in lines if line["type"] == "school"] == ["A"]
     assert not list(tmp_path.glob("*.partial"))
-    bad = run_cli("evaluate", table, "--format", "jsonl", "--output", tmp_path / "x.jsonl")
+    bad = run_cli(
+        "evaluate", table, "--format", "jsonl", "--output", tmp_path / "x.jsonl", "--lang", "en"
+    )
     assert bad.returncode == 2 and "row 3" in bad.stderr
     assert not (tmp_path / "x.jsonl").exists() and not list(tmp_path.glob("*.partial"))
 

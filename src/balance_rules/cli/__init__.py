@@ -107,16 +107,27 @@ def _internal_error_text(error: BaseException, command: str | None) -> str:
     )
 
 
-def _error_text(error: BaseException) -> str:
+def _error_text(error: BaseException, lang: str = "zh", limit: int = 0) -> str:
+    """Every problem of *error* in *lang*; with a *limit*, the rest counted and named."""
+    from ..messages import to_chinese
+
     problems: Sequence[Problem] = getattr(error, "problems", ())
-    summary = getattr(error, "summary", None)
+    summary_text = getattr(error, "summary_text", None)
+    summary = summary_text(lang) if summary_text is not None else None
     if problems:
-        shown = [str(p) for p in problems[:50]]
-        if len(problems) > 50:
-            shown.append(f"... and {len(problems) - 50} more")
-        head = summary or "error"
+        cut = problems[:limit] if limit > 0 else problems
+        shown = [p.render(lang) for p in cut]
+        if len(problems) > len(cut):
+            more = len(problems) - len(cut)
+            shown.append(
+                f"…… 另有 {more} 个问题（--limit 0 列出全部）"
+                if lang == "zh"
+                else f"... and {more} more (--limit 0 lists them all)"
+            )
+        head = summary or ("错误" if lang == "zh" else "error")
         return f"balance-rules: {head}\n  " + "\n  ".join(shown) + "\n"
-    return f"balance-rules: {error}\n"
+    text = to_chinese(str(error)) if lang == "zh" else str(error)
+    return f"balance-rules: {text}\n"
 
 
 def main(
@@ -138,7 +149,9 @@ def main(
     try:
         return COMMANDS[args.command](args, Streams(stdout, stderr))
     except BalanceRulesError as exc:
-        stderr.write(_clean(_error_text(exc)))
+        stderr.write(
+            _clean(_error_text(exc, getattr(args, "lang", "zh"), getattr(args, "limit", 0) or 0))
+        )
         return EXIT_USAGE
     except BrokenPipeError:  # the reader stopped early (| head): stop quietly
         _silence(stdout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import codecs
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
 from ..render.csv import write_csv
 from ..render.html import render_html
-from ..render.json import render_json
+from ..render.json import render_json, render_json_summary
 from ..render.jsonl import write_jsonl
 from ..render.markdown import render_markdown
 from ..render.progress import ProgressBar, interactive
@@ -31,6 +32,8 @@ DEFAULT_STANDARD = "national/quality-2017"
 FORMATS = ("text", "json", "markdown", "csv", "jsonl", "html", "xlsx")
 #: Formats written county by county through the columnar core.
 STREAMED = ("csv", "jsonl")
+#: Formats whose --summary is one line, row or entry per county of the object report.
+SUMMARISED = ("text", "markdown", "json")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +54,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "xlsx (workbook of the annex tables; needs --output); for national runs csv or jsonl "
         "(JSON Lines, streamed county by county). Without it, the --output suffix decides",
     )
-    ev.add_argument("--summary", action="store_true", help="with --format csv: one row per county")
+    ev.add_argument(
+        "--summary",
+        action="store_true",
+        help="one line (text), row (markdown, csv) or entry (json) per county",
+    )
     ev.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
@@ -60,6 +67,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "the terminal, never when it is piped or in CI)",
     )
     ev.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    ev.add_argument(
+        "--output-encoding",
+        metavar="ENC",
+        help="encoding of a text output (default UTF-8; a CSV file gets a UTF-8 byte-order "
+        "mark so Excel reads it: utf-8 drops it, gb18030 suits old Excel)",
+    )
     ev.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels: zh (default) or en")
     ev.add_argument(
         "--root",
@@ -114,7 +127,8 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
     bar.stage("evaluate")
     result = evaluate_columns(plan, columns, facts)
     bar.stage("write")
-    with open_output(args.output, streams.stdout, inputs=inputs(args)) as stream:
+    encoding = output_encoding(args)
+    with open_output(args.output, streams.stdout, inputs=inputs(args), encoding=encoding) as stream:
         if args.format == "jsonl":
             write_jsonl(result, stream, lang=args.lang, skipped=skipped, progress=bar.update)
         else:
@@ -140,6 +154,8 @@ def show_progress(args: argparse.Namespace, streams: Streams) -> bool:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = choose_format(args.format, args.output, FORMATS)
     require_format(args.format, args.output)
+    if args.summary and args.format in SUMMARISED:
+        return _summary(args, streams)
     shown = show_progress(args, streams)
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in STREAMED:
@@ -164,6 +180,48 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         text = render_markdown(report, args.lang)
     else:
         text = render_text(report, args.lang, verbose=args.verbose)
-    with open_output(args.output, streams.stdout, inputs=inputs(args)) as stream:
+    encoding = output_encoding(args)
+    with open_output(args.output, streams.stdout, inputs=inputs(args), encoding=encoding) as stream:
+        stream.write(text)
+    return EXIT_OK if report.passed else EXIT_FAIL
+
+
+def output_encoding(args: argparse.Namespace) -> str:
+    """--output-encoding; else UTF-8, with a byte-order mark for a CSV file (Excel).
+
+    An HTML page is always UTF-8 (it says so in its <meta charset>).
+    """
+    if args.format == "html":
+        return "utf-8"
+    if args.output_encoding:
+        try:
+            return codecs.lookup(args.output_encoding).name
+        except LookupError:
+            raise DataError(
+                [Problem(f"unknown --output-encoding {args.output_encoding!r}")]
+            ) from None
+    return "utf-8-sig" if args.format == "csv" and args.output else "utf-8"
+
+
+def _summary(args: argparse.Namespace, streams: Streams) -> int:
+    """--summary with text, markdown or json: one line, row or entry per county."""
+    shown = show_progress(args, streams)
+    with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
+        standard = load_standard(args.standard, root=args.root)
+        bar.stage("read", Path(args.schools).name)
+        table = read_table(args, args.skip_bad_rows)
+        for warning in table.warnings:
+            streams.stderr.write(f"warning: {warning}\n")
+        counties = read_counties(table, args.facts, encoding=args.encoding)
+        bar.stage("evaluate")
+        report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
+    if args.format == "json":
+        text = render_json_summary(report, args.lang)
+    elif args.format == "markdown":
+        text = render_markdown(report, args.lang, summary=True)
+    else:
+        text = render_text(report, args.lang, summary=True)
+    encoding = output_encoding(args)
+    with open_output(args.output, streams.stdout, inputs=inputs(args), encoding=encoding) as stream:
         stream.write(text)
     return EXIT_OK if report.passed else EXIT_FAIL

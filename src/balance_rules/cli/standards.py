@@ -29,6 +29,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     va = commands.add_parser("validate", help="check standard files and report every error")
     va.add_argument("standards", nargs="+", metavar="STANDARD")
     va.add_argument("--root", metavar="DIR", help=ROOT_HELP)
+    va.add_argument("--lang", choices=("zh", "en"), default="zh", help="messages: zh or en")
 
     sh = commands.add_parser("show", help="the effective standard and where each value came from")
     sh.add_argument("standard", metavar="STANDARD")
@@ -69,9 +70,12 @@ def run_validate(args: argparse.Namespace, streams: Streams) -> int:
     for name, problems in results.items():
         if problems:
             bad += 1
-            streams.stderr.write(f"{name}: invalid ({len(problems)} problem(s))\n")
+            if args.lang == "zh":
+                streams.stderr.write(f"{name}: 无效（{len(problems)} 个问题）\n")
+            else:
+                streams.stderr.write(f"{name}: invalid ({len(problems)} problem(s))\n")
             for problem in problems:
-                streams.stderr.write(f"  {problem}\n")
+                streams.stderr.write(f"  {problem.render(args.lang)}\n")
         else:
             streams.stdout.write(f"{name}: ok\n")
     return EXIT_USAGE if bad else EXIT_OK

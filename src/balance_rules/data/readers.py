@@ -1208,6 +1208,8 @@ def read_counties(
         )
     )
     fact_table = read_facts(facts, encoding=encoding) if facts is not None else {}
+    names = list(dict.fromkeys(s.county or Path(table.file).stem for s in table.schools))
+    fact_table = _match_county_keys(fact_table, names)
     counties = group_counties(table.schools, fact_table, default_name=Path(table.file).stem)
     names = [c.name for c in counties]
     unknown = sorted(set(fact_table) - set(names))
@@ -1223,6 +1225,28 @@ def read_counties(
             ]
         )
     return counties
+
+
+def _match_county_keys(
+    facts: dict[str, dict[str, Decimal | bool]], names: Sequence[str]
+) -> dict[str, dict[str, Decimal | bool]]:
+    """Facts keyed ``长安区`` or ``130102`` find the county written ``130102 长安区``."""
+    parts: dict[str, list[str]] = {}
+    for name in names:
+        pieces = name.split()
+        keys = {name, name.replace(" ", "")}
+        if len(pieces) == 2 and pieces[0].isdigit():
+            keys |= set(pieces)
+        elif len(name) > 6 and name[:6].isdigit():
+            keys |= {name[:6], name[6:].strip()}
+        for key in keys:
+            parts.setdefault(key, []).append(name)
+    result: dict[str, dict[str, Decimal | bool]] = {}
+    for key, value in facts.items():
+        found = parts.get(key, [])
+        target = found[0] if len(set(found)) == 1 and key not in names else key
+        result[target] = value
+    return result
 
 
 # -- county facts -------------------------------------------------------------------
@@ -1312,7 +1336,13 @@ def read_facts(
         try:
             parsed = _fact_value(canonical, value, rates, header_percent)
         except CellError as exc:
-            problems.append(attrs.evolve(where, message=f"county {county!r}: {exc}"))
+            problems.append(
+                attrs.evolve(
+                    where,
+                    message=f"county {county!r}: {exc}",
+                    message_zh=f"县 {county!r}：{exc.zh or exc}",
+                )
+            )
             continue
         if parsed is not None:
             result.setdefault(county, {})[canonical] = parsed
@@ -1327,7 +1357,9 @@ def _fact_value(
     kind = FACTS.get(name)
     if isinstance(value, bool):
         if kind not in ("bool", None):
-            raise CellError(f"{name} must be a number, got {value}")
+            raise CellError(
+                f"{name} must be a number, got {value}", f"{name} 应为数值，实际为 {value}"
+            )
         return value
     text = str(value).strip() if value is not None else ""
     if kind == "bool" or (
@@ -1338,12 +1370,35 @@ def _fact_value(
     if parsed is None:
         return None
     number, percent_sign = parsed
-    if name in PERCENT_FACTS and not (percent_sign or header_percent):
-        if rates == "fraction":
+    if name in PERCENT_FACTS:
+        if percent_sign or header_percent:
+            pass
+        elif rates == "fraction":
+            if not 0 <= number <= 1:
+                raise CellError(
+                    f"{name} = {text} is not a fraction, but the file declares `rates: fraction` "
+                    "(fractions lie between 0 and 1: write 0.95, or declare `rates: percent`)",
+                    f"{name} = {text} 不是小数比率，但文件声明了 `rates: fraction`"
+                    "（比率应在 0 与 1 之间，如 0.95；或改为 `rates: percent`）",
+                )
             number *= 100
         elif rates is None and 0 < number <= 1:
             raise CellError(
                 f"{name} = {text} is ambiguous: write 95 or 95% for a percentage, "
-                "or declare `rates: fraction` (or `rates: percent`) in the file"
+                "or declare `rates: fraction` (or `rates: percent`) in the file",
+                f"{name} = {text} 有歧义：百分比请写 95 或 95%，"
+                "或在文件中声明 `rates: fraction`（或 `rates: percent`）",
             )
+        if not 0 <= number <= 100:
+            raise CellError(
+                f"{name} = {text} is out of range: a rate lies between 0 % and 100 %",
+                f"{name} = {text} 超出范围：比率应在 0% 与 100% 之间",
+            )
+    elif kind == "number" and number < 0:
+        raise CellError(f"{name} = {text} is negative", f"{name} = {text} 是负数")
+    elif name == "gov_effort_score" and number > 100:
+        raise CellError(
+            f"{name} = {text} is out of range: the score lies between 0 and 100",
+            f"{name} = {text} 超出范围：得分应在 0 与 100 之间",
+        )
     return number

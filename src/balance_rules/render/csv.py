@@ -2,6 +2,12 @@
 
 Reads a :class:`~balance_rules.engine.columnar.ColumnarResult` and writes county by
 county, so a whole nation streams out without a finding object per row.
+
+Safe to open in Excel: a text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return is prefixed with a single quote (OWASP "CSV injection"), so
+it is shown as text and never run as a formula; numbers (``-1.5``) are written as
+numbers.  The command writes a file with a UTF-8 byte-order mark (see
+``--output-encoding``) so that Excel on Chinese Windows reads the headers.
 """
 
 from __future__ import annotations
@@ -16,7 +22,14 @@ from ..engine.columnar import ColumnarResult
 from ..records import Progress, county_records, flat_finding
 from .explain import number
 
-__all__ = ["SCHOOL_COLUMNS", "SUMMARY_COLUMNS", "render_csv", "write_csv"]
+__all__ = [
+    "FORMULA_START",
+    "SCHOOL_COLUMNS",
+    "SUMMARY_COLUMNS",
+    "neutralise",
+    "render_csv",
+    "write_csv",
+]
 
 SCHOOL_COLUMNS = (
     "county", "school_id", "school_name", "level", "rule", "indicator", "value", "op",
@@ -28,10 +41,33 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 
 
+#: First characters that make a spreadsheet treat a cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell that could start a formula, prefixed with ``'``; anything else as is."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, float):
         return repr(number(value))
-    return "" if value is None else value
+    return "" if value is None else neutralise(value)
+
+
+#: Columns of a finding row that hold text (from the data or a standard file).
+_TEXT = tuple(i for i, c in enumerate(SCHOOL_COLUMNS) if c not in ("value", "threshold", "decides"))
+
+
+def _safe_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    for i in _TEXT:
+        cell = row[i]
+        if isinstance(cell, str) and cell.startswith(FORMULA_START):
+            return tuple(neutralise(c) if j in _TEXT else c for j, c in enumerate(row))
+    return row
 
 
 def _rows(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Iterable[list[Any]]:
@@ -69,7 +105,7 @@ def write_csv(
         # (written empty): the csv module writes them as they are.
         cells = operator.itemgetter(*SCHOOL_COLUMNS)
         writer.writerow(SCHOOL_COLUMNS)
-        writer.writerows(map(cells, _finding_rows(result, progress)))
+        writer.writerows(map(_safe_row, map(cells, _finding_rows(result, progress))))
 
 
 def render_csv(result: ColumnarResult, summary: bool = False) -> str:

@@ -38,7 +38,15 @@ from .explain import (
     status_label,
     verdict_label,
 )
-from .tables import LevelTable, fixed, level_tables, missing_items, worst_coefficient
+from .tables import (
+    LevelTable,
+    county_counts,
+    fixed,
+    level_tables,
+    missing_items,
+    sort_counties,
+    worst_coefficient,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -129,8 +137,8 @@ _L = {
         "legend": "红色单元格（✗）为未达标；— 为缺失数据；“仅报告”的差异系数不作判定。"
         "表中数值按表格惯例四舍五入显示（差异系数 3 位小数），判定使用未经舍入的精确值。",
         "skipped": "因数据错误跳过的行",
-        "counts": "学校 {schools} 所（{sections} 个学段）：达标 {passed}，未达标 {failed}，"
-        "未评估 {ne}；未纳入评估 {excluded}",
+        "counts": "学校 {schools} 所（{sections} 个学段）：达标 {sections_passed}，"
+        "未达标 {sections_failed}，未评估 {sections_not_evaluated}；未纳入评估 {excluded}",
         "why_cv_fail": "{name}差异系数 {value} 超过上限 {cap}",
         "why_cv_ne": "{name}差异系数无法计算：{reason}",
         "why_fact_fail": "{name}：{reason}",
@@ -199,8 +207,8 @@ _L = {
         "'reported only' are not tested. Values are rounded for display (CVs to 3 "
         "places); decisions use the exact values.",
         "skipped": "Rows skipped for bad data",
-        "counts": "{schools} schools ({sections} sections): {passed} met, {failed} not met, "
-        "{ne} not evaluated; {excluded} left out",
+        "counts": "{schools} schools ({sections} sections): {sections_passed} met, "
+        "{sections_failed} not met, {sections_not_evaluated} not evaluated; {excluded} left out",
         "why_cv_fail": "{name} CV {value} is above its cap {cap}",
         "why_cv_ne": "{name} CV cannot be computed: {reason}",
         "why_fact_fail": "{name}: {reason}",
@@ -221,15 +229,6 @@ def _float(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
-def _sort_key(county: CountyResult) -> tuple[int, float, str]:
-    worst = worst_coefficient(county.coefficients)
-    ratio = 0.0
-    if worst is not None and worst.value is not None:
-        ratio = worst.value / float(worst.max) if worst.max else worst.value
-    order = {"fail": 0, "incomplete": 1, "pass": 2}[county.verdict]
-    return (order, -ratio, county.county)
-
-
 class _Builder:
     """Turns a Report into the plain dicts and strings the templates show."""
 
@@ -243,14 +242,7 @@ class _Builder:
         return f"{level_label(c.level, self.lang)} {coefficient_label(c, self.standard, self.lang)}"
 
     def counts(self, county: CountyResult) -> dict[str, int]:
-        return {
-            "schools": len({s.school_id for s in county.schools}),
-            "sections": len(county.schools),
-            "passed": sum(1 for s in county.schools if s.passed is True),
-            "failed": sum(1 for s in county.schools if s.passed is False),
-            "ne": sum(1 for s in county.schools if s.passed is None),
-            "excluded": len(county.excluded),
-        }
+        return county_counts(county)
 
     def why(self, county: CountyResult) -> list[str]:
         t, lang, items = self.t, self.lang, []
@@ -277,8 +269,8 @@ class _Builder:
                     )
                 )
         counts = self.counts(county)
-        if counts["failed"]:
-            items.append(t["why_schools_fail"].format(n=counts["failed"]))
+        if counts["sections_failed"]:
+            items.append(t["why_schools_fail"].format(n=counts["sections_failed"]))
         unevaluated = sum(
             1 for _, f in missing_items(county) if f.decides and f.kind != "coefficients"
         )
@@ -539,7 +531,8 @@ class _Builder:
     def page(self) -> dict[str, object]:
         report, standard, lang = self.report, self.standard, self.lang
         many = len(report.counties) > 1
-        order = sorted(range(len(report.counties)), key=lambda i: _sort_key(report.counties[i]))
+        position = {id(c): i for i, c in enumerate(report.counties)}
+        order = [position[id(c)] for c in sort_counties(report.counties)]
         return {
             "lang_tag": "en" if lang == "en" else "zh-CN",
             "version": __version__,

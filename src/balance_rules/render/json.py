@@ -15,7 +15,7 @@ from ..report import Coefficient, CountyResult, Finding, Report, SchoolResult
 from ..standard.model import Standard
 from .explain import explain, number
 
-__all__ = ["render_json", "report_dict", "standard_dict"]
+__all__ = ["render_json", "render_json_summary", "report_dict", "standard_dict"]
 
 SCHEMA_VERSION = 1
 
@@ -53,6 +53,10 @@ def _coefficient(coefficient: Coefficient) -> dict[str, Any]:
         "passed": coefficient.passed,
         "schools": coefficient.schools,
         "rule": coefficient.rule,
+        # The working (null for composites): total students N, weighted mean, S.
+        "students": coefficient.students,
+        "mean": coefficient.mean,
+        "std": coefficient.std,
     }
 
 
@@ -114,3 +118,22 @@ def report_dict(report: Report, lang: str = "zh") -> dict[str, Any]:
 def render_json(report: Report, lang: str = "zh") -> str:
     """The JSON report as text (UTF-8, Chinese kept readable)."""
     return json.dumps(report_dict(report, lang), ensure_ascii=False, indent=2) + "\n"
+
+
+def render_json_summary(report: Report, lang: str = "zh") -> str:
+    """``--summary``: one entry per county (verdict, section counts, coefficients)."""
+    from .tables import county_counts
+
+    data = report_dict(Report(standard=report.standard, counties=()), lang)
+    data["counties"] = [
+        {
+            "county": county.county,
+            "verdict": county.verdict,
+            "passed": county.passed,
+            "vetoed": county.vetoed,
+            **county_counts(county),
+            "coefficients": [_coefficient(c) for c in county.coefficients],
+        }
+        for county in report.counties
+    ]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

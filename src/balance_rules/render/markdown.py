@@ -17,6 +17,7 @@ from .explain import (
     status_label,
     verdict_label,
 )
+from .tables import fixed, sort_counties, summary_row
 
 __all__ = ["escape", "render_markdown"]
 
@@ -125,9 +126,15 @@ def _county(county: CountyResult, standard: Standard, lang: str, t: dict[str, st
                     fmt(c.value, c.max),
                     fmt(c.max) if c.max else "—",
                     result,
+                    c.schools,
+                    fixed(c.students, 0) if c.students is not None else "—",
+                    fixed(c.mean, 3) if c.mean is not None else "—",
+                    fixed(c.std, 3) if c.std is not None else "—",
                 ]
             )
-        lines += _table([t["level"], t["indicator"], t["value"], t["cap"], t["result"]], rows)
+        header = [t["level"], t["indicator"], t["value"], t["cap"], t["result"]]
+        header += ["n", "N", "X̄", "S"]
+        lines += _table(header, rows)
         lines.append("")
     school_rows = [
         [f"{s.school_id} {s.name}", level_label(s.level, lang), *_finding_row(f, standard, lang)]
@@ -171,8 +178,39 @@ def _county(county: CountyResult, standard: Standard, lang: str, t: dict[str, st
     return lines
 
 
-def render_markdown(report: Report, lang: str = "zh") -> str:
-    """The report as Markdown tables."""
+def _summary(report: Report, lang: str) -> list[str]:
+    """One row per county (failing first): verdict, sections, the CV nearest its cap."""
+    zh = lang != "en"
+    header = (
+        ["县区", "结论", "学段", "达标", "未达标", "未评估", "未纳入",
+         "最接近上限的差异系数", "值", "上限"]
+        if zh
+        else ["County", "Verdict", "Sections", "Met", "Not met", "Not evaluated", "Left out",
+              "CV nearest its cap", "Value", "Cap"]
+    )  # fmt: skip
+    rows = []
+    for county in sort_counties(report.counties):
+        row = summary_row(county, report.standard, lang)
+        cap = row["worst_max"]
+        rows.append(
+            [
+                county.county,
+                row["verdict_label"],
+                row["sections"],
+                row["sections_passed"],
+                row["sections_failed"],
+                row["sections_not_evaluated"],
+                row["excluded"],
+                row["worst"] or "—",
+                fmt(row["worst_value"], cap),
+                fmt(cap) if cap is not None else "—",
+            ]
+        )
+    return _table(header, rows)
+
+
+def render_markdown(report: Report, lang: str = "zh", summary: bool = False) -> str:
+    """The report as Markdown tables (``summary``: one row per county)."""
     t = _T["en" if lang == "en" else "zh"]
     standard = report.standard
     lines = [
@@ -181,6 +219,8 @@ def render_markdown(report: Report, lang: str = "zh") -> str:
         escape(f"{standard.id} · {standard.source.document} · {' → '.join(standard.layers)}"),
         "",
     ]
+    if summary:
+        return "\n".join(lines + _summary(report, lang)) + "\n"
     for county in report.counties:
         lines += _county(county, standard, lang, t)
     return "\n".join(lines).rstrip("\n") + "\n"

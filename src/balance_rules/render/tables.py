@@ -19,14 +19,19 @@ import attrs
 
 from ..report import Coefficient, CountyResult, Finding, SchoolResult
 from ..standard.model import Standard
+from .explain import coefficient_label, level_label, verdict_label
 
 __all__ = [
     "LevelTable",
     "SchoolColumn",
     "SchoolRow",
+    "county_counts",
     "fixed",
     "level_tables",
     "missing_items",
+    "sort_counties",
+    "summary_row",
+    "working",
     "worst_coefficient",
 ]
 
@@ -166,3 +171,57 @@ def worst_coefficient(coefficients: Iterable[Coefficient]) -> Coefficient | None
         return max(capped, key=lambda c: (c.value or 0.0) / float(c.max or 1))
     valued = [c for c in coefficients if c.value is not None]
     return max(valued, key=lambda c: c.value or 0.0) if valued else None
+
+
+def county_counts(county: CountyResult) -> dict[str, int]:
+    """Schools, sections by result, and schools left out: the summary's counts."""
+    return {
+        "schools": len({s.school_id for s in county.schools}),
+        "sections": len(county.schools),
+        "sections_passed": sum(1 for s in county.schools if s.passed is True),
+        "sections_failed": sum(1 for s in county.schools if s.passed is False),
+        "sections_not_evaluated": sum(1 for s in county.schools if s.passed is None),
+        "excluded": len(county.excluded),
+    }
+
+
+def sort_counties(counties: Iterable[CountyResult]) -> list[CountyResult]:
+    """Failing first, then incomplete, then passing; within each, the coefficient
+    nearest (or furthest over) its cap first; then by name."""
+
+    def key(county: CountyResult) -> tuple[int, float, str]:
+        worst = worst_coefficient(county.coefficients)
+        ratio = 0.0
+        if worst is not None and worst.value is not None:
+            ratio = worst.value / float(worst.max) if worst.max else worst.value
+        return ({"fail": 0, "incomplete": 1}.get(county.verdict, 2), -ratio, county.county)
+
+    return sorted(counties, key=key)
+
+
+def working(c: Coefficient) -> str:
+    """A CV's working beside it: schools n, students N, weighted mean X̄ and S."""
+    if c.students is None or c.mean is None or c.std is None:
+        return f"n={c.schools}"
+    return f"n={c.schools}, N={fixed(c.students, 0)}, X̄={fixed(c.mean, 3)}, S={fixed(c.std, 3)}"
+
+
+def summary_row(county: CountyResult, standard: Standard, lang: str) -> dict[str, object]:
+    """One county in one row: verdict, counts, the worst CV against its cap, composites."""
+    worst = worst_coefficient(county.coefficients)
+    composites = {
+        c.level: c.value for c in county.coefficients if c.composite and c.value is not None
+    }
+    return {
+        "county": county.county,
+        "verdict": county.verdict,
+        "verdict_label": verdict_label(county.verdict, lang),
+        "vetoed": county.vetoed,
+        **county_counts(county),
+        "worst": None
+        if worst is None
+        else f"{level_label(worst.level, lang)} {coefficient_label(worst, standard, lang)}",
+        "worst_value": None if worst is None else worst.value,
+        "worst_max": None if worst is None or worst.max is None else float(worst.max),
+        "composites": composites,
+    }

@@ -21,6 +21,7 @@ from .explain import (
     status_label,
     verdict_label,
 )
+from .tables import sort_counties, summary_row, working
 
 __all__ = ["clean", "render_text"]
 
@@ -91,10 +92,14 @@ _T = {
 }
 
 
-def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
-    """The report as plain text for a terminal."""
+def render_text(
+    report: Report, lang: str = "zh", verbose: bool = False, summary: bool = False
+) -> str:
+    """The report as plain text for a terminal (``summary``: one line per county)."""
     t = _T["en" if lang == "en" else "zh"]
     standard = report.standard
+    if summary:
+        return _summary(report, lang)
     lines = [
         clean(
             f"{t['standard']}: {standard.title.text(lang)} ({standard.id}, "
@@ -114,6 +119,31 @@ def render_text(report: Report, lang: str = "zh", verbose: bool = False) -> str:
         passed = sum(1 for c in report.counties if c.passed)
         lines += ["", f"{t['summary']}: {passed}/{len(report.counties)} {t['counties_pass']}"]
     # Every value was cleaned where it was written; this is the safety net.
+    return _CONTROL_KEEP_LINES.sub("", "\n".join(lines)) + "\n"
+
+
+def _summary(report: Report, lang: str) -> str:
+    """One line per county (sorted: failing first): verdict, sections, the CV nearest its cap."""
+    zh = lang != "en"
+    lines = []
+    for county in sort_counties(report.counties):
+        row = summary_row(county, report.standard, lang)
+        worst = "—"
+        if row["worst"] is not None:
+            cap = row["worst_max"]
+            worst = f"{row['worst']} {fmt(row['worst_value'], cap)}"
+            worst += f" (≤ {fmt(cap)})" if cap is not None else ""
+        counts = (
+            f"学段 {row['sections']}：达标 {row['sections_passed']}，未达标 "
+            f"{row['sections_failed']}，未评估 {row['sections_not_evaluated']}"
+            if zh
+            else f"sections {row['sections']}: {row['sections_passed']} met, "
+            f"{row['sections_failed']} not met, {row['sections_not_evaluated']} not evaluated"
+        )
+        label = "最接近上限" if zh else "nearest its cap"
+        lines.append(
+            f"{clean(county.county)}  {row['verdict_label']}  {counts}  {label}: {clean(worst)}"
+        )
     return _CONTROL_KEEP_LINES.sub("", "\n".join(lines)) + "\n"
 
 
@@ -137,7 +167,9 @@ def _county(county: CountyResult, standard: Standard, lang: str, verbose: bool) 
             else:
                 judged = f"{t['cap']} {fmt(c.max, lang=lang)}"
                 mark = "✓" if c.passed else "✗" if c.passed is False else "?"
-            lines.append(f"    {mark} {level_label(c.level, lang)} {name}: {value}  {judged}")
+            lines.append(
+                f"    {mark} {level_label(c.level, lang)} {name}: {value}  {judged}  ({working(c)})"
+            )
     problem_schools = [
         s
         for s in county.schools

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import IO
 
 from ..errors import DataError, Problem
-from ..report import Coefficient, CountyResult, Finding, Report, SchoolResult
+from ..report import Coefficient, Finding, Report, SchoolResult
 from .explain import (
     coefficient_label,
     explain,
@@ -30,7 +30,14 @@ from .explain import (
     verdict_label,
 )
 from .html import EXTRA_HINT as REPORT_HINT
-from .tables import SchoolColumn, level_tables, missing_items, worst_coefficient
+from .tables import (
+    SchoolColumn,
+    county_counts,
+    level_tables,
+    missing_items,
+    sort_counties,
+    worst_coefficient,
+)
 from .workbook import EXTRA_HINT, Column, Sheets, new_workbook, write_table
 
 __all__ = ["require_format", "write_xlsx"]
@@ -195,17 +202,6 @@ def _school_cells(
         mark.append(f is not None and f.status == "fail")
 
 
-def _order(report: Report) -> list[CountyResult]:
-    def key(county: CountyResult) -> tuple[int, float, str]:
-        worst = worst_coefficient(county.coefficients)
-        ratio = 0.0
-        if worst is not None and worst.value is not None:
-            ratio = worst.value / float(worst.max) if worst.max else worst.value
-        return ({"fail": 0, "incomplete": 1, "pass": 2}[county.verdict], -ratio, county.county)
-
-    return sorted(report.counties, key=key)
-
-
 def _key(c: Coefficient) -> tuple[str, str]:
     return (c.level, c.indicator)
 
@@ -215,7 +211,7 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
     lang = "en" if lang == "en" else "zh"
     t = _L[lang]
     standard = report.standard
-    counties = _order(report)
+    counties = sort_counties(report.counties)
     book = new_workbook(stream, constant_memory=True)
     sheets = Sheets(book)
 
@@ -251,12 +247,7 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
         row: list[object] = [
             county.county,
             verdict_label(county.verdict, lang),
-            len({s.school_id for s in county.schools}),
-            len(county.schools),
-            sum(1 for s in county.schools if s.passed is True),
-            sum(1 for s in county.schools if s.passed is False),
-            sum(1 for s in county.schools if s.passed is None),
-            len(county.excluded),
+            *county_counts(county).values(),
             names[_key(worst)] if worst is not None else None,
             worst.value if worst is not None else None,
             worst.max if worst is not None else None,
