@@ -16,7 +16,7 @@ from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
 from ..render.csv import write_csv
 from ..render.html import render_html
-from ..render.json import render_json, render_json_summary
+from ..render.json import render_json_summary, write_json
 from ..render.jsonl import write_jsonl
 from ..render.markdown import render_markdown
 from ..render.progress import ProgressBar, interactive
@@ -32,6 +32,9 @@ DEFAULT_STANDARD = "national/quality-2017"
 FORMATS = ("text", "json", "markdown", "csv", "jsonl", "html", "xlsx")
 #: Formats written county by county through the columnar core.
 STREAMED = ("csv", "jsonl")
+#: Formats evaluated through the columnar core and written county by county (the
+#: JSON report builds each county's findings just before writing them).
+COLUMNAR = (*STREAMED, "json")
 #: Formats whose --summary is one line, row or entry per county of the object report.
 SUMMARISED = ("text", "markdown", "json")
 
@@ -131,6 +134,8 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
     with open_output(args.output, streams.stdout, inputs=inputs(args), encoding=encoding) as stream:
         if args.format == "jsonl":
             write_jsonl(result, stream, lang=args.lang, skipped=skipped, progress=bar.update)
+        elif args.format == "json":
+            write_json(result, stream, args.lang, skipped=skipped, progress=bar.update)
         else:
             write_csv(result, stream, summary=args.summary, progress=bar.update)
     return EXIT_OK if result.passed else EXIT_FAIL
@@ -158,7 +163,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         return _summary(args, streams)
     shown = show_progress(args, streams)
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
-        if args.format in STREAMED:
+        if args.format in COLUMNAR:
             return _evaluate_columns(args, streams, bar)
         standard = load_standard(args.standard, root=args.root)
         bar.stage("read", Path(args.schools).name)
@@ -174,8 +179,6 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         return EXIT_OK if report.passed else EXIT_FAIL
     if args.format == "html":
         text = render_html(report, args.lang)
-    elif args.format == "json":
-        text = render_json(report, args.lang)
     elif args.format == "markdown":
         text = render_markdown(report, args.lang)
     else:
