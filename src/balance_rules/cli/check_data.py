@@ -16,7 +16,7 @@ from typing import TextIO
 
 import attrs
 
-from ..data.fields import FACT_ALIASES, LEVEL_SUFFIXES, SCHOOL_ALIASES
+from ..data.fields import FACT_ALIASES, FACTS, LEVEL_SUFFIXES, NUMERIC_FIELDS, SCHOOL_ALIASES
 from ..data.model import County
 from ..data.readers import ColumnInfo, SchoolTable, read_counties
 from ..errors import Problem
@@ -94,6 +94,9 @@ def completeness(standard: Standard, counties: Sequence[County]) -> list[Gap]:
     ]
 
 
+_SCHOOL_COLUMNS = frozenset({*NUMERIC_FIELDS, *LEVEL_SUFFIXES})
+
+
 def _column_of(field: str, level: str | None) -> str:
     if field in LEVEL_SUFFIXES and level in ("primary", "junior"):
         return f"{level}_{field}"
@@ -109,7 +112,8 @@ def _gap_line(gap: Gap, lang: str) -> str:
     zh = lang == "zh"
     fix = ", ".join(f"{m} ({_header_of(m)})" if _header_of(m) != m else m for m in gap.missing)
     counties = _names(gap.counties, 3, zh)
-    if gap.county_level and not gap.schools:
+    facts_only = all(m in FACTS or m not in _SCHOOL_COLUMNS for m in gap.missing)
+    if gap.county_level and not gap.schools and facts_only:
         if zh:
             return (
                 f"规则 {gap.rule}：{len(gap.counties)} 个县无法评估（{counties}）——"
@@ -121,7 +125,7 @@ def _gap_line(gap: Gap, lang: str) -> str:
             f"{fix or 'data'}; add it to the facts file (--facts)"
         )
     level = f" [{gap.level}]" if gap.level else ""
-    schools = _names(gap.schools, 3, zh)
+    schools = _names(gap.schools, 3, zh) if gap.schools else _names(gap.counties, 3, zh)
     if zh:
         return (
             f"规则 {gap.rule}{level}：{len(gap.schools)} 所学校（{schools}；{len(gap.counties)} "

@@ -343,6 +343,17 @@ def detect_header(
             break
     if best is None:
         return None
+    # Unit rows and column-number rows right under the chosen header belong to it.
+    while best.start + best.depth < len(rows):
+        following = rows[best.start + best.depth][1]
+        if not (is_unit_row(following) or is_numbering_row(following)):
+            break
+        if is_numbering_row(following) and _has_key(following, best.columns, recognise, key_field):
+            break
+        longer = _candidate(rows, best.start, best.depth + 1, width, recognise, key_field)
+        if longer is None:
+            break
+        best = longer
     after = best.start + best.depth
     data: list[tuple[int, tuple[str, ...]]] = []
     notes: list[int] = []

@@ -628,9 +628,13 @@ def _read_joined(
     joined: dict[str, _Row] = {}
     order: list[_Row] = []
     problems: list[Problem] = []
+    # Sheets of levels (小学, 初中) add up to the schools; any other sheet (a table
+    # of teachers, of buildings) must join a school already read.
+    union = main_part.mapping.level is not None
     for part, sheet in parsed:
         ids = {row.record.get("school_id") for row in sheet.rows}
-        if part is not main_part and part.mapping.level is None:
+        must_join = part is not main_part and not (union and part.mapping.level is not None)
+        if must_join:
             known = {row.record.get("school_id") for row in main.rows}
             if sheet.rows and not ids & known:
                 example = next(iter(sorted(i for i in ids if i)), "")
@@ -655,7 +659,7 @@ def _read_joined(
                 continue
             into = joined.get(school_id)
             if into is None:
-                if part is not main_part and part.mapping.level is None:
+                if must_join:
                     problems.append(
                         Problem(
                             f"school {school_id!r} is not in sheet "
