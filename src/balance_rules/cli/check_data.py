@@ -125,16 +125,25 @@ def _gap_line(gap: Gap, lang: str) -> str:
             f"{fix or 'data'}; add it to the facts file (--facts)"
         )
     level = f" [{gap.level}]" if gap.level else ""
-    schools = _names(gap.schools, 3, zh) if gap.schools else _names(gap.counties, 3, zh)
+    n_schools, n_counties = len(gap.schools), len(gap.counties)
     if zh:
-        return (
-            f"规则 {gap.rule}{level}：{len(gap.schools)} 所学校（{schools}；{len(gap.counties)} "
-            f"个县）无法评估——缺少列 {fix or '数据'}；请补上该列或在映射文件中映射"
+        who = (
+            f"{n_schools} 所学校（{_names(gap.schools, 3, zh)}；{n_counties} 个县）"
+            if gap.schools
+            else f"{n_counties} 个县（{counties}）"
         )
+        return (
+            f"规则 {gap.rule}{level}：{who}无法评估——缺少列 {fix or '数据'}；"
+            "请补上该列或在映射文件中映射"
+        )
+    who = (
+        f"{n_schools} school{'' if n_schools == 1 else 's'} ({_names(gap.schools, 3, zh)}; "
+        f"{n_counties} count{'y' if n_counties == 1 else 'ies'})"
+        if gap.schools
+        else f"{n_counties} count{'y' if n_counties == 1 else 'ies'} ({counties})"
+    )
     return (
-        f"rule {gap.rule}{level}: not evaluated for {len(gap.schools)} "
-        f"school{'' if len(gap.schools) == 1 else 's'} ({schools}; {len(gap.counties)} "
-        f"count{'y' if len(gap.counties) == 1 else 'ies'}) — missing column {fix or 'data'}; "
+        f"rule {gap.rule}{level}: not evaluated for {who} — missing column {fix or 'data'}; "
         "add the column or map yours in a mapping file"
     )
 
