@@ -30,20 +30,58 @@ from ..standard.model import Exclusion, Indicator, Standard
 __all__ = ["Section", "Site", "WorkCounty", "column_of"]
 
 
+class _Raw(dict[str, "Fraction | None"]):
+    """Merged column values: exact Fractions made on first use from the Decimals."""
+
+    def __init__(self, decimals: dict[str, Decimal | None]) -> None:
+        super().__init__()
+        self.decimals = decimals
+        self.floats: dict[str, float | None] = {
+            k: None if v is None else float(v) for k, v in decimals.items()
+        }
+
+    def get(self, key: str, default: Fraction | None = None) -> Fraction | None:  # type: ignore[override]
+        if key in self:
+            return self[key]
+        if key not in self.decimals:
+            return default
+        value = self.decimals[key]
+        result = None if value is None else Fraction(value)
+        self[key] = result
+        return result
+
+
 @attrs.define(eq=False)
 class Site:
     """One school after its sub-sites are merged in; additions go to its columns."""
 
     school: School
-    raw: dict[str, Fraction | None]
+    raw: _Raw
     add: dict[str, Fraction] = attrs.Factory(dict)
     shares: dict[str, Fraction] | None = None
+    shares_float: dict[str, float] | None = None
+    #: Bumped by every addition (cached section values of older versions are stale).
+    version: int = 0
+    add_float: dict[str, float] = attrs.Factory(dict)
+
+    def grow(self, column: str, amount: Fraction) -> None:
+        self.add[column] = self.add.get(column, Fraction(0)) + amount
+        self.add_float[column] = float(self.add[column])
+        self.version += 1
+
+    def column_float(self, name: str) -> float | None:
+        """The column in floats (for screening only; decisions use :meth:`column`)."""
+        value = self.raw.floats.get(name)
+        if value is None:
+            return None
+        return value + self.add_float.get(name, 0.0)
 
     def column(self, name: str) -> Fraction | None:
         value = self.raw.get(name)
         if value is None:
             return None
-        return value + self.add.get(name, Fraction(0))
+        added = self.add.get(name)
+        return value if added is None else value + added
 
 
 @attrs.define(eq=False)
@@ -87,6 +125,8 @@ class WorkCounty:
         self.sites: list[Site] = []
         self.sections: list[Section] = []
         self.by_id: dict[str, Site] = {}
+        self._cache: dict[tuple[int, str], tuple[int, tuple[Fraction | None, str | None]]] = {}
+        self._quick: dict[tuple[int, str], tuple[int, float | None]] = {}
         for school, raw in _merged(county.schools, self.columns):
             if _excluded(school, raw, standard.exclusions):
                 continue
@@ -95,6 +135,8 @@ class WorkCounty:
                 continue
             site = Site(school, raw)
             site.shares = _shares(school, raw, standard)
+            if site.shares is not None:
+                site.shares_float = {k: float(v) for k, v in site.shares.items()}
             self.sites.append(site)
             self.by_id[school.school_id] = site
             for level in levels:
@@ -122,10 +164,70 @@ class WorkCounty:
         whole = site.column(column)
         return None if whole is None else whole * share
 
+    def quick(self, section: Section, indicator: Indicator) -> float | None:
+        """The indicator in floats (None when missing or undefined): for screening."""
+        key = (id(section), indicator.id)
+        cached = self._quick.get(key)
+        version = section.site.version
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        result = self._quick_value(section, indicator)
+        self._quick[key] = (version, result)
+        return result
+
+    def _quick_value(self, section: Section, indicator: Indicator) -> float | None:
+        total = 0.0
+        for name in indicator.numerator:
+            part = self._float(section, name)
+            if part is None:
+                return None
+            total += part
+        scale = float(indicator.scale)
+        if indicator.denominator is None:
+            return total * scale
+        den = self._float(section, indicator.denominator)
+        if not den:
+            return None
+        return total * scale / den
+
+    def _float(self, section: Section, field: str) -> float | None:
+        site = section.site
+        if field in ("school_students", "school_classes"):
+            suffix = "students" if field == "school_students" else "classes"
+            total = 0.0
+            for lv in SCHOOL_TYPE_LEVELS[site.school.school_type]:
+                if lv not in LEVELS:
+                    continue
+                part = site.column_float(f"{lv}_{suffix}")
+                if part is None:
+                    return None
+                total += part
+            return total
+        if field in LEVEL_SUFFIXES:
+            return site.column_float(f"{section.level}_{field}")
+        whole = site.column_float(field)
+        if whole is None or field not in self.split_items:
+            return whole
+        if site.shares_float is None:
+            return None
+        return whole * site.shares_float[section.level]
+
     def indicator(
         self, section: Section, indicator: Indicator
     ) -> tuple[Fraction | None, str | None]:
-        """(value, why not) of an indicator for a section."""
+        """(value, why not) of an indicator for a section (cached per site version)."""
+        key = (id(section), indicator.id)
+        cached = self._cache.get(key)
+        version = section.site.version
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        result = self._indicator(section, indicator)
+        self._cache[key] = (version, result)
+        return result
+
+    def _indicator(
+        self, section: Section, indicator: Indicator
+    ) -> tuple[Fraction | None, str | None]:
         total = Fraction(0)
         for name in indicator.numerator:
             part = self.value(section, name)
@@ -143,9 +245,7 @@ class WorkCounty:
         return total * scale / den, None
 
 
-def _merged(
-    schools: Sequence[School], columns: Sequence[str]
-) -> list[tuple[School, dict[str, Fraction | None]]]:
+def _merged(schools: Sequence[School], columns: Sequence[str]) -> list[tuple[School, _Raw]]:
     """Counted schools with their sub-sites' values added (computation.md §2)."""
     by_id = {s.school_id: s for s in schools}
     values: dict[str, dict[str, Decimal | None]] = {}
@@ -162,13 +262,7 @@ def _merged(
             continue
         before = values[root]
         values[root] = {name: _merge_value(name, before, child) for name in columns}
-    return [
-        (
-            school,
-            {c: None if v is None else Fraction(v) for c, v in values[school.school_id].items()},
-        )
-        for school in order
-    ]
+    return [(school, _Raw(values[school.school_id])) for school in order]
 
 
 def _merge_value(name: str, merged: Mapping[str, Decimal | None], child: School) -> Decimal | None:

@@ -137,6 +137,7 @@ class _CountyPlanner:
         self.entries: list[_Entry] = []
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
+        self._thresholds: dict[tuple[str, str, object], Fraction | None] = {}
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
 
     # -- helpers --------------------------------------------------------------------
@@ -160,8 +161,7 @@ class _CountyPlanner:
     def add(self, entry: _Entry) -> None:
         if entry.amount <= 0:
             return
-        site = entry.site
-        site.add[entry.column] = site.add.get(entry.column, Fraction(0)) + entry.amount
+        entry.site.grow(entry.column, entry.amount)
         self.entries.append(entry)
 
     def threshold_of(self, rule: SchoolThreshold, section: Section) -> Fraction | None:
@@ -171,8 +171,12 @@ class _CountyPlanner:
             attribute = size_band(students, rule.threshold.cases.get(section.level, {}))
         else:
             attribute = getattr(section.site.school, by) if by else None
+        key = (rule.id, section.level, attribute)
+        if key in self._thresholds:
+            return self._thresholds[key]
         value, _case = rule.threshold.for_level(section.level, attribute)
-        return None if value is None else Fraction(value)
+        result = self._thresholds[key] = None if value is None else Fraction(value)
+        return result
 
     def growth(
         self, indicator_id: str, section: Section
@@ -253,7 +257,10 @@ class _CountyPlanner:
                 if threshold is None:
                     self.refuse(rule.id, "no threshold for this school", sid, section.level)
                     continue
-                value, why = self.work.indicator(section, self.standard.indicators[rule.indicator])
+                indicator = self.standard.indicators[rule.indicator]
+                if _clearly_meets(self.work.quick(section, indicator), rule.op, threshold):
+                    continue
+                value, why = self.work.indicator(section, indicator)
                 if value is None:
                     self.refuse(rule.id, why or "missing data", sid, section.level, rule.indicator)
                     continue
@@ -341,7 +348,13 @@ class _CountyPlanner:
         failing: list[tuple[SchoolThreshold, Fraction, Fraction]] = []
         for member in applying:
             threshold = self.threshold_of(member, section)
-            value, why = self.work.indicator(section, self.standard.indicators[member.indicator])
+            indicator = self.standard.indicators[member.indicator]
+            if threshold is not None and _clearly_meets(
+                self.work.quick(section, indicator), member.op, threshold
+            ):
+                met += 1
+                continue
+            value, why = self.work.indicator(section, indicator)
             if threshold is None or value is None:
                 self.refuse(
                     rule.id,
@@ -412,7 +425,13 @@ class _CountyPlanner:
     def plan_hires(self) -> None:
         """The level's teacher total grows with every hire, and with upgrades or
         designations beyond the teachers already there."""
+        by_site: dict[int, list[_Entry]] = {}
+        for entry in self.entries:
+            if entry.reason != "hire":
+                by_site.setdefault(id(entry.site), []).append(entry)
         for site in self.work.sites:
+            if id(site) not in by_site:
+                continue
             for level in self.standard.levels:
                 total_col = f"{level}_teachers"
                 raw_total = site.raw.get(total_col)
@@ -420,9 +439,7 @@ class _CountyPlanner:
                     continue
                 direct = Fraction(0)
                 hired = Fraction(0)
-                for entry in self.entries:
-                    if entry.site is not site or entry.reason == "hire":
-                        continue
+                for entry in by_site[id(site)]:
                     field, lv = _field_of(entry.column)
                     if lv != level:
                         continue
@@ -447,6 +464,29 @@ class _CountyPlanner:
                         self.add(_Entry(site, certified, grow, "hire", None, "hire", level))
 
     # -- stage 4: coefficients -------------------------------------------------------
+
+    def _quick_cv(self, indicator_id: str, level: str) -> float | None:
+        """The CV in floats, or None when a value is missing (then the exact path explains)."""
+        ind = self.standard.indicators[indicator_id]
+        weights: list[float] = []
+        values: list[float] = []
+        for section in self.work.sections:
+            if section.level != level:
+                continue
+            value = self.work.quick(section, ind)
+            students = section.site.column_float(f"{level}_students")
+            if value is None or not students:
+                return None
+            weights.append(students)
+            values.append(value)
+        if not weights:
+            return None
+        total = sum(weights)
+        mean = sum(a * b for a, b in zip(weights, values, strict=True)) / total
+        if mean <= 0:
+            return None
+        var = sum(a * (b - mean) ** 2 for a, b in zip(weights, values, strict=True)) / total
+        return float(var**0.5 / mean)
 
     def _cv_inputs(
         self, indicator_id: str, level: str, rule_id: str
@@ -475,6 +515,9 @@ class _CountyPlanner:
 
     def fill(self, rule_id: str, indicator_id: str, level: str, cap: Fraction, reason: str) -> bool:
         """Water-fill one CV down to *cap*; True if something was added."""
+        quick = self._quick_cv(indicator_id, level)
+        if quick is not None and quick < float(cap) * (1 - 1e-9):
+            return False
         got = self._cv_inputs(indicator_id, level, rule_id)
         if got is None:
             return False
@@ -482,7 +525,7 @@ class _CountyPlanner:
         if sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) <= 0:
             self.refuse(rule_id, "the mean is zero: the CV is undefined", None, level, indicator_id)
             return False
-        if cv_within(weights, values, cap):
+        if _float_cv(weights, values) < float(cap) * (1 - 1e-9) or cv_within(weights, values, cap):
             return False
         level_t = water_level(weights, values, cap)
         if level_t is None:
@@ -544,23 +587,19 @@ class _CountyPlanner:
     def _composite(self, rule: Composite, level: str, cap: Fraction) -> bool:
         cvs: list[float] = []
         for indicator in rule.indicators:
+            quick = self._quick_cv(indicator, level)
+            if quick is not None:
+                cvs.append(quick)
+                continue
             got = self._cv_inputs(indicator, level, rule.id)
             if got is None:
                 return False
             _sections, weights, values = got
-            total = sum(weights, Fraction(0))
-            mean = sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) / total
-            if mean <= 0:
+            if sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) <= 0:
                 self.refuse(rule.id, "a component's mean is zero", None, level, indicator)
                 return False
-            var = (
-                sum(
-                    (w * (v - mean) ** 2 for w, v in zip(weights, values, strict=True)), Fraction(0)
-                )
-                / total
-            )
-            cvs.append(float(var / (mean * mean)) ** 0.5)
-        if sum(cvs) / len(cvs) < float(cap) * (1 - 1e-10):
+            cvs.append(_float_cv(weights, values))
+        if sum(cvs) / len(cvs) < float(cap) * (1 - 1e-9):
             return False
         targets = composite_targets(cvs, cap)
         changed = False
@@ -626,6 +665,31 @@ class _Dummy:
 
 
 _DUMMY: Any = _Dummy()
+
+
+def _clearly_meets(value: float | None, op: str, threshold: Fraction) -> bool:
+    """Whether a float value meets the threshold with a margin no rounding can cross."""
+    if value is None:
+        return False
+    limit = float(threshold)
+    margin = 1e-9 * max(abs(limit), 1.0)
+    if op in (">=", ">"):
+        return value > limit + margin
+    if op in ("<=", "<"):
+        return value < limit - margin
+    return False
+
+
+def _float_cv(weights: Sequence[Fraction], values: Sequence[Fraction]) -> float:
+    """The CV in floats: only to skip exact work far from the cap."""
+    w = [float(x) for x in weights]
+    v = [float(x) for x in values]
+    total = sum(w)
+    mean = sum(a * b for a, b in zip(w, v, strict=True)) / total
+    if mean <= 0:
+        return float("inf")
+    var = sum(a * (b - mean) ** 2 for a, b in zip(w, v, strict=True)) / total
+    return float(var**0.5 / mean)
 
 
 def _meets(value: Fraction, op: str, threshold: Fraction) -> bool:
