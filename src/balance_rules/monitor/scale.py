@@ -1,0 +1,277 @@
+"""Monitoring at national scale: DataFrames through the columnar core, and Dask.
+
+:func:`monitor_frame` evaluates a pandas DataFrame in the canonical school
+columns plus a ``year`` column, one year at a time through the columnar core
+(``engine.columnar``), keeps per county and year only what monitoring compares
+(:class:`~balance_rules.monitor.model.CountyYear`), and compares the years.  The
+per-year reports are not kept (``Monitoring.reports`` is empty): a nation's
+findings for ten years would not fit in memory, and are not needed to compare.
+
+:func:`monitor_dask` does the same with the evaluation spread over a Dask
+DataFrame partitioned by year and county: every county-year lies whole in one
+partition, each partition is evaluated on its own (evaluation is independent
+per county), and only the reduced results travel back to be compared in the
+calling process.  The result is identical to :func:`monitor_frame`'s
+(tests/test_monitor_scale.py).  Needs pandas (``fast`` extra) and, for Dask,
+``pip install 'balance-rules[dask]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ..data.columns import ColumnTable
+from ..engine.columnar import ColumnarResult, evaluate_columns
+from ..engine.plan import Plan, compile_standard
+from ..errors import DataError, Problem
+from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
+from .core import compare_snapshots
+from .model import CountyYear, CVPoint, Monitoring, SectionState, YearNote
+
+__all__ = ["monitor_dask", "monitor_frame", "snapshots_from_columns"]
+
+YEAR = "year"
+_PAD = "__balance_rules_pad__"
+Facts = Mapping[int, Mapping[str, Mapping[str, Any]]]
+
+
+def _passed(status: str, cap: object) -> bool | None:
+    if cap is None or status == "not_evaluated":
+        return None
+    return status == "pass"
+
+
+def snapshots_from_columns(result: ColumnarResult, year: int) -> dict[str, CountyYear]:
+    """Every county of a columnar result, reduced to what monitoring compares."""
+    plan = result.plan
+    standard = plan.standard
+    rules = standard.rules
+    text = result.table.text
+    ids, names, types = text["school_id"], text["school_name"], text["school_type"]
+    k_rules = [r for r in rules.values() if isinstance(r, SchoolKOfN)]
+    sections: list[list[SectionState]] = [[] for _ in result.county_names]
+    for level, part in result.levels.items():
+        passed = result.section_passed[level]
+        failing: list[list[str]] = [[] for _ in range(len(part.rows))]
+        for (rule_id, rule_level), outcome in result.outcomes.items():
+            if rule_level != level:
+                continue
+            rule = rules[rule_id]
+            is_threshold = isinstance(rule, SchoolThreshold)
+            if not is_threshold and (isinstance(rule, SchoolKOfN) or not plan.decides[rule_id]):
+                continue
+            label = rule.indicator if isinstance(rule, SchoolThreshold) else rule_id
+            for i in np.flatnonzero(outcome.status == 1).tolist():  # FAIL
+                if label not in failing[i]:
+                    failing[i].append(label)
+        k_outcome = next(
+            (
+                (r, result.outcomes[(r.id, level)])
+                for r in k_rules
+                if (r.id, level) in result.outcomes
+            ),
+            None,
+        )
+        for i, (row, code) in enumerate(
+            zip(part.rows.tolist(), part.counties.tolist(), strict=True)
+        ):
+            k_rule = k_status = met = of = None
+            if k_outcome is not None:
+                rule, outcome = k_outcome
+                status = int(outcome.status[i])
+                k_rule, of = rule.id, len(rule.rules)
+                k_status = None if status == 2 else status == 0
+                value = outcome.value[i]
+                met = None if np.isnan(value) else int(value)
+            flag = int(passed[i])
+            sections[code].append(
+                SectionState(
+                    school_id=ids[row],
+                    name=names[row] or "",
+                    school_type=types[row],
+                    level=level,
+                    passed=None if flag == -1 else flag == 1,
+                    failing=tuple(failing[i]),
+                    k_rule=k_rule,
+                    k_passed=k_status,
+                    met=met,
+                    of=of,
+                    merged=tuple(ids[c] for c in result.children.get(row, ())),
+                )
+            )
+    order = {level: n for n, level in enumerate(standard.levels)}
+    snapshots = {}
+    for code, name in enumerate(result.county_names):
+        points = tuple(
+            CVPoint(
+                rule=f.rule,
+                level=f.level,
+                indicator=f.indicator,
+                composite=f.kind == "composite",
+                value=f.value,
+                max=f.threshold,
+                passed=_passed(f.status, f.threshold),
+            )
+            for f in result.county_findings[code]
+            if getattr(f, "kind", None) in ("coefficients", "composite")
+        )
+        snapshots[name] = CountyYear(
+            county=name,
+            year=year,
+            standard=standard.id,
+            verdict=result.verdicts[code],  # type: ignore[arg-type]
+            coefficients=points,
+            sections=tuple(
+                sorted(sections[code], key=lambda s: (s.school_id, order.get(s.level, 99)))
+            ),
+        )
+    return snapshots
+
+
+def _standards(
+    standard: Standard | Mapping[int, Standard], years: Iterable[int]
+) -> dict[int, Standard]:
+    if isinstance(standard, Standard):
+        return {year: standard for year in years}
+    missing = [year for year in years if year not in standard]
+    if missing:
+        raise DataError([Problem(f"no standard for year(s) {', '.join(map(str, missing))}")])
+    return {year: standard[year] for year in years}
+
+
+def _evaluate_year(
+    frame: Any, plan: Plan, year: int, facts: Mapping[str, Mapping[str, Any]]
+) -> dict[str, CountyYear]:
+    table = ColumnTable.from_frame(frame.drop(columns=[YEAR]))
+    return snapshots_from_columns(evaluate_columns(plan, table, facts), year)
+
+
+def _plain_text(frame: Any) -> Any:
+    """Text columns as pandas' default string dtype (missing = NaN), as ``read_csv`` gives.
+
+    A Dask round trip may return the ``string`` dtype, whose missing value pd.NA the
+    column reader does not take.
+    """
+    for name in frame.columns:
+        if str(frame[name].dtype) == "string":
+            frame[name] = frame[name].astype("str")
+    return frame
+
+
+def _years_of(frame: Any) -> list[int]:
+    if YEAR not in frame.columns:
+        raise DataError([Problem("the DataFrame has no 'year' column")])
+    return sorted(int(y) for y in frame[YEAR].dropna().unique())
+
+
+def monitor_frame(
+    frame: Any,
+    standard: Standard | Mapping[int, Standard],
+    *,
+    facts: Facts | None = None,
+    renamed: Mapping[str, str] | None = None,
+) -> Monitoring:
+    """Monitor a pandas DataFrame of several years (canonical columns + ``year``)."""
+    years = _years_of(frame)
+    standards = _standards(standard, years)
+    plans: dict[str, Plan] = {}
+    snapshots = {}
+    for year in years:
+        std = standards[year]
+        plan = plans.setdefault(std.digest, compile_standard(std))
+        part = frame[frame[YEAR] == year]
+        snapshots[year] = _evaluate_year(part, plan, year, (facts or {}).get(year, {}))
+    return compare_snapshots(tuple(years), snapshots, standards, renamed=renamed)
+
+
+def _partition(
+    frame: Any, standards: Mapping[int, Standard], facts: Facts
+) -> Any:  # pragma: no cover - runs in Dask workers (tested through monitor_dask)
+    import pandas as pd
+
+    rows = []
+    for year, part in frame.groupby(YEAR, sort=True):
+        plan = compile_standard(standards[int(year)])
+        if part["county"].nunique() == 1:
+            # The core's composite is a NumPy mean over counties whose last bit depends
+            # on whether the batch holds one county or several; evaluating a lone county
+            # beside a copy of itself gives the bits of a many-county batch, so every
+            # partition matches the single-process run exactly.
+            pad = part.assign(county=_PAD, school_id=_PAD + part["school_id"].astype(str))
+            if "parent_school_id" in pad.columns:
+                parents = pad["parent_school_id"]
+                pad["parent_school_id"] = parents.where(parents.isna(), _PAD + parents.astype(str))
+            part = pd.concat([part, pad])
+        snapshots = _evaluate_year(part, plan, int(year), facts.get(int(year), {}))
+        snapshots.pop(_PAD, None)
+        rows += [(int(year), name, snap) for name, snap in snapshots.items()]
+    result = pd.DataFrame(
+        {
+            "year": pd.Series([r[0] for r in rows], dtype="int64"),
+            "county": pd.Series([r[1] for r in rows], dtype=object),
+            "snapshot": pd.Series([r[2] for r in rows], dtype=object),
+        }
+    )
+    return result
+
+
+def monitor_dask(
+    frame: Any,
+    standard: Standard | Mapping[int, Standard],
+    *,
+    facts: Facts | None = None,
+    renamed: Mapping[str, str] | None = None,
+    npartitions: int | None = None,
+    scheduler: str = "processes",
+    num_workers: int | None = None,
+) -> Monitoring:
+    """:func:`monitor_frame` with the evaluation spread over Dask partitions.
+
+    ``frame`` is a pandas or Dask DataFrame.  It is keyed by year and county and
+    sorted, so that no county-year is cut between partitions; ``scheduler`` and
+    ``num_workers`` are passed to ``compute`` (``"processes"`` for real
+    parallelism, ``"synchronous"`` for tests; a ``distributed`` client overrides
+    them when one is active).
+    """
+    try:
+        import dask
+        import dask.dataframe as _dd
+        import pandas as pd
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ImportError("monitor_dask needs Dask: pip install 'balance-rules[dask]'") from None
+    dd: Any = _dd
+    with dask.config.set({"dataframe.convert-string": False}):
+        if isinstance(frame, dd.DataFrame):
+            frame = _plain_text(frame.compute(scheduler=scheduler))
+        years = _years_of(frame)
+        standards = _standards(standard, years)
+        # One key per county-year; a sorted index keeps each key in one partition.
+        key = frame[YEAR].astype("int64").astype(str) + "\x1f" + frame["county"].astype(str)
+        keyed = frame.set_index(pd.Index(key, name="_key")).sort_index(kind="stable")
+        parts = npartitions or max(2, 2 * (num_workers or 2))
+        ddf = dd.from_pandas(keyed, npartitions=parts, sort=True)
+        meta = pd.DataFrame(
+            {
+                "year": pd.Series(dtype="int64"),
+                "county": pd.Series(dtype=object),
+                "snapshot": pd.Series(dtype=object),
+            }
+        )
+        reduced = ddf.map_partitions(_partition, standards, facts or {}, meta=meta)
+        computed = reduced.compute(scheduler=scheduler, num_workers=num_workers)
+    snapshots: dict[int, dict[str, CountyYear]] = {year: {} for year in years}
+    for year, name, snapshot in zip(
+        computed["year"].tolist(),
+        computed["county"].tolist(),
+        computed["snapshot"].tolist(),
+        strict=True,
+    ):
+        if name in snapshots[year]:
+            raise DataError([Problem(f"county {name!r} ({year}) was cut between partitions")])
+        snapshots[year][name] = snapshot
+    ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
+    notes: list[YearNote] = []
+    return compare_snapshots(tuple(years), ordered, standards, renamed=renamed, notes=notes)
