@@ -384,6 +384,7 @@ def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
             fatal, f"{table.file}: the columns cannot be read", f"{table.file}：无法识别各列"
         )
     extra_numeric = _numeric_extras(columns, table.rows)
+    _refuse_lookalikes(table, columns, extra_numeric, mapping)
     for column in columns:
         if column.extra and not column.summed and column.field not in extra_numeric:
             warnings.append(
@@ -462,6 +463,58 @@ def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
     has_type = "school_type" in fields or "school_type" in constants
     has_county = "county" in fields or "county" in constants
     return _Parsed(table, rows, columns, headers, warnings, info, has_type, has_county, level)
+
+
+def _refuse_lookalikes(
+    table: RawTable,
+    columns: Sequence[_Column],
+    extra_numeric: set[str],
+    mapping: HeaderMapping | None,
+) -> None:
+    """An unknown text column holding 公办/民办 (or 小学/初中 …) is never ignored silently.
+
+    Without it, private schools would be read as public (the default) or every school
+    as a primary school; the column is named with the mapping line that reads it.
+    """
+    present = {c.field for c in columns if c.field and not c.extra}
+    if mapping is not None:
+        present |= set(mapping.constants)
+    problems = []
+    for index, column in enumerate(columns):
+        if not column.extra or column.summed or column.field in extra_numeric:
+            continue
+        values = [
+            cells[index].strip()
+            for _, cells in table.rows
+            if index < len(cells) and cells[index].strip()
+        ]
+        if not values:
+            continue
+        for field in ("ownership", "school_type", "location"):
+            if field in present:
+                continue
+            aliases = VALUE_ALIASES[field]
+            known = [v for v in values if v in aliases or v.lower() in _CATEGORIES[field]]
+            if len(known) * 2 <= len(values):
+                continue
+            sample = ", ".join(dict.fromkeys(known[:20]))
+            problems.append(
+                Problem(
+                    f"column {column.source!r} holds {field} values ({sample}) but its header is "
+                    f"not known, so it would be ignored (and {field} taken as its default); "
+                    f"map it: columns: {{{column.source!r}: {field}}}" + _mapping_hint(mapping),
+                    **_where(table, column.source),
+                    message_zh=f"列 {column.source!r} 的值是{_CATEGORY_ZH[field]}（{sample}），"
+                    f"但表头无法识别，会被忽略（{_CATEGORY_ZH[field]}将取默认值）；"
+                    "请在映射文件中写 "
+                    f"columns: {{{column.source!r}: {field}}}",
+                )
+            )
+            break
+    if problems:
+        raise DataError(
+            problems, f"{table.file}: the columns cannot be read", f"{table.file}：无法识别各列"
+        )
 
 
 def _constant(value: Any) -> Any:
