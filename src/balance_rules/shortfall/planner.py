@@ -804,31 +804,32 @@ def check_plannable(standard: Standard) -> None:
     )
 
 
-def plan_county(
+def _unchanged(before: CountyResult) -> CountyPlan:
+    return CountyPlan(
+        county=before.county,
+        verdict_before=before.verdict,
+        verdict_after=before.verdict,
+        additions=(),
+        totals=(),
+        total_cost=None,
+        coefficients=tuple(
+            CvChange(
+                rule=c.rule,
+                level=c.level,
+                indicator=c.indicator,
+                cap=c.max,
+                before=c.value,
+                after=c.value,
+            )
+            for c in before.coefficients
+        ),
+    )
+
+
+def _plan(
     standard: Standard, county: County, before: CountyResult, costs: Costs | None
-) -> CountyPlan:
-    """The plan for one county, verified by re-evaluation."""
-    coefficients_before = {(c.rule, c.level, c.indicator): c for c in before.coefficients}
-    if before.verdict == "pass":
-        return CountyPlan(
-            county=county.name,
-            verdict_before=before.verdict,
-            verdict_after=before.verdict,
-            additions=(),
-            totals=(),
-            total_cost=None,
-            coefficients=tuple(
-                CvChange(
-                    rule=c.rule,
-                    level=c.level,
-                    indicator=c.indicator,
-                    cap=c.max,
-                    before=c.value,
-                    after=c.value,
-                )
-                for c in before.coefficients
-            ),
-        )
+) -> tuple[_CountyPlanner, list[Addition]]:
+    """Plan one failing county (not yet verified)."""
     planner = _CountyPlanner(standard, county, costs)
     planner.plan_thresholds()
     planner.plan_k_of_n()
@@ -843,15 +844,23 @@ def plan_county(
                 if finding.status == "fail"
                 else f"county fact missing: {', '.join(finding.missing) or rule.fact}",
             )
-    additions = planner.additions()
-    applied = apply_additions(county, additions)
-    after = evaluate(standard, applied).counties[0] if additions else before
-    _verify(after, planner)
+    return planner, planner.additions()
+
+
+def _finish(
+    planner: _CountyPlanner,
+    additions: list[Addition],
+    before: CountyResult,
+    after: CountyResult,
+    costed: bool,
+) -> CountyPlan:
+    """The verified plan of one county."""
+    _verify(after, planner, {a.school_id for a in additions})
     totals, total_cost = _totals(additions)
     coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
     changes = []
-    for key, c in coefficients_before.items():
-        a = coefficients_after.get(key)
+    for c in before.coefficients:
+        a = coefficients_after.get((c.rule, c.level, c.indicator))
         method = planner.methods.get((c.level, c.indicator))
         if method is None and c.composite:
             touched = [
@@ -873,12 +882,12 @@ def plan_county(
             )
         )
     return CountyPlan(
-        county=county.name,
+        county=before.county,
         verdict_before=before.verdict,
         verdict_after=after.verdict,
         additions=tuple(additions),
         totals=totals,
-        total_cost=total_cost if costs is not None else None,
+        total_cost=total_cost if costed else None,
         coefficients=tuple(changes),
         not_plannable=tuple(planner.not_plannable.values()),
         floor_options=tuple(planner.floor_options),
@@ -886,12 +895,30 @@ def plan_county(
     )
 
 
-def _verify(after: CountyResult, planner: _CountyPlanner) -> None:
+def plan_county(
+    standard: Standard, county: County, before: CountyResult, costs: Costs | None
+) -> CountyPlan:
+    """The plan for one county, verified by re-evaluation."""
+    if before.verdict == "pass":
+        return _unchanged(before)
+    planner, additions = _plan(standard, county, before, costs)
+    after = evaluate(standard, apply_additions(county, additions)).counties[0]
+    return _finish(planner, additions, before, after, costs is not None)
+
+
+def _verify(after: CountyResult, planner: _CountyPlanner, touched: set[str]) -> None:
     """Every failing deciding finding after the plan must be one the planner listed
-    as not plannable; anything else is a bug."""
+    as not plannable; anything else is a bug.
+
+    County findings (CVs, composites, facts) are all read; school findings are
+    read for every school the plan touches (a school with no addition keeps its
+    inputs, hence its findings, which the planner's own model already checked).
+    """
     refused_rules = {key[0] for key in planner.not_plannable}
     bad = []
     for school in after.schools:
+        if school.school_id not in touched:
+            continue
         for f in school.findings:
             if f.decides and f.status == "fail" and f.rule not in refused_rules:
                 bad.append(f"{school.school_id} {school.level} {f.rule}")
@@ -927,7 +954,25 @@ def plan_shortfall(
     if report is None:
         report = evaluate(standard, county_list)
     results = {r.county: r for r in report.counties}
-    plans = [plan_county(standard, c, results[c.name], resolved) for c in county_list]
+    plans: list[CountyPlan] = []
+    pending: list[tuple[_CountyPlanner, list[Addition], CountyResult, County]] = []
+    for county in county_list:
+        before = results[county.name]
+        if before.verdict == "pass":
+            plans.append(_unchanged(before))
+            continue
+        planner, additions = _plan(standard, county, before, resolved)
+        if not additions:
+            plans.append(_finish(planner, additions, before, before, resolved is not None))
+            continue
+        pending.append((planner, additions, before, apply_additions(county, additions)))
+    # every planned county re-evaluated at once with its plan applied (the verification)
+    if pending:
+        after = {r.county: r for r in evaluate(standard, [p[3] for p in pending]).counties}
+        for planner, additions, before, applied in pending:
+            plans.append(
+                _finish(planner, additions, before, after[applied.name], resolved is not None)
+            )
     plans.sort(key=lambda p: p.county)
     return ShortfallPlan(
         standard_id=standard.id,
