@@ -38,6 +38,10 @@ derived:
 """
 
 
+def _d(*values: int) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
+
+
 def _openpyxl(path: Path, rows: list[list[Any]], merges: list[str], hidden_first: bool) -> None:
     from openpyxl import Workbook
 
@@ -92,11 +96,11 @@ def _check(table: br.SchoolTable) -> None:
     assert (one.county, two.county) == ("130102 长安区", "130104 桥西区")
     assert (one.ownership, two.ownership) == ("public", "private")
     assert (one.location, two.location) == ("urban", "rural")  # 112 城乡结合区, 220 村庄
-    assert (one.junior_students, two.junior_students) == (1000, 500)
-    assert (one.junior_teachers, two.junior_teachers) == (70, 40)
-    assert (one.junior_teachers_above_degree, two.junior_teachers_above_degree) == (54, 32)
-    assert (one.books, two.books) == (22500, 12500)  # 万册
-    assert (one.equipment_value, two.equipment_value) == (2005000, 995000)  # 万元
+    assert (one.junior_students, two.junior_students) == _d(1000, 500)
+    assert (one.junior_teachers, two.junior_teachers) == _d(70, 40)
+    assert (one.junior_teachers_above_degree, two.junior_teachers_above_degree) == _d(54, 32)
+    assert (one.books, two.books) == _d(22500, 12500)  # 万册
+    assert (one.equipment_value, two.equipment_value) == _d(2005000, 995000)  # 万元
     assert one.primary_students is None and one.junior_classes is None  # never zero
     assert any(w.row == 6 and "totals" in w.message for w in table.warnings)
 

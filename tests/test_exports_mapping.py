@@ -6,6 +6,7 @@ import io
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,10 @@ from balance_rules.data.mapping import load_mapping
 SAMPLES = Path(__file__).resolve().parent.parent / "examples" / "mappings"
 SHAPES = ["statistics-primary.xlsx", "per-level-sheets.xlsx", "per-table-sheets.xlsx",
           "platform-export.csv"]  # fmt: skip
+
+
+def _d(*values: int) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
 
 
 def _run(*argv: object) -> tuple[int, str, str]:
@@ -55,14 +60,14 @@ def test_statistics_sheet_values() -> None:
     assert sorted(schools) == ["2130000001", "2130000002", "2130000003"]  # totals row skipped
     one, two, three = schools["2130000001"], schools["2130000002"], schools["2130000003"]
     assert one.school_type == "primary" and one.county == "130102 长安区"
-    assert (one.primary_students, one.primary_classes, one.primary_teachers) == (1200, 27, 70)
+    assert (one.primary_students, one.primary_classes, one.primary_teachers) == _d(1200, 27, 70)
     assert one.primary_teachers_above_degree == 2 + 50 + 16
     assert one.primary_pe_art_teachers == 6 + 3 + 3
     assert one.sports_area == 1200 + 10500
     assert two.sports_area == 6000  # 体育馆 blank, 运动场地 6000: the filled parts
     assert three.primary_teachers_above_degree == 13 + 4  # 研究生 blank
     assert one.books == 26000 and one.equipment_value == Decimal("5202500")
-    assert (one.computers, one.multimedia_rooms) == (130, 30)
+    assert (one.computers, one.multimedia_rooms) == _d(130, 30)
     assert (one.location, two.location, three.location) == ("urban", "town", "rural")
     assert (three.ownership, one.ownership) == ("private", "public")
 
@@ -71,9 +76,9 @@ def test_per_level_sheets_join_a_nine_year_school() -> None:
     schools = _read("per-level-sheets.xlsx")
     nine = schools["3130000012"]
     assert nine.school_type == "nine_year"
-    assert (nine.primary_students, nine.junior_students) == (600, 450)
-    assert (nine.primary_teachers, nine.junior_teachers) == (34, 36)
-    assert (nine.primary_backbone_teachers, nine.junior_backbone_teachers) == (6, 8)
+    assert (nine.primary_students, nine.junior_students) == _d(600, 450)
+    assert (nine.primary_teachers, nine.junior_teachers) == _d(34, 36)
+    assert (nine.primary_backbone_teachers, nine.junior_backbone_teachers) == _d(6, 8)
     assert schools["3130000013"].junior_teachers_above_degree == 70
     assert schools["2130000011"].school_type == "primary"
 
@@ -85,7 +90,7 @@ def test_per_table_sheets_codes_and_sums() -> None:
     assert primary.primary_teachers_above_degree == 0 + 1 + 18 + 8  # 专科 and above
     assert junior.junior_teachers_above_degree == 1 + 4 + 40  # 本科 and above
     assert primary.teaching_aux_area == 1500 + 200 + 400 + 120 + 90
-    assert (primary.sports_area, junior.sports_area) == (5200, 900 + 8800)
+    assert (primary.sports_area, junior.sports_area) == _d(5200, 900 + 8800)
     assert (primary.location, junior.location) == ("rural", "town")
     assert primary.county == junior.county == "河西县"  # a constant of the mapping
 
@@ -110,7 +115,7 @@ def test_platform_csv_and_facts_by_district_name(tmp_path: Path) -> None:
 # -- bad mappings: one clear message with file, sheet, row, column; exit 2 -------------
 
 
-def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+def _workbook(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
     from openpyxl import Workbook
 
     book = Workbook()
@@ -126,7 +131,10 @@ def _workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     return path
 
 
-BASIC = [["学校标识码", "学校类型", "小学在校生数", "县区"], ["A", "小学", 100, "甲县"]]
+BASIC: list[list[Any]] = [
+    ["学校标识码", "学校类型", "小学在校生数", "县区"],
+    ["A", "小学", 100, "甲县"],
+]
 
 
 def test_mapping_file_errors_have_lines_and_suggestions(tmp_path: Path) -> None:
@@ -191,7 +199,7 @@ def test_a_code_with_no_entry_in_the_value_table(tmp_path: Path) -> None:
 
 
 def test_two_sheets_whose_ids_do_not_join(tmp_path: Path) -> None:
-    teachers = [["学校标识码", "专任教师数"], ["Z9", 30], ["A", 20]]
+    teachers: list[list[Any]] = [["学校标识码", "专任教师数"], ["Z9", 30], ["A", 20]]
     data = _workbook(tmp_path / "d.xlsx", {"学校": BASIC, "教师": teachers})
     mapping = tmp_path / "m.yaml"
     mapping.write_text("sheets:\n  - sheet: 学校\n  - sheet: 教师\n", "utf-8")
@@ -205,12 +213,12 @@ def test_two_sheets_whose_ids_do_not_join(tmp_path: Path) -> None:
 
 
 def test_a_joined_sheet_adds_its_columns(tmp_path: Path) -> None:
-    teachers = [["学校标识码", "专任教师数"], ["A", 7]]
+    teachers: list[list[Any]] = [["学校标识码", "专任教师数"], ["A", 7]]
     data = _workbook(tmp_path / "d.xlsx", {"学校": BASIC, "教师": teachers})
     mapping = tmp_path / "m.yaml"
     mapping.write_text("sheets:\n  - sheet: 学校\n  - sheet: 教师\n", "utf-8")
     (school,) = br.read_school_table(data, mapping=load_mapping(mapping)).schools
-    assert (school.primary_students, school.primary_teachers) == (100, 7)
+    assert (school.primary_students, school.primary_teachers) == _d(100, 7)
 
 
 def test_mapping_copied_elsewhere_is_relative_to_the_data(tmp_path: Path) -> None:

@@ -20,6 +20,10 @@ import balance_rules as br
 from .conftest import EXAMPLE_FACTS, EXAMPLES, run_cli
 
 
+def _d(*values: int) -> tuple[Decimal, ...]:
+    return tuple(Decimal(v) for v in values)
+
+
 def _xlsx(path: Path, rows: list[list[Any]], sheet: str = "Sheet1", merges: list[str] = ()) -> Path:  # type: ignore[assignment]
     workbook = Workbook()
     worksheet = workbook.active
@@ -71,8 +75,8 @@ def test_title_row_two_row_header_and_totals(tmp_path: Path) -> None:
     )
     table = br.read_school_table(path)
     n, p = table.schools
-    assert (n.primary_students, n.junior_students, n.junior_teachers) == (300, 200, 16)
-    assert (p.primary_teachers, p.books) == (30, 15000)
+    assert (n.primary_students, n.junior_students, n.junior_teachers) == _d(300, 200, 16)
+    assert (p.primary_teachers, p.books) == _d(30, 15000)
     assert any("totals row" in w.message and w.row == 6 for w in table.warnings)
 
 
