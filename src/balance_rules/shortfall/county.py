@@ -90,6 +90,8 @@ class Section:
 
     site: Site
     level: str
+    cache: dict[str, float | None] | None = None
+    cache_version: int = -1
 
     @property
     def students(self) -> Fraction | None:
@@ -126,7 +128,10 @@ class WorkCounty:
         self.sections: list[Section] = []
         self.by_id: dict[str, Site] = {}
         self._cache: dict[tuple[int, str], tuple[int, tuple[Fraction | None, str | None]]] = {}
-        self._quick: dict[tuple[int, str], tuple[int, float | None]] = {}
+        self._programs = {
+            level: [_program(ind, level, self.split_items) for ind in standard.indicators.values()]
+            for level in standard.levels
+        }
         for school, raw in _merged(county.schools, self.columns):
             if _excluded(school, raw, standard.exclusions):
                 continue
@@ -166,51 +171,66 @@ class WorkCounty:
 
     def quick(self, section: Section, indicator: Indicator) -> float | None:
         """The indicator in floats (None when missing or undefined): for screening."""
-        key = (id(section), indicator.id)
-        cached = self._quick.get(key)
-        version = section.site.version
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        result = self._quick_value(section, indicator)
-        self._quick[key] = (version, result)
+        return self.floats(section).get(indicator.id)
+
+    def floats(self, section: Section) -> dict[str, float | None]:
+        """Every indicator of a section in floats (for screening only; cached)."""
+        site = section.site
+        cached = section.cache
+        if cached is not None and section.cache_version == site.version:
+            return cached
+        raw = site.raw.floats
+        added = site.add_float
+        shares = site.shares_float
+        share = shares.get(section.level) if shares is not None else None
+        result: dict[str, float | None] = {}
+        for ind_id, numerator, denominator, scale in self._programs[section.level]:
+            total: float | None = 0.0
+            for column, kind in numerator:
+                part = self._part(site, column, kind, raw, added, share)
+                if part is None:
+                    total = None
+                    break
+                total += part  # type: ignore[operator]
+            if total is None:
+                result[ind_id] = None
+                continue
+            if denominator is None:
+                result[ind_id] = total * scale
+                continue
+            den = self._part(site, denominator[0], denominator[1], raw, added, share)
+            result[ind_id] = total * scale / den if den else None
+        section.cache = result
+        section.cache_version = site.version
         return result
 
-    def _quick_value(self, section: Section, indicator: Indicator) -> float | None:
-        total = 0.0
-        for name in indicator.numerator:
-            part = self._float(section, name)
-            if part is None:
-                return None
-            total += part
-        scale = float(indicator.scale)
-        if indicator.denominator is None:
-            return total * scale
-        den = self._float(section, indicator.denominator)
-        if not den:
-            return None
-        return total * scale / den
-
-    def _float(self, section: Section, field: str) -> float | None:
-        site = section.site
-        if field in ("school_students", "school_classes"):
-            suffix = "students" if field == "school_students" else "classes"
+    @staticmethod
+    def _part(
+        site: Site,
+        column: str,
+        kind: int,
+        raw: dict[str, float | None],
+        added: dict[str, float],
+        share: float | None,
+    ) -> float | None:
+        if kind == _SUM:
             total = 0.0
             for lv in SCHOOL_TYPE_LEVELS[site.school.school_type]:
                 if lv not in LEVELS:
                     continue
-                part = site.column_float(f"{lv}_{suffix}")
-                if part is None:
+                name = f"{lv}_{column}"
+                value = raw.get(name)
+                if value is None:
                     return None
-                total += part
+                total += value + added.get(name, 0.0)
             return total
-        if field in LEVEL_SUFFIXES:
-            return site.column_float(f"{section.level}_{field}")
-        whole = site.column_float(field)
-        if whole is None or field not in self.split_items:
-            return whole
-        if site.shares_float is None:
+        value = raw.get(column)
+        if value is None:
             return None
-        return whole * site.shares_float[section.level]
+        value += added.get(column, 0.0)
+        if kind == _SPLIT:
+            return None if share is None else value * share
+        return value
 
     def indicator(
         self, section: Section, indicator: Indicator
@@ -243,6 +263,30 @@ class WorkCounty:
         if den == 0:
             return None, f"{indicator.denominator} = 0"
         return total * scale / den, None
+
+
+_PLAIN, _SPLIT, _SUM = 0, 1, 2
+_Spec = tuple[str, int]
+
+
+def _spec(field: str, level: str, split_items: frozenset[str]) -> _Spec:
+    """Where a level-free field is read from, for the float screen."""
+    if field in LEVEL_SUFFIXES:
+        return f"{level}_{field}", _PLAIN
+    if field in ("school_students", "school_classes"):
+        return ("students" if field == "school_students" else "classes"), _SUM
+    return field, _SPLIT if field in split_items else _PLAIN
+
+
+def _program(
+    indicator: Indicator, level: str, split_items: frozenset[str]
+) -> tuple[str, list[_Spec], _Spec | None, float]:
+    return (
+        indicator.id,
+        [_spec(name, level, split_items) for name in indicator.numerator],
+        None if indicator.denominator is None else _spec(indicator.denominator, level, split_items),
+        float(indicator.scale),
+    )
 
 
 def _merged(schools: Sequence[School], columns: Sequence[str]) -> list[tuple[School, _Raw]]:

@@ -344,6 +344,8 @@ class _CountyPlanner:
         applying = [m for m in members if section.level in m.levels]
         if not applying:
             return None
+        if self._clearly_passes(rule, applying, section, floor):
+            return None
         met = 0
         failing: list[tuple[SchoolThreshold, Fraction, Fraction]] = []
         for member in applying:
@@ -395,6 +397,30 @@ class _CountyPlanner:
             self.refuse(rule.id, "not enough indicators can be raised", sid, section.level)
             return None
         return SectionChoice(tuple(options), needed)
+
+    def _clearly_passes(
+        self,
+        rule: SchoolKOfN,
+        members: Sequence[SchoolThreshold],
+        section: Section,
+        floor: Fraction | None,
+    ) -> bool:
+        """Float screen: enough members clearly met and the others clearly above the
+        floor (a margin no rounding can cross); the exact path decides the rest."""
+        values = self.work.floats(section)
+        met = 0
+        for member in members:
+            threshold = self.threshold_of(member, section)
+            value = values.get(member.indicator)
+            if threshold is None or value is None or member.op not in _PLANNED_OPS:
+                return False
+            limit = float(threshold)
+            margin = 1e-9 * max(abs(limit), 1.0)
+            if value > limit + margin:
+                met += 1
+            elif floor is not None and not value > float(floor) * limit + margin:
+                return False
+        return met >= rule.min_met
 
     def _floor_options(
         self, rule: SchoolKOfN, items: Sequence[tuple[Section, SectionChoice]]
