@@ -206,6 +206,8 @@ def _csv_grid(path: Path, encoding: str | None, delimiter: str) -> list[tuple[in
 def _check_widths(table: RawTable) -> None:
     """Every CSV data row has as many cells as the header (blank trailing cells aside)."""
     width = len(table.header)
+    while width and not table.header[width - 1]:
+        width -= 1  # blank header cells at the right are no columns
     problems = []
     for number, cells in table.rows:
         filled = len(cells)
@@ -222,7 +224,7 @@ def _check_widths(table: RawTable) -> None:
                     "多出的逗号或引号会使数值错位",
                 )
             )
-        elif len(cells) < width and len(cells) > 1:
+        elif len(cells) < width and len(cells) > 1 and any(cells):
             problems.append(
                 Problem(
                     f"this row has {len(cells)} cells, the header {width}: a cell is missing "
