@@ -273,6 +273,10 @@ def render_shortfall_text(
                     f"  {field_label(total.field, lang)}: {_amount(total.add)} "
                     f"{unit_label(total.unit, lang)}"
                 )
+                if total.field == "equipment_value":
+                    line += (
+                        f" ({_amount(total.add / 10000)} {'万元' if lang != 'en' else '10k yuan'})"
+                    )
                 if total.cost is not None:
                     line += f"  ({t['cost']} {_amount(total.cost)} {t['yuan']})"
                 out.write(line + "\n")

@@ -186,6 +186,11 @@ class _CountyPlanner:
         field = ind.numerator[0]
         resource = RESOURCES.get(field)
         if resource is None:
+            if field.startswith("min_"):
+                return (
+                    f"{field} is the smallest room's area: enlarge or rebuild that room "
+                    "(not a count a plan adds to)"
+                )
             return f"{field} is not a resource a plan can add to"
         column, share = column_of(field, section.level, self.work.split_items, section.site)
         if column is None:
