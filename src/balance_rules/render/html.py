@@ -20,6 +20,7 @@ with ``my_report.html.j2`` in ``balance_rules/render/templates/`` starting with
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -366,13 +367,17 @@ class _Builder:
             members = [i for i, c in enumerate(table.columns) if c.member]
             rest = [i for i, c in enumerate(table.columns) if not c.member]
             has_k = any(r.k_of_n is not None for r in table.rows)
+            whole = [
+                isinstance(c.threshold, int | Decimal)
+                and not isinstance(c.threshold, bool)
+                and c.threshold == int(c.threshold)
+                for c in table.columns
+            ]
             headers = []
             for index in members + rest:
                 c = table.columns[index]
                 op = {">=": "≥", "<=": "≤"}.get(c.op or "", c.op or "")
-                threshold = fixed(c.threshold, 2) if c.threshold is not None else ""
-                if isinstance(c.threshold, bool):
-                    threshold = fmt(c.threshold, lang=lang)
+                threshold = fmt(c.threshold, lang=lang) if c.threshold is not None else ""
                 headers.append(f"{c.label} {op} {threshold}".strip())
             if has_k:
                 headers[len(members) : len(members)] = [self.t["tally"], self.t["lowest"]]
@@ -384,7 +389,7 @@ class _Builder:
                 add(f"<tr><td>{escape(s.school_id)}<td>{escape(s.name)}<td>{students}")
                 cells = row.cells
                 for index in members:
-                    add(self._cell(cells[index]))
+                    add(self._cell(cells[index], whole[index]))
                 if has_k:
                     k = row.k_of_n
                     if k is None:
@@ -395,7 +400,7 @@ class _Builder:
                         low = k.lowest_ratio
                         add("<td>" if low is None else f"<td>{fixed(low * 100, 1)}%")
                 for index in rest:
-                    add(self._cell(cells[index]))
+                    add(self._cell(cells[index], whole[index]))
                 others = "；".join(
                     f"{rule_label(f, self.standard, lang)}：{explain(f, self.standard, lang)}"
                     for f in row.others
@@ -418,13 +423,16 @@ class _Builder:
             )
         return out
 
-    def _cell(self, f: Finding | None) -> str:
+    def _cell(self, f: Finding | None, whole: bool = False) -> str:
+        """One school value; ``whole``: the column's threshold is a whole number."""
         if f is None:
             return "<td>"
         if f.status == "not_evaluated":
             return '<td class="q">—'
         if isinstance(f.value, bool):
             text = fmt(f.value, lang=self.lang)
+        elif whole and isinstance(f.value, float | int) and float(f.value).is_integer():
+            text = str(int(f.value))  # a count or a whole area: 96, not 96.00
         else:
             text = fixed(f.value, 2, f.threshold)
         return f'<td class="f">{text}' if f.status == "fail" else f"<td>{text}"
