@@ -10,10 +10,11 @@ or whose id seems reused is listed, and a county missing from a year is noted.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from fractions import Fraction
 from typing import Literal
 
 import attrs
@@ -140,6 +141,22 @@ def compare_years(
     )
 
 
+@contextlib.contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small acyclic objects.
+
+    A nation's years are millions of small result objects without reference
+    cycles; the collector would rescan them again and again as they are built.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compare_snapshots(
     years: tuple[int, ...],
     snapshots: Mapping[int, Mapping[str, CountyYear]],
@@ -150,6 +167,18 @@ def compare_snapshots(
     reports: tuple[tuple[int, Report], ...] = (),
 ) -> Monitoring:
     """The comparison itself, over reduced results (also fed by the columnar path)."""
+    with no_cyclic_gc():
+        return _compare(years, snapshots, standards, renamed, notes, reports)
+
+
+def _compare(
+    years: tuple[int, ...],
+    snapshots: Mapping[int, Mapping[str, CountyYear]],
+    standards: Mapping[int, Standard],
+    renamed: Mapping[str, str] | None,
+    notes: Iterable[YearNote],
+    reports: tuple[tuple[int, Report], ...],
+) -> Monitoring:
     renamed = dict(renamed or {})
     all_notes = list(notes)
     for before, after in itertools.pairwise(years):
@@ -200,13 +229,9 @@ def compare_snapshots(
 # -- one county ------------------------------------------------------------------------
 
 
-def _exact(value: float) -> Decimal:
-    return Decimal(repr(value))
-
-
 def _direction(before: float, after: float) -> Direction:
-    a, b = _exact(before), _exact(after)
-    return "up" if b > a else "down" if b < a else "flat"
+    # Floats order exactly as their shortest decimal forms do.
+    return "up" if after > before else "down" if after < before else "flat"
 
 
 def _series(history: Sequence[tuple[int, CountyYear | None]]) -> tuple[CVSeries, ...]:
@@ -214,16 +239,16 @@ def _series(history: Sequence[tuple[int, CountyYear | None]]) -> tuple[CVSeries,
     for _, data in history:
         for point in data.coefficients if data else ():
             keys.setdefault((point.rule, point.level, point.indicator), point.composite)
+    by_year = [
+        (year, {(p.rule, p.level, p.indicator): p for p in (data.coefficients if data else ())})
+        for year, data in history
+    ]
     series = []
-    for (rule, level, indicator), composite in keys.items():
-        points: list[tuple[int, CVPoint | None]] = []
-        for year, data in history:
-            found = None
-            for point in data.coefficients if data else ():
-                if (point.rule, point.level, point.indicator) == (rule, level, indicator):
-                    found = point
-                    break
-            points.append((year, found))
+    for key, composite in keys.items():
+        rule, level, indicator = key
+        points: list[tuple[int, CVPoint | None]] = [
+            (year, found.get(key)) for year, found in by_year
+        ]
         values = [p.value for _, p in points if p is not None and p.value is not None]
         direction = _direction(values[-2], values[-1]) if len(values) >= 2 else None
         changes: list[tuple[int, Direction | None]] = []
@@ -261,7 +286,7 @@ def _movements(series: Iterable[CVSeries]) -> list[Movement]:
                 change = "past"
             elif p0.passed is False and p1.passed is True:
                 change = "back"
-            elif p1.passed is True and _exact(p1.value) > _exact(p0.value):
+            elif p1.passed is True and p1.value > p0.value:
                 change = "toward"
             if change is not None:
                 moves.append(
@@ -397,10 +422,20 @@ def _flips(prev: CountyYear, cur: CountyYear, link: Mapping[str, str]) -> list[F
 
 def _renamed_prev(prev: CountyYear, link: Mapping[str, str]) -> CountyYear:
     """Last year's result with this year's ids (unlinked sections dropped)."""
-    sections = tuple(
-        attrs.evolve(s, school_id=link[s.school_id]) for s in prev.sections if s.school_id in link
-    )
-    return attrs.evolve(prev, sections=sections)
+    sections = []
+    changed = False
+    for s in prev.sections:
+        target = link.get(s.school_id)
+        if target is None:
+            changed = True
+            continue
+        if target != s.school_id:
+            changed = True
+            s = attrs.evolve(s, school_id=target)
+        sections.append(s)
+    if not changed:
+        return prev
+    return attrs.evolve(prev, sections=tuple(sections))
 
 
 def _headline(
@@ -453,10 +488,11 @@ def _capped(series: CVSeries, year: int) -> bool:
     return point is not None and point.max is not None and point.value is not None
 
 
-def _ratio(point: CVPoint) -> Fraction:
+def _ratio(point: CVPoint) -> float:
+    """CV ÷ cap, for ranking and display only (decisions are the core's)."""
     if point.value is None or point.max is None or point.max == 0:
-        return Fraction(-1)
-    return Fraction(_exact(point.value)) / Fraction(point.max)
+        return -1.0
+    return point.value / float(point.max)
 
 
 def _county_trend(
@@ -542,7 +578,7 @@ def _overview(trends: Sequence[CountyTrend]) -> tuple[OverviewRow, ...]:
         key=lambda r: (
             _VERDICT_RANK[r[1]],
             -r[3],
-            -(_ratio(r[2]) if r[2] is not None else Fraction(-1)),
+            -(_ratio(r[2]) if r[2] is not None else -1.0),
             -r[4],
             r[0].county,
         )
@@ -579,7 +615,7 @@ def _cells(trend: CountyTrend) -> tuple[OverviewCell, ...]:
             OverviewCell(
                 year=year,
                 verdict=data.verdict if data else None,
-                worst_ratio=float(max(ratios)) if ratios else None,
+                worst_ratio=max(ratios) if ratios else None,
                 warnings=sum(w.year == year for w in trend.warnings),
             )
         )

@@ -28,13 +28,15 @@ from ..engine.columnar import ColumnarResult, evaluate_columns
 from ..engine.plan import Plan, compile_standard
 from ..errors import DataError, Problem
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
-from .core import compare_snapshots
+from .core import compare_snapshots, no_cyclic_gc
 from .model import CountyYear, CVPoint, Monitoring, SectionState, YearNote
 
-__all__ = ["monitor_dask", "monitor_frame", "snapshots_from_columns"]
+__all__ = ["monitor_dask", "monitor_frame", "monitor_frames", "snapshots_from_columns"]
 
 YEAR = "year"
 _PAD = "__balance_rules_pad__"
+#: Compiled plans of a worker process, by standard digest.
+_PLANS: dict[str, Plan] = {}
 Facts = Mapping[int, Mapping[str, Mapping[str, Any]]]
 
 
@@ -46,11 +48,17 @@ def _passed(status: str, cap: object) -> bool | None:
 
 def snapshots_from_columns(result: ColumnarResult, year: int) -> dict[str, CountyYear]:
     """Every county of a columnar result, reduced to what monitoring compares."""
+    with no_cyclic_gc():
+        return _snapshots(result, year)
+
+
+def _snapshots(result: ColumnarResult, year: int) -> dict[str, CountyYear]:
     plan = result.plan
     standard = plan.standard
     rules = standard.rules
     text = result.table.text
-    ids, names, types = text["school_id"], text["school_name"], text["school_type"]
+    ids, names = text["school_id"].tolist(), text["school_name"].tolist()
+    types = text["school_type"].tolist()
     k_rules = [r for r in rules.values() if isinstance(r, SchoolKOfN)]
     sections: list[list[SectionState]] = [[] for _ in result.county_names]
     for level, part in result.levels.items():
@@ -75,18 +83,24 @@ def snapshots_from_columns(result: ColumnarResult, year: int) -> dict[str, Count
             ),
             None,
         )
+        n = len(part.rows)
+        k_rule: str | None = None
+        of: int | None = None
+        k_codes: list[int] = [2] * n
+        k_values: list[float] = [float("nan")] * n
+        if k_outcome is not None:
+            k_rule, of = k_outcome[0].id, len(k_outcome[0].rules)
+            k_codes = k_outcome[1].status.tolist()
+            k_values = k_outcome[1].value.tolist()
+        flags = passed.tolist()
+        children = result.children
+        empty: tuple[str, ...] = ()
+        no_k = k_outcome is None
         for i, (row, code) in enumerate(
             zip(part.rows.tolist(), part.counties.tolist(), strict=True)
         ):
-            k_rule = k_status = met = of = None
-            if k_outcome is not None:
-                rule, outcome = k_outcome
-                status = int(outcome.status[i])
-                k_rule, of = rule.id, len(rule.rules)
-                k_status = None if status == 2 else status == 0
-                value = outcome.value[i]
-                met = None if np.isnan(value) else int(value)
-            flag = int(passed[i])
+            flag = flags[i]
+            value = k_values[i]
             sections[code].append(
                 SectionState(
                     school_id=ids[row],
@@ -94,12 +108,12 @@ def snapshots_from_columns(result: ColumnarResult, year: int) -> dict[str, Count
                     school_type=types[row],
                     level=level,
                     passed=None if flag == -1 else flag == 1,
-                    failing=tuple(failing[i]),
+                    failing=tuple(failing[i]) if failing[i] else empty,
                     k_rule=k_rule,
-                    k_passed=k_status,
-                    met=met,
+                    k_passed=None if no_k or k_codes[i] == 2 else k_codes[i] == 0,
+                    met=None if value != value else int(value),
                     of=of,
-                    merged=tuple(ids[c] for c in result.children.get(row, ())),
+                    merged=tuple(ids[c] for c in children[row]) if row in children else empty,
                 )
             )
     order = {level: n for n, level in enumerate(standard.levels)}
@@ -176,15 +190,44 @@ def monitor_frame(
 ) -> Monitoring:
     """Monitor a pandas DataFrame of several years (canonical columns + ``year``)."""
     years = _years_of(frame)
-    standards = _standards(standard, years)
+    return monitor_frames(
+        ((year, frame[frame[YEAR] == year]) for year in years),
+        standard,
+        facts=facts,
+        renamed=renamed,
+    )
+
+
+def monitor_frames(
+    frames: Iterable[tuple[int, Any]],
+    standard: Standard | Mapping[int, Standard],
+    *,
+    facts: Facts | None = None,
+    renamed: Mapping[str, str] | None = None,
+) -> Monitoring:
+    """Monitor one DataFrame per year, given (year, frame) one at a time.
+
+    Only one year's table is held at once (a generator may read or build each
+    frame when asked), so memory grows with the reduced results, not the data.
+    """
     plans: dict[str, Plan] = {}
-    snapshots = {}
-    for year in years:
+    snapshots: dict[int, dict[str, CountyYear]] = {}
+    standards: dict[int, Standard] = {}
+    for year, frame in frames:
+        if year in snapshots:
+            raise DataError([Problem(f"two frames for the year {year}")])
+        standards[year] = _standards(standard, [year])[year]
         std = standards[year]
         plan = plans.setdefault(std.digest, compile_standard(std))
-        part = frame[frame[YEAR] == year]
-        snapshots[year] = _evaluate_year(part, plan, year, (facts or {}).get(year, {}))
-    return compare_snapshots(tuple(years), snapshots, standards, renamed=renamed)
+        part = frame.drop(columns=[YEAR]) if YEAR in frame.columns else frame
+        table = ColumnTable.from_frame(part)
+        snapshots[year] = snapshots_from_columns(
+            evaluate_columns(plan, table, (facts or {}).get(year, {})), year
+        )
+    if not snapshots:
+        raise DataError([Problem("no years to monitor")])
+    years = tuple(sorted(snapshots))
+    return compare_snapshots(years, snapshots, standards, renamed=renamed)
 
 
 def _partition(
@@ -194,7 +237,8 @@ def _partition(
 
     rows = []
     for year, part in frame.groupby(YEAR, sort=True):
-        plan = compile_standard(standards[int(year)])
+        std = standards[int(year)]
+        plan = _PLANS.get(std.digest) or _PLANS.setdefault(std.digest, compile_standard(std))
         if part["county"].nunique() == 1:
             # The core's composite is a NumPy mean over counties whose last bit depends
             # on whether the batch holds one county or several; evaluating a lone county
