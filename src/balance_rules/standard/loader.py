@@ -233,7 +233,16 @@ def _merge_chain(first: _Layer, base: Path | None, root: Path | str | None = Non
                 f"{child.file}: cyclic extends",
             )
         seen.add(key)
-        parent = _read_layer(None, str(parent_path))
+        try:
+            parent = _read_layer(None, str(parent_path))
+        except StandardError as exc:  # say which file led here
+            line = child.document.key_lines.get("extends")
+            where = f"{child.file}:{line}" if line else child.file
+            raise StandardError(
+                exc.problems,
+                f"{exc.summary or parent_path} (extended by {where})",
+                f"{exc.summary_text('zh') or parent_path}（由 {where} 的 extends 引用）",
+            ) from None
         version = str(parent.document.get("version", ""))
         if pinned and pinned != version:
             raise StandardError(
