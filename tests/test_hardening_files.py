@@ -217,3 +217,36 @@ def test_eight_concurrent_runs_never_collide(tmp_path: Path, fmt: str) -> None:
     assert _run("evaluate", EXAMPLE_SCHOOLS, "--facts", EXAMPLE_FACTS, "--output", alone)[0] == 0
     assert out.read_bytes() == alone.read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([out.name, alone.name])
+
+
+def test_monitor_output_may_not_be_a_year_standard(work: Path) -> None:
+    year_standard = work / "std.json"  # a suffix monitor writes, named by --standard-for
+    year_standard.write_bytes((work / "example-county-standard.yaml").read_bytes())
+    before = _snapshot(work)
+    code, _, err = _run(
+        "monitor",
+        work / "example-county.csv",
+        "--year",
+        "2024",
+        "--standard-for",
+        f"2024={year_standard}",
+        "--output",
+        work / "sub" / ".." / "std.json",
+    )
+    assert code == 2 and "std.json" in err
+    assert _snapshot(work) == before
+
+
+def test_shortfall_applied_table_may_not_replace_the_plan(work: Path) -> None:
+    plan = work / "sub" / "plan.csv"
+    code, _, err = _run(
+        "shortfall",
+        work / "example-county.csv",
+        "--facts",
+        work / "example-county-facts.yaml",
+        "--output",
+        plan,
+        "--write-applied",
+        plan,
+    )
+    assert code == 2 and "plan.csv" in err, err

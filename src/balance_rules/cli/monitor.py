@@ -171,6 +171,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         args.mapping,
         args.renamed,
         *(s for s in [args.standard] if s and Path(s).exists()),
+        *(item.partition("=")[2] for item in args.standard_for or ()),
     ]
     if args.format == "xlsx":
         from ..render.monitor_xlsx import write_monitor_xlsx
