@@ -197,3 +197,35 @@ def test_location_codes_names_and_school_type_names(tmp_path: Path) -> None:
         *["primary"] * 3,
         "teaching_point",
     ]
+
+
+def test_the_fast_sheet_reader_gives_openpyxls_text(tmp_path: Path) -> None:
+    import datetime
+
+    import openpyxl
+    import xlsxwriter
+
+    from balance_rules.data import tables
+
+    path = tmp_path / "kinds.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})  # inline strings
+    sheet = book.add_worksheet("s")
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["学校标识码", "a&b <c>", 1850, 802.56, 1.0, True, 0.1 + 0.2])
+    sheet.write_datetime(1, 0, datetime.datetime(2023, 9, 1), dates)
+    sheet.write_formula(1, 1, "=1/0", None, "#DIV/0!")
+    sheet.write(3, 4, "  padded  ")
+    book.close()
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    worksheet = workbook.worksheets[0]
+    fast = tables._fast_grid(tables._sheet_xml(worksheet), workbook, worksheet)
+    slow = [
+        (n, [tables._xlsx_text(v) for v in row])
+        for n, row in enumerate(worksheet.iter_rows(values_only=True), start=1)
+    ]
+    workbook.close()
+    assert fast is not None and len(fast) == len(slow)
+    for (n, cells), (m, expected) in zip(fast, slow, strict=True):
+        assert n == m and cells + [""] * (len(expected) - len(cells)) == expected
+    assert fast[0][1] == ["学校标识码", "a&b <c>", "1850", "802.56", "1", "是", "0.3"]
+    assert fast[1][1][:2] == ["2023-09-01T00:00:00", "#DIV/0!"]

@@ -63,6 +63,7 @@ _BARE_UNIT = re.compile(r"^(.*?[^\s/])\s*/\s*([^/]+)$")
 #: A number as people write it: digits, an optional fraction and exponent.  Commas
 #: only separate thousands (``1,234``); ``18,50`` and ``1_850`` are refused.
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_SIMPLE = re.compile(r"^-?\d{1,12}(?:\.\d{1,6})?$")
 _GROUPED_NUMBER = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 _TRUE = {"1", "是", "yes", "y", "true", "t", "有", "√"}
@@ -114,6 +115,10 @@ def parse_number(text: str) -> tuple[Decimal, bool] | None:
     Returns (value, had a percent sign), or None for a blank cell.  Raises
     :class:`CellError` for text that is not a number.
     """
+    if _SIMPLE.match(text):  # the common case: plain digits, exact as written
+        value = Decimal(text)
+        if len(text) <= MAX_DIGITS:
+            return value, False
     cleaned = text.translate(_FULL_WIDTH).strip()
     if cleaned in ("", "-", "—", "--"):
         return None

@@ -255,6 +255,11 @@ def _check_widths(table: RawTable) -> None:
 def _xlsx_text(value: Any) -> str:
     if value is None:
         return ""
+    kind = type(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return str(value).strip()
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -367,10 +372,13 @@ def _xlsx_grid(
                     )
                 ]
             )
-        grid: list[tuple[int, list[str]]] = []
-        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-            grid.append((number, [_xlsx_text(v) for v in row]))
-        merges, formulas = _merges_and_formulas(_sheet_xml(worksheet))
+        xml = _sheet_xml(worksheet)
+        grid = _fast_grid(xml, workbook, worksheet)
+        if grid is None:  # anything unexpected: openpyxl's own (slower) reader
+            grid = []
+            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                grid.append((number, [_xlsx_text(v) for v in row]))
+        merges, formulas = _merges_and_formulas(xml)
         _fill_merges(grid, merges)
         blanks = [
             (r, c)
@@ -382,6 +390,84 @@ def _xlsx_grid(
         raise DataError([Problem(f"not a readable .xlsx workbook ({exc})", file=file)]) from None
     finally:
         workbook.close()
+
+
+_ROW = re.compile(rb"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.DOTALL)
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL_ATTRS = re.compile(rb'\b([rts])="([^"]*)"')
+_VALUE = re.compile(rb"<v>(.*?)</v>", re.DOTALL)
+_INLINE = re.compile(rb"<t\b[^>]*>(.*?)</t>", re.DOTALL)
+_INTEGER = re.compile(rb"^-?\d+$")
+
+
+def _fast_grid(xml: bytes, workbook: Any, worksheet: Any) -> list[tuple[int, list[str]]] | None:
+    """The cells of a sheet straight from its XML (several times faster than openpyxl).
+
+    Gives the same text as :func:`_xlsx_text` over openpyxl's values: shared and
+    inline strings, numbers (integers as written, others through float as
+    openpyxl does), booleans, error codes, date-formatted numbers as ISO dates.
+    Returns None when the sheet has anything it does not know, and the caller
+    falls back to openpyxl.
+    """
+    import html
+
+    try:
+        strings = worksheet._shared_strings
+        date_styles = set(workbook._date_formats)
+        time_styles = set(getattr(workbook, "_timedelta_formats", ()))
+        epoch = workbook.epoch
+    except AttributeError:  # pragma: no cover - another openpyxl
+        return None
+    if not xml or b"<sheetData" not in xml:
+        return None
+    from openpyxl.utils.datetime import from_excel
+
+    grid: list[tuple[int, list[str]]] = []
+    for row_attrs, body in _ROW.findall(xml):
+        match = _ROW_NUMBER.search(row_attrs)
+        number = int(match.group(1)) if match else len(grid) + 1
+        while len(grid) < number - 1:
+            grid.append((len(grid) + 1, []))
+        cells: list[str] = []
+        for attributes, content in _CELL.findall(body or b""):
+            found = dict(_CELL_ATTRS.findall(attributes))
+            ref = found.get(b"r")
+            column = _column_number(ref.rstrip(b"0123456789")) if ref else len(cells)
+            if column < len(cells):
+                return None
+            kind = found.get(b"t", b"n")
+            text = ""
+            if kind == b"inlineStr":
+                text = html.unescape(b"".join(_INLINE.findall(content)).decode("utf-8"))
+            else:
+                value = _VALUE.search(content) if content else None
+                if value is not None:
+                    raw = value.group(1)
+                    if kind == b"s":
+                        index = int(raw)
+                        if not 0 <= index < len(strings):
+                            return None
+                        text = str(strings[index])
+                    elif kind == b"n":
+                        style = int(found.get(b"s", b"0"))
+                        if style in date_styles or style in time_styles:
+                            text = _xlsx_text(from_excel(float(raw), epoch))
+                        elif _INTEGER.match(raw):
+                            text = str(int(raw))
+                        else:
+                            text = _xlsx_text(float(raw))
+                    elif kind == b"b":
+                        text = "是" if raw.strip() == b"1" else "否"
+                    elif kind in (b"str", b"e"):
+                        text = html.unescape(raw.decode("utf-8"))
+                    else:
+                        return None
+            text = text.strip()
+            if text:
+                cells.extend([""] * (column - len(cells)))
+                cells.append(text)
+        grid.append((number, cells))
+    return grid
 
 
 def _fill_merges(
