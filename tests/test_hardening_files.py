@@ -250,3 +250,28 @@ def test_shortfall_applied_table_may_not_replace_the_plan(work: Path) -> None:
         plan,
     )
     assert code == 2 and "plan.csv" in err, err
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv"])
+def test_output_may_not_be_a_layer_the_standard_extends(work: Path, fmt: str) -> None:
+    parent = work / "parent.yaml"
+    parent.write_bytes((work / "example-county-standard.yaml").read_bytes())
+    child = work / "sub" / "child.yaml"
+    child.write_text(
+        "format: 1\nid: test/child\nextends: ../parent.yaml\ntitle: {zh: 子}\n"
+        'version: "1"\nsource: {document: 测试}\n',
+        encoding="utf-8",
+    )
+    before = _snapshot(work)
+    code, _, err = _run(
+        "evaluate",
+        work / "example-county.csv",
+        "--standard",
+        child,
+        "--format",
+        fmt,
+        "--output",
+        work / "sub" / ".." / "parent.yaml",
+    )
+    assert code == 2 and "parent.yaml" in err, err
+    assert _snapshot(work) == before

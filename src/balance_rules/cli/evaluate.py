@@ -23,20 +23,21 @@ from ..render.progress import ProgressBar, interactive
 from ..render.text import render_text
 from ..render.xlsx import require_format, write_xlsx
 from ..standard.loader import load_standard
+from ..standard.model import Standard
 from .common import EXIT_FAIL, EXIT_OK, Streams, data_options, read_table
 from .output import choose_format, open_output
 
-__all__ = ["FORMATS", "add_parser", "run"]
+__all__ = ["FORMATS", "add_parser", "inputs", "load_args_standard", "run"]
 
 DEFAULT_STANDARD = "national/quality-2017"
 FORMATS = ("text", "json", "markdown", "csv", "jsonl", "html", "xlsx")
 #: Formats written county by county through the columnar core.
 STREAMED = ("csv", "jsonl")
+#: Formats whose --summary is one line, row or entry per county of the object report.
+SUMMARISED = ("text", "markdown", "json")
 #: Formats evaluated through the columnar core and written county by county (the
 #: JSON report builds each county's findings just before writing them).
 COLUMNAR = (*STREAMED, "json")
-#: Formats whose --summary is one line, row or entry per county of the object report.
-SUMMARISED = ("text", "markdown", "json")
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,6 +94,14 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
 
 
+def load_args_standard(args: argparse.Namespace) -> Standard:
+    """``--standard`` (within ``--root``); every file of its layers becomes an input."""
+    standard = load_standard(args.standard, root=getattr(args, "root", None))
+    origins = [*standard.provenance.values(), *(o for o, _ in standard.overridden.values())]
+    args.standard_files = sorted({o.file for o in origins if o.file})
+    return standard
+
+
 def inputs(args: argparse.Namespace) -> list[str | None]:
     """Every input file of an evaluate-like run (the output may be none of them)."""
     standard = getattr(args, "standard", None)
@@ -101,12 +110,13 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
         getattr(args, "facts", None),
         getattr(args, "mapping", None),
         standard if standard and Path(standard).exists() else None,
+        *getattr(args, "standard_files", ()),  # every layer it extends, too
     ]
 
 
 def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> int:
     """National-scale path: columns in, CSV or JSON Lines streamed out."""
-    plan = compile_standard(load_standard(args.standard, root=args.root))
+    plan = compile_standard(load_args_standard(args))
     bar.stage("read", Path(args.schools).name)
     skipped: Sequence[SkippedRow] = ()
     if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
@@ -165,7 +175,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in COLUMNAR:
             return _evaluate_columns(args, streams, bar)
-        standard = load_standard(args.standard, root=args.root)
+        standard = load_args_standard(args)
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
@@ -210,7 +220,7 @@ def _summary(args: argparse.Namespace, streams: Streams) -> int:
     """--summary with text, markdown or json: one line, row or entry per county."""
     shown = show_progress(args, streams)
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
-        standard = load_standard(args.standard, root=args.root)
+        standard = load_args_standard(args)
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
