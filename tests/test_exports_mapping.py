@@ -225,3 +225,15 @@ def test_mapping_copied_elsewhere_is_relative_to_the_data(tmp_path: Path) -> Non
     shutil.copy(SAMPLES / "per-level-sheets.xlsx", tmp_path / "book.xlsx")
     mapping = load_mapping(SAMPLES / "per-level-sheets.yaml")
     assert len(br.read_school_table(tmp_path / "book.xlsx", mapping=mapping).schools) == 3
+
+
+def test_the_documented_mappings_validate(tmp_path: Path) -> None:
+    import re
+
+    doc = SAMPLES.parent.parent / "docs" / "mapping-format.md"
+    blocks = re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 3
+    for index, block in enumerate(blocks):
+        path = tmp_path / f"doc-{index}.yaml"
+        path.write_text(block, encoding="utf-8")
+        load_mapping(path)  # raises on any problem
