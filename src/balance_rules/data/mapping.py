@@ -44,6 +44,7 @@ from .fields import (
 )
 
 __all__ = [
+    "IGNORE",
     "MAPPING_SCHEMA",
     "Derived",
     "HeaderMapping",
@@ -58,6 +59,8 @@ _CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
     "location": LOCATIONS,
 }
 _LEVELS = ("primary", "junior", "senior")
+#: ``columns: {表头: ignore}`` leaves a column out on purpose.
+IGNORE = "ignore"
 
 _COLUMN = {
     "oneOf": [
@@ -283,6 +286,8 @@ def _part(
         return line_of(document, (*prefix, *path))
 
     def field_problem(name: str, *path: Any) -> bool:
+        if name == IGNORE and path[:1] == ("columns",):
+            return False
         target = name.removeprefix("extra.")
         if name.startswith("extra.") and target:
             return False

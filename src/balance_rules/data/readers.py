@@ -43,7 +43,7 @@ from .fields import (
     VALUE_ALIASES,
 )
 from .headers import HeaderColumn, is_total_marker, name_candidates
-from .mapping import HeaderMapping, SheetMapping, load_mapping, sheet_parts
+from .mapping import IGNORE, HeaderMapping, SheetMapping, load_mapping, sheet_parts
 from .model import County, School
 from .tables import RawTable, load_structured, read_raw_table
 
@@ -205,6 +205,9 @@ def _columns(
         canonical: str | None
         if mapped is not None:
             canonical, factor, key = mapped
+            if canonical == IGNORE:
+                columns.append(_Column(raw, None, source=source))
+                continue
             if mapping is not None and key in mapping.units:
                 unit = mapping.units[key]
         else:
@@ -479,6 +482,8 @@ def _refuse_lookalikes(
     present = {c.field for c in columns if c.field and not c.extra}
     if mapping is not None:
         present |= set(mapping.constants)
+        if mapping.level is not None:
+            present.add("school_type")
     problems = []
     for index, column in enumerate(columns):
         if not column.extra or column.summed or column.field in extra_numeric:
@@ -502,12 +507,15 @@ def _refuse_lookalikes(
                 Problem(
                     f"column {column.source!r} holds {field} values ({sample}) but its header is "
                     f"not known, so it would be ignored (and {field} taken as its default); "
-                    f"map it: columns: {{{column.source!r}: {field}}}" + _mapping_hint(mapping),
+                    f"map it: columns: {{{column.source!r}: {field}}}"
+                    + _mapping_hint(mapping)
+                    + f" (or columns: {{{column.source!r}: ignore}} if it is something else)",
                     **_where(table, column.source),
                     message_zh=f"列 {column.source!r} 的值是{_CATEGORY_ZH[field]}（{sample}），"
                     f"但表头无法识别，会被忽略（{_CATEGORY_ZH[field]}将取默认值）；"
                     "请在映射文件中写 "
-                    f"columns: {{{column.source!r}: {field}}}",
+                    f"columns: {{{column.source!r}: {field}}}"
+                    f"（若不是，写 columns: {{{column.source!r}: ignore}}）",
                 )
             )
             break
