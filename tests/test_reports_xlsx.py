@@ -12,6 +12,7 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from balance_rules.cli import main
+from balance_rules.render import xlsx
 from balance_rules.render.workbook import Column, Sheets, new_workbook, sheet_name, write_table
 from balance_rules.render.xlsx import write_xlsx
 
@@ -24,7 +25,10 @@ def _rows(sheet: Any) -> list[list[Any]]:
     return [[c.value for c in row] for row in sheet.iter_rows()]
 
 
-def test_hand_computed_workbook() -> None:
+@pytest.mark.parametrize("streamed", [False, True])
+def test_hand_computed_workbook(monkeypatch: pytest.MonkeyPatch, streamed: bool) -> None:
+    # Both ways of writing: cells kept in memory, and streamed (constant memory).
+    monkeypatch.setattr(xlsx, "CONSTANT_MEMORY_SECTIONS", -1 if streamed else 10**9)
     stream = io.BytesIO()
     write_xlsx(hand_report(), stream)
     book = openpyxl.load_workbook(io.BytesIO(stream.getvalue()))

@@ -9,8 +9,9 @@ Numbers keep their full value; the display format shows the table's decimals
 (CV 3, cap 2, means and S 3, school values 2).  Text is always a string, never a
 formula.  Native Excel charts plot the CVs against their caps.
 
-Written with xlsxwriter (the ``xlsx`` extra) in constant-memory mode: each sheet
-is written top to bottom and rows are not kept.
+Written with xlsxwriter (the ``xlsx`` extra); national runs (more than
+:data:`CONSTANT_MEMORY_SECTIONS` sections) in constant-memory mode, each sheet
+written top to bottom without keeping its rows.
 """
 
 from __future__ import annotations
@@ -40,7 +41,13 @@ from .tables import (
 )
 from .workbook import EXTRA_HINT, Column, Sheets, new_workbook, write_table
 
-__all__ = ["require_format", "write_xlsx"]
+__all__ = ["CONSTANT_MEMORY_SECTIONS", "require_format", "write_xlsx"]
+
+#: Above this many school sections (a national run) rows are streamed to disk
+#: (xlsxwriter's constant-memory mode, inline strings); below it the shared-string
+#: table is used, which is about 25 % faster and keeps cells in memory (~70 MB for
+#: 32,000 sections).
+CONSTANT_MEMORY_SECTIONS = 50_000
 
 _L = {
     "zh": {
@@ -212,7 +219,8 @@ def write_xlsx(report: Report, stream: IO[bytes], lang: str = "zh") -> None:
     t = _L[lang]
     standard = report.standard
     counties = sort_counties(report.counties)
-    book = new_workbook(stream, constant_memory=True)
+    sections = sum(len(county.schools) for county in counties)
+    book = new_workbook(stream, constant_memory=sections > CONSTANT_MEMORY_SECTIONS)
     sheets = Sheets(book)
 
     # 汇总: one row per county.
