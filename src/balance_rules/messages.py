@@ -24,6 +24,10 @@ def _p(pattern: str) -> re.Pattern[str]:
 
 #: (English pattern, Chinese template).  Templates use the pattern's named groups.
 CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    # a located prefix, then the message itself
+    (_p(r"county (?P<c>.+?): unknown fact (?P<k>.+)"), "县 {c}：未知的县级指标 {k}"),
+    (_p(r"county (?P<c>.+?): (?P<m>.+)"), "县 {c}：{m!zh}"),
+    (_p(r"school (?P<s>.+?): (?P<m>.+)"), "学校 {s}：{m!zh}"),
     # files
     (_p(r"no such file"), "文件不存在"),
     (_p(r"(?P<f>.+): cannot read the standard"), "{f}：无法读取标准文件"),
@@ -155,9 +159,6 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         _p(r"facts for county (?P<c>.+), which has no schools"),
         "县 {c} 有县级指标，但没有该县的学校",
     ),
-    (_p(r"county (?P<c>.+?): unknown fact (?P<k>.+)"), "县 {c}：未知的县级指标 {k}"),
-    (_p(r"county (?P<c>.+?): (?P<m>.+)"), "县 {c}：{m!zh}"),
-    (_p(r"school (?P<s>.+?): (?P<m>.+)"), "学校 {s}：{m!zh}"),
     (
         _p(
             r"unknown standard (?P<n>.+): not a bundled id and not a file(?P<r>.*); "
