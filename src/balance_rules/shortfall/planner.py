@@ -56,7 +56,15 @@ __all__ = ["ShortfallBug", "plan_shortfall"]
 _PLANNED_OPS = (">=", ">")
 #: How a composite cap is met (labelled in every output).
 COMPOSITE_METHOD = "composite: components above a common level water-filled down to it"
+COMPOSITE_COSTED_METHOD = (
+    "composite (costs): the component whose CV falls most per 元 lowered first, "
+    "0.02 at a time, each by water-filling"
+)
 _MAX_CV_ROUNDS = 12
+#: Relative raises of the water level tried when the rounded plan misses the cap.
+_BUMPS = tuple(
+    Fraction(b) for b in ("0", "1e-9", "1e-6", "1e-4", "1e-3", "1e-2", "0.03", "0.1", "0.3")
+)
 
 
 class ShortfallBug(RuntimeError):
@@ -544,7 +552,15 @@ class _CountyPlanner:
             return None
         return sections, weights, values
 
-    def fill(self, rule_id: str, indicator_id: str, level: str, cap: Fraction, reason: str) -> bool:
+    def fill(
+        self,
+        rule_id: str,
+        indicator_id: str,
+        level: str,
+        cap: Fraction,
+        reason: str,
+        quiet: bool = False,
+    ) -> bool:
         """Water-fill one CV down to *cap*; True if something was added."""
         quick = self._quick_cv(indicator_id, level)
         if quick is not None and quick < float(cap) * (1 - 1e-9):
@@ -563,7 +579,9 @@ class _CountyPlanner:
             return False
         ind = self.standard.indicators[indicator_id]
         scale = Fraction(ind.scale)
-        for _attempt in range(8):
+        base = level_t
+        for bump in _BUMPS:
+            level_t = base + max(abs(base), Fraction(1)) * bump
             planned: list[_Entry] = []
             new_values = list(values)
             ok = True
@@ -588,13 +606,24 @@ class _CountyPlanner:
             if cv_within(weights, new_values, cap):
                 for entry in planned:
                     self.add(entry)
-                self.methods[(level, indicator_id)] = (
-                    "water-filling" if reason == "cv" else COMPOSITE_METHOD,
-                    float(level_t),
-                )
+                previous = self.methods.get((level, indicator_id), ("", None))[0]
+                label = "water-filling" if reason == "cv" else COMPOSITE_METHOD
+                if reason == "composite" and previous == COMPOSITE_COSTED_METHOD:
+                    label = previous
+                self.methods[(level, indicator_id)] = (label, float(level_t))
                 return bool(planned)
-            level_t += max(abs(level_t), Fraction(1)) * Fraction(1, 10**9) * 4**_attempt
-        raise ShortfallBug(f"water-filling did not confirm for {indicator_id} ({level})")
+        # Whole steps overshoot so much (tiny schools, a cap near 0) that no level works.
+        if quiet:
+            return False
+        self.refuse(
+            rule_id,
+            f"the cap {float(cap):.4g} cannot be met in whole steps by raising the lowest "
+            "sections (each step overshoots the common level)",
+            None,
+            level,
+            indicator_id,
+        )
+        return False
 
     def plan_coefficients(self) -> None:
         for _round in range(_MAX_CV_ROUNDS):
@@ -632,12 +661,87 @@ class _CountyPlanner:
             cvs.append(_float_cv(weights, values))
         if sum(cvs) / len(cvs) < float(cap) * (1 - 1e-9):
             return False
+        if self.costs is not None:
+            return self._composite_costed(rule, level, cap, cvs)
         targets = composite_targets(cvs, cap)
         changed = False
         for indicator, cv, target in zip(rule.indicators, cvs, targets, strict=True):
             if Fraction(cv) > target:
                 changed |= self.fill(rule.id, indicator, level, target, "composite")
         return changed
+
+    def _composite_costed(
+        self, rule: Composite, level: str, cap: Fraction, cvs: list[float]
+    ) -> bool:
+        """With costs: lower, step by step, the component whose CV falls most per 元."""
+        budget = float(cap) * len(cvs) * (1 - 1e-9)
+        changed = False
+        blocked: set[int] = set()
+        for _step in range(200):
+            excess = sum(cvs) - budget
+            if excess <= 0:
+                break
+            delta = min(excess, 0.02)
+            best: tuple[float, int] | None = None
+            for j, indicator in enumerate(rule.indicators):
+                if cvs[j] <= delta or j in blocked:
+                    continue
+                price = self._price_to(indicator, level, cvs[j] - delta)
+                if price is not None and (best is None or price < best[0]):
+                    best = (price, j)
+            if best is None:
+                break
+            j = best[1]
+            target = Fraction(cvs[j] - delta) * (1 - Fraction(1, 10**9))
+            self.methods[(level, rule.indicators[j])] = (COMPOSITE_COSTED_METHOD, None)
+            if self.fill(rule.id, rule.indicators[j], level, target, "composite", quiet=True):
+                changed = True
+            else:
+                blocked.add(j)
+            cvs[j] = self._quick_cv(rule.indicators[j], level) or 0.0
+        if sum(cvs) > budget:  # the greedy got stuck: the common-level method finishes
+            targets = composite_targets(cvs, cap)
+            for indicator, cv, goal in zip(rule.indicators, cvs, targets, strict=True):
+                if Fraction(cv) > goal:
+                    changed |= self.fill(rule.id, indicator, level, goal, "composite")
+        return changed
+
+    def _price_to(self, indicator_id: str, level: str, target: float) -> float | None:
+        """元 (unrounded, floats) to water-fill one CV down to *target*: for ranking."""
+        ind = self.standard.indicators[indicator_id]
+        rows = []
+        for section in self.work.sections:
+            if section.level != level:
+                continue
+            value = self.work.quick(section, ind)
+            students = section.site.column_float(f"{level}_students")
+            growth = self.growth(indicator_id, section)
+            if value is None or not students or isinstance(growth, str):
+                return None
+            column, share, _resource, den, _num = growth
+            per = float(self.unit_cost(column, Fraction(1)))
+            rows.append(
+                (students, value, float(den) if den is not None else 1.0, float(share), per)
+            )
+        weights = [r[0] for r in rows]
+        values = [r[1] for r in rows]
+        low, high = min(values), max(values)
+
+        def cv_at(t: float) -> float:
+            return _float_cv_floats(weights, [max(v, t) for v in values])
+
+        if cv_at(low) <= target:
+            return 0.0
+        for _ in range(60):
+            mid = (low + high) / 2
+            if cv_at(mid) <= target:
+                high = mid
+            else:
+                low = mid
+        scale = float(ind.scale)
+        return sum(
+            per * max(high - v, 0.0) * den / scale / share for _p, v, den, share, per in rows
+        )
 
     # -- result -------------------------------------------------------------------------
 
@@ -709,6 +813,15 @@ def _clearly_meets(value: float | None, op: str, threshold: Fraction) -> bool:
     if op in ("<=", "<"):
         return value < limit - margin
     return False
+
+
+def _float_cv_floats(weights: Sequence[float], values: Sequence[float]) -> float:
+    total = sum(weights)
+    mean = sum(a * b for a, b in zip(weights, values, strict=True)) / total
+    if mean <= 0:
+        return float("inf")
+    var = sum(a * (b - mean) ** 2 for a, b in zip(weights, values, strict=True)) / total
+    return float(var**0.5 / mean)
 
 
 def _float_cv(weights: Sequence[Fraction], values: Sequence[Fraction]) -> float:
@@ -897,9 +1010,12 @@ def _finish(
             touched = [
                 m
                 for k, m in planner.methods.items()
-                if k[0] == c.level and m[0] == COMPOSITE_METHOD
+                if k[0] == c.level and m[0] in (COMPOSITE_METHOD, COMPOSITE_COSTED_METHOD)
             ]
-            method = (COMPOSITE_METHOD, None) if touched else None
+            costed = any(m[0] == COMPOSITE_COSTED_METHOD for m in touched)
+            method = (
+                (COMPOSITE_COSTED_METHOD if costed else COMPOSITE_METHOD, None) if touched else None
+            )
         changes.append(
             CvChange(
                 rule=c.rule,
