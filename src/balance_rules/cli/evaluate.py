@@ -114,19 +114,23 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
     ]
 
 
+_WARNING = {"zh": "警告", "en": "warning"}
+
+
 def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> int:
     """National-scale path: columns in, CSV or JSON Lines streamed out."""
     plan = compile_standard(load_args_standard(args))
     bar.stage("read", Path(args.schools).name)
     skipped: Sequence[SkippedRow] = ()
-    if args.sheet or args.mapping or args.encoding or args.skip_bad_rows:
+    fast = not (args.sheet or args.mapping or args.encoding or args.skip_bad_rows)
+    columns = read_columns(args.schools) if fast else None
+    if columns is None or set(columns.text["county"].tolist()) & {None, ""}:
+        # No county column: the full reader names the county after the file, and says so.
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"warning: {warning}\n")
+            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
         skipped = table.skipped
         columns = ColumnTable.from_schools(table.schools)
-    else:
-        columns = read_columns(args.schools)
     facts = read_facts(args.facts, encoding=args.encoding) if args.facts else {}
     names = set(columns.text["county"].tolist())
     unknown = sorted(set(facts) - names)
@@ -179,7 +183,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"warning: {warning}\n")
+            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
         counties = read_counties(table, args.facts, encoding=args.encoding)
         bar.stage("evaluate")
         report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
@@ -224,7 +228,7 @@ def _summary(args: argparse.Namespace, streams: Streams) -> int:
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"warning: {warning}\n")
+            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
         counties = read_counties(table, args.facts, encoding=args.encoding)
         bar.stage("evaluate")
         report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
