@@ -106,8 +106,8 @@ _L = {
         "cap": "上限",
         "result": "结果",
         "reported": "仅报告",
-        "composite_note": "综合差异系数为各项差异系数的平均值；"
-        "2017 年标准不以综合值判定，仅供参考。",
+        "composite_note": "综合差异系数为各项差异系数的平均值；标“仅报告”的综合值本标准不作判定，"
+        "仅供参考。",
         "cv_chart": "差异系数与上限",
         "charts": "各校指标值与标准",
         "no_school_values": "该标准不对学校逐项设定标准，结果中没有学校的单项值，故不绘制学校图。",
@@ -144,7 +144,7 @@ _L = {
         "why_cv_ne": "{name}差异系数无法计算：{reason}",
         "why_fact_fail": "{name}：{reason}",
         "why_schools_fail": "{n} 个学校学段未达标（见学校达标情况表）",
-        "why_ne": "{n} 项因数据缺失未评估（见未评估项）",
+        "why_ne": "{n} 项因数据缺失未评估（缺少：{fields}；见未评估项）",
         "why_pass": "各项差异系数均未超过上限，所有学校学段与县级指标均达标",
         "why_composites": "综合差异系数{parts}",
         "vetoed": "（触发一票否决）",
@@ -174,8 +174,8 @@ _L = {
         "cap": "Cap",
         "result": "Result",
         "reported": "reported only",
-        "composite_note": "The composite is the mean of the coefficients; the 2017 standard "
-        "does not test it (informative).",
+        "composite_note": "The composite is the mean of the coefficients; one marked "
+        "'reported only' is not tested by this standard (informative).",
         "cv_chart": "Coefficients against their caps",
         "charts": "Each school's value against the standard",
         "no_school_values": "This standard sets no per-school threshold, so the result holds "
@@ -214,7 +214,7 @@ _L = {
         "why_cv_ne": "{name} CV cannot be computed: {reason}",
         "why_fact_fail": "{name}: {reason}",
         "why_schools_fail": "{n} school sections do not meet the standard (see the school table)",
-        "why_ne": "{n} items not evaluated for missing data (see below)",
+        "why_ne": "{n} items not evaluated for missing data ({fields}; see below)",
         "why_pass": "every coefficient is within its cap; every school section and county "
         "indicator is met",
         "why_composites": "composite CV {parts}",
@@ -272,11 +272,13 @@ class _Builder:
         counts = self.counts(county)
         if counts["sections_failed"]:
             items.append(t["why_schools_fail"].format(n=counts["sections_failed"]))
-        unevaluated = sum(
-            1 for _, f in missing_items(county) if f.decides and f.kind != "coefficients"
-        )
+        unevaluated = [
+            f for _, f in missing_items(county) if f.decides and f.kind != "coefficients"
+        ]
         if unevaluated:
-            items.append(t["why_ne"].format(n=unevaluated))
+            fields = dict.fromkeys(name for f in unevaluated for name in f.missing)
+            shown = ("、" if lang == "zh" else ", ").join(fields) or "—"
+            items.append(t["why_ne"].format(n=len(unevaluated), fields=shown))
         if county.verdict == "pass":
             items.append(t["why_pass"])
         composites = [c for c in county.coefficients if c.composite and c.value is not None]
@@ -498,7 +500,7 @@ class _Builder:
             "counts": self.t["counts"].format(**self.counts(county)),
             "why": self.why(county),
             "coefficients": self.coefficients(county),
-            "has_composite": any(c.composite for c in county.coefficients),
+            "has_composite": any(c.composite and c.max is None for c in county.coefficients),
             "cv_chart": self.cv_chart(county),
             "charts": self.school_charts(county, tables),
             "no_school_values": bool(county.coefficients) and not has_values,
