@@ -193,9 +193,7 @@ def warning_text(hit: EarlyWarningHit, standards: Sequence[Standard], lang: str 
     if hit.level:
         where.append(level_label(hit.level, lang))
     if hit.indicator:
-        where.append(
-            indicator_label(hit.indicator, hit.indicator == "composite", standards, lang)
-        )
+        where.append(indicator_label(hit.indicator, hit.indicator == "composite", standards, lang))
     if hit.school_id:
         where.append(hit.school_id)
     figures = []

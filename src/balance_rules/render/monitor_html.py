@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..monitor.model import CountyTrend, Monitoring
 from .charts import line_chart
 from .explain import level_label, verdict_label

@@ -154,4 +154,16 @@ def render_show(standard: Standard, lang: str = "zh") -> str:
         for rule in standard.rules.values():
             if rule.group == group.id:
                 lines += _rule_lines(rule, standard, lang)
+    if standard.warnings:
+        lines += ["", "Early warnings (annual monitoring; not part of the verdict):"]
+        for warning in standard.warnings.values():
+            label = warning.label.text(lang) if warning.label else ""
+            flag = " [unconfirmed]" if warning.confidence == "unconfirmed" else ""
+            figure = warning.margin if warning.margin is not None else warning.rise
+            shown = "" if figure is None else f" {fmt(figure, digits=6)}"
+            lines.append(f"    {warning.id} ({warning.kind}, {warning.severity}){flag}: {label}")
+            lines.append(
+                f"      watches {warning.watches}{shown} "
+                f"{_leaf(standard, ('rules', warning.id), lang)}"
+            )
     return "\n".join(lines) + "\n"
