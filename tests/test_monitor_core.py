@@ -227,6 +227,21 @@ def test_every_warning_kind_has_a_kernel_and_a_schema_branch() -> None:
     assert {k for k in kinds if k.startswith("warning_")} == set(KERNELS)
 
 
+def test_warning_kinds_are_not_evaluated_by_the_core() -> None:
+    from balance_rules.engine.kernels import KERNELS as CORE_KERNELS
+
+    assert not set(KERNELS) & set(CORE_KERNELS)
+    assert "warning_" not in " ".join(standard().rules)
+
+
+def test_show_lists_warning_rules() -> None:
+    from balance_rules.render.show import render_show
+
+    text = render_show(standard())
+    assert "near_cap (warning_cv_margin, yellow) [unconfirmed]" in text
+    assert "watches cv 0.1" in text
+
+
 def test_warning_rule_watching_the_wrong_kind_is_refused() -> None:
     text = standard_text().replace("watches: both", "watches: cv")
     with pytest.raises(br.StandardError, match="watches school_k_of_n rules"):
