@@ -37,19 +37,22 @@ def _run(*argv: str | Path) -> tuple[int, str, str]:
 
 
 def _refused_quickly(path: Path, *argv: str | Path) -> str:
-    """Run the command on a hostile file: exit 2, < 1 s, < 100 MB allocated."""
+    """A hostile file: reading it is refused in < 1 s and < 100 MB; the command exits 2."""
     tracemalloc.start()
     start = time.perf_counter()
     try:
-        code, _, err = _run(*argv)
+        with pytest.raises(YamlReadError) as caught:
+            read_yaml(path)
         elapsed = time.perf_counter() - start
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert code == 2, err
-    assert str(path) in err
+    assert caught.value.problems[0].file == str(path)
     assert elapsed < 1.0
     assert peak < 100 * 2**20
+    code, _, err = _run(*argv)
+    assert code == 2, err
+    assert str(path) in err
     return err
 
 
@@ -80,7 +83,7 @@ def test_deep_nesting_refused(tmp_path: Path) -> None:
 def test_deep_nesting_through_aliases_refused() -> None:
     # Each line nests the previous anchor one level deeper: 150 levels from 150 lines.
     lines = ["a0: &a0 [x]", *(f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 150))]
-    with pytest.raises(YamlReadError, match="levels deep once aliases are expanded"):
+    with pytest.raises(YamlReadError, match="nested more than 100 levels deep"):
         read_yaml_text("\n".join(lines), "chain.yaml")
 
 
@@ -93,18 +96,28 @@ def test_too_large_refused_unread(tmp_path: Path) -> None:
 
 
 def test_limits_from_keyword_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = "xs: [" + ", ".join(["1"] * 50) + "]"
-    assert len(read_yaml_text(text, limits=YamlLimits(max_nodes=60))["xs"]) == 50
-    with pytest.raises(YamlReadError, match="more than 40 values"):
-        read_yaml_text(text, limits=YamlLimits(max_nodes=40))
-    monkeypatch.setenv("BALANCE_RULES_YAML_MAX_NODES", "40")
-    with pytest.raises(YamlReadError, match="more than 40 values"):
+    # 70 values once expanded: the mapping, 2 keys, a (11), b (1 + 5 x 11); 47 characters.
+    text = "a: &a [1,1,1,1,1,1,1,1,1,1]\nb: [*a,*a,*a,*a,*a]"
+    assert len(text) == 47
+    assert len(read_yaml_text(text, limits=YamlLimits(max_nodes=70))["b"]) == 5
+    with pytest.raises(YamlReadError, match="more than 69 values"):
+        read_yaml_text(text, limits=YamlLimits(max_nodes=69))
+    monkeypatch.setenv("BALANCE_RULES_YAML_MAX_NODES", "69")
+    with pytest.raises(YamlReadError, match="more than 69 values"):
         read_yaml_text(text)
+    # Without aliases a document holds no more values than characters: never refused.
+    plain = "xs: [" + ", ".join(["1"] * 50) + "]"
+    assert len(read_yaml_text(plain, limits=YamlLimits(max_nodes=10))["xs"]) == 50
     monkeypatch.setenv("BALANCE_RULES_YAML_MAX_NODES", "1_000")
     assert YamlLimits().max_nodes == 1000
     monkeypatch.setenv("BALANCE_RULES_YAML_MAX_DEPTH", "2")
     with pytest.raises(YamlReadError, match="nested more than 2 levels"):
         read_yaml_text("a: {b: {c: 1}}")
+
+
+def test_recursive_alias_refused() -> None:
+    with pytest.raises(YamlReadError, match="contains it"):
+        read_yaml_text("a: &a [1, *a]\n", "loop.yaml")
 
 
 def test_ordinary_aliases_still_work() -> None:

@@ -88,6 +88,8 @@ def number_problems(
     path: tuple[Any, ...] = (),
 ) -> Iterator[Problem]:
     """Every unusable number anywhere in a YAML/JSON document, located by *locate*."""
+    if not _any_bad(document):  # the common case, without building a path per value
+        return
     stack: list[tuple[tuple[Any, ...], Any]] = [(path, document)]
     while stack:
         here, node = stack.pop()
@@ -101,3 +103,16 @@ def number_problems(
             problem = check_finite_decimal(node, Problem("", file=file, line=line, path=dotted))
             if problem is not None:
                 yield problem
+
+
+def _any_bad(document: Any) -> bool:
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+        elif check_finite_decimal(node) is not None:
+            return True
+    return False

@@ -11,8 +11,9 @@ Built on ``yaml.SafeLoader`` (no Python objects, no code).  Differences from
 * a key repeated in one mapping is reported, not silently overwritten;
 * resources are bounded (:class:`YamlLimits`): a file larger than ``max_bytes``,
   nested deeper than ``max_depth`` or with more than ``max_nodes`` values once
-  every alias is expanded (an "alias bomb") is refused before it is built, so a
-  hostile file costs well under a second and a few megabytes;
+  every alias is expanded (an "alias bomb"; aliases to a collection containing
+  them too) is refused before any value is built, so a hostile file costs well
+  under a second and a few megabytes;
 * NaN, infinities and number tokens longer than 40 characters are refused with
   their line (``balance_rules.numbers`` checks magnitude and precision).
 
@@ -66,7 +67,8 @@ class YamlLimits:
     max_bytes: int = attrs.field(
         factory=lambda: _env_int("BALANCE_RULES_YAML_MAX_BYTES", 16 * 1024 * 1024)
     )
-    #: Values (scalars, mappings, lists) with every alias expanded.
+    #: Values (scalars, mappings, lists) with every alias expanded (or the number of
+    #: characters of the text, if larger: an alias-free document is never refused).
     max_nodes: int = attrs.field(
         factory=lambda: _env_int("BALANCE_RULES_YAML_MAX_NODES", 1_000_000)
     )
@@ -194,75 +196,63 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
-def _too_much(file: str, mark: Any, message: str) -> YamlReadError:
-    line = mark.line + 1 if mark is not None else None
-    return YamlReadError([Problem(message, file=file, line=line)])
+class _TooMuch(Exception):
+    def __init__(self, node: Any, message: str) -> None:
+        super().__init__(message)
+        self.node = node
 
 
-def _check_limits(text: str, file: str, limits: YamlLimits) -> None:
-    """Walk the parser's events once, counting values as if every alias were expanded.
+def _check_limits(root: Any, text: str, limits: YamlLimits) -> None:
+    """Measure the composed node graph as if every alias were expanded.
 
-    Refuses an alias bomb, deep nesting or too many values before anything is
-    built; the events are streamed, so the walk itself needs little memory.
+    Aliases share one node, so an alias bomb composes into a few hundred nodes;
+    this walk visits each distinct node once (iteratively, so deep nesting
+    cannot exhaust the stack) and refuses the document before anything is
+    constructed from it.  An alias-free document is never refused for its
+    number of values (it holds no more than its text; ``max_bytes`` bounds it).
     """
     hint = "(the limits are in docs/guarantees.md; BALANCE_RULES_YAML_MAX_* raise them)"
-    # Per open collection: [expanded size, tallest child, anchor or None].
-    stack: list[list[Any]] = []
-    anchors: dict[str, tuple[int, int]] = {}
-    total = 0
-    parser = _Base(text)
-    try:
-        while parser.check_event():
-            event = parser.get_event()
-            if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                stack.append([1, 0, event.anchor])
-                if len(stack) > limits.max_depth:
-                    raise _too_much(
-                        file,
-                        event.start_mark,
-                        f"nested more than {limits.max_depth} levels deep {hint}",
-                    )
-                continue
-            if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                size, tallest, anchor = stack.pop()
-                size_height = (size, tallest + 1)
-                if anchor is not None:
-                    anchors[anchor] = size_height
-            elif isinstance(event, yaml.ScalarEvent):
-                size_height = (1, 0)
-                if event.anchor is not None:
-                    anchors[event.anchor] = size_height
-            elif isinstance(event, yaml.AliasEvent):
-                size_height = anchors.get(event.anchor or "", (1, 0))
-            else:
-                continue
-            size, height = size_height
-            if len(stack) + height > limits.max_depth:
-                raise _too_much(
-                    file,
-                    event.start_mark,
-                    f"nested more than {limits.max_depth} levels deep once aliases are "
-                    f"expanded {hint}",
-                )
-            if stack:
-                parent = stack[-1]
-                parent[0] += size
-                parent[1] = max(parent[1], height)
-                grown = parent[0]
-            else:
-                total += size
-                grown = total
-            if grown > limits.max_nodes:
-                raise _too_much(
-                    file,
-                    event.start_mark,
-                    f"more than {limits.max_nodes:,} values once aliases are expanded "
-                    f"(an alias bomb?) {hint}",
-                )
-    except yaml.YAMLError:
-        return  # reported with its line when the document is built
-    finally:
-        parser.dispose()
+    max_nodes = max(limits.max_nodes, len(text))
+    measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values expanded, height)
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, closing = stack.pop()
+        key = id(node)
+        if key in measured:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            measured[key] = (1, 0)
+            continue
+        children = (
+            node.value
+            if isinstance(node, yaml.SequenceNode)
+            else [child for pair in node.value for child in pair]
+        )
+        if not closing:
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    raise _TooMuch(child, "an alias refers to a collection that contains it")
+                if id(child) not in measured:
+                    stack.append((child, False))
+            continue
+        open_nodes.discard(key)
+        size, height = 1, 0
+        for child in children:
+            child_size, child_height = measured[id(child)]
+            size += child_size
+            height = max(height, child_height)
+        height += 1
+        if height > limits.max_depth:
+            raise _TooMuch(node, f"nested more than {limits.max_depth} levels deep {hint}")
+        if size > max_nodes:
+            raise _TooMuch(
+                node,
+                f"more than {max_nodes:,} values once aliases are expanded (an alias bomb?) {hint}",
+            )
+        measured[key] = (size, height)
 
 
 def read_yaml_text(text: str, file: str = "<string>", *, limits: YamlLimits | None = None) -> Any:
@@ -272,10 +262,16 @@ def read_yaml_text(text: str, file: str = "<string>", *, limits: YamlLimits | No
         raise YamlReadError(
             [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=file)]
         )
-    _check_limits(text, file, limits)
     loader = _Loader(text, file)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_limits(node, text, limits)
+        data = loader.construct_document(node)
+    except _TooMuch as exc:
+        line = exc.node.start_mark.line + 1
+        raise YamlReadError([Problem(str(exc), file=file, line=line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
