@@ -72,9 +72,9 @@ def test_evaluate_names_the_wrong_argument() -> None:
     with pytest.raises(TypeError, match="load_standard"):
         br.evaluate("national/quality-2017", county)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="counties"):
-        br.evaluate(standard, "schools.csv")  # type: ignore[arg-type]
+        br.evaluate(standard, "schools.csv")
     with pytest.raises(TypeError, match="item 1 is a dict"):
-        br.evaluate(standard, [county, {"name": "x"}])  # type: ignore[list-item]
+        br.evaluate(standard, [county, {"name": "x"}])
     with pytest.raises(ValueError, match="given twice"):
         br.evaluate(standard, [county, county])
 

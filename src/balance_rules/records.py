@@ -87,7 +87,7 @@ def _coefficient(finding: Any) -> dict[str, Any]:
     }
 
 
-def _sections_by_county(result: ColumnarResult) -> list[list[tuple[str, int, str, int]]]:
+def sections_by_county(result: ColumnarResult) -> list[list[tuple[str, int, str, int]]]:
     """Per county code: (school id, level order, level, index in level)."""
     k = len(result.county_names)
     by_county: list[list[tuple[str, int, str, int]]] = [[] for _ in range(k)]
@@ -110,7 +110,7 @@ def county_records(
     """Every county's records, in county name order."""
     rules = _Rules(result)
     text = result.table.text
-    by_county = _sections_by_county(result)
+    by_county = sections_by_county(result)
     total = len(result.county_names)
     for code, name in enumerate(result.county_names):
         if progress is not None:

@@ -6,10 +6,10 @@ them into floats or rounded text for display only.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -76,23 +76,56 @@ class Finding:
     derived: bool = False
 
 
-@attrs.frozen(kw_only=True)
+def _force(owner: Any, name: str) -> Any:
+    """A lazily built field: call its builder once, keep the result."""
+    value = getattr(owner, name)
+    if callable(value):
+        value = tuple(value())
+        object.__setattr__(owner, name, value)
+    return value
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class SchoolResult:
-    """The findings for one level section of one school."""
+    """The findings for one level section of one school.
+
+    ``findings`` may be given as a function that builds them: they are then built
+    on first use (a report over a whole nation costs nothing until it is read).
+    """
 
     school_id: str
     name: str
     level: str
     school_type: str
     location: str | None
-    students: Fraction | None
-    findings: tuple[Finding, ...]
+    students: Fraction | float | None
+    _findings: tuple[Finding, ...] | Callable[[], Iterable[Finding]]
     merged: tuple[str, ...] = ()
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        found: tuple[Finding, ...] = _force(self, "_findings")
+        return found
 
     @property
     def passed(self) -> bool | None:
         """False if a deciding finding fails, None if one is not evaluated, else True."""
         return _passed(f for f in self.findings if f.decides)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.school_id, self.name, self.level, self.school_type, self.location,
+                self.students, self.findings, self.merged)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SchoolResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"SchoolResult({self.school_id!r}, {self.level!r}, passed={self.passed})"
 
 
 @attrs.frozen(kw_only=True)
@@ -114,22 +147,56 @@ class Coefficient:
     std: float | None = None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CountyResult:
-    """Everything evaluated for one county."""
+    """Everything evaluated for one county.
+
+    ``schools``, ``coefficients`` and ``findings`` may be given as functions that
+    build them; they are then built on first use.
+    """
 
     county: str
     verdict: Verdict
     vetoed: bool
-    schools: tuple[SchoolResult, ...]
-    coefficients: tuple[Coefficient, ...]
-    findings: tuple[Finding, ...]
+    _schools: tuple[SchoolResult, ...] | Callable[[], Iterable[SchoolResult]]
+    _coefficients: tuple[Coefficient, ...] | Callable[[], Iterable[Coefficient]]
+    _findings: tuple[Finding, ...] | Callable[[], Iterable[Finding]]
     excluded: tuple[Excluded, ...]
     notes: tuple[str, ...] = ()
 
     @property
+    def schools(self) -> tuple[SchoolResult, ...]:
+        found: tuple[SchoolResult, ...] = _force(self, "_schools")
+        return found
+
+    @property
+    def coefficients(self) -> tuple[Coefficient, ...]:
+        found: tuple[Coefficient, ...] = _force(self, "_coefficients")
+        return found
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        found: tuple[Finding, ...] = _force(self, "_findings")
+        return found
+
+    @property
     def passed(self) -> bool:
         return self.verdict == "pass"
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.county, self.verdict, self.vetoed, self.schools, self.coefficients,
+                self.findings, self.excluded, self.notes)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CountyResult):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"CountyResult({self.county!r}, verdict={self.verdict!r}, vetoed={self.vetoed})"
 
     def all_findings(self) -> Iterator[Finding]:
         """School findings, then county findings."""
@@ -138,7 +205,7 @@ class CountyResult:
         yield from self.findings
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class Report:
     """The evaluation of one or more counties against one standard."""
 
@@ -146,6 +213,11 @@ class Report:
     counties: tuple[CountyResult, ...]
     #: Input rows left out because of bad data (only with ``skip_bad_rows``).
     skipped: tuple[SkippedRow, ...] = ()
+
+    def __repr__(self) -> str:
+        verdicts = ", ".join(f"{c.county}: {c.verdict}" for c in self.counties[:5])
+        more = f", … {len(self.counties) - 5} more" if len(self.counties) > 5 else ""
+        return f"Report({self.standard.id!r}, {{{verdicts}{more}}})"
 
     @property
     def passed(self) -> bool:

@@ -14,7 +14,7 @@ Every school ends up in a section or in the exclusions, never nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
@@ -126,10 +126,14 @@ def parent_cycles(
 
 
 def refuse_parent_cycles(
-    ids: Sequence[str], parents: Sequence[str | None], counted: Sequence[bool], file: str = ""
+    ids: Sequence[str],
+    parents: Sequence[str | None],
+    counted: Sequence[bool],
+    file: str = "",
+    shown: Callable[[str], str] = str,
 ) -> None:
     """Raise DataError naming the schools of every loop of sub-site parents."""
-    cycles = parent_cycles(ids, parents, counted)
+    cycles = [[shown(i) for i in cycle] for cycle in parent_cycles(ids, parents, counted)]
     if not cycles:
         return
     problems = [

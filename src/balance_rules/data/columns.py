@@ -9,6 +9,7 @@ most 15 significant digits, so ``Decimal(repr(x))`` is the number as written.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,8 @@ from .model import School
 __all__ = ["ColumnTable", "columns_of", "read_columns"]
 
 NUMBERS = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
+_FIELD_NAMES = tuple(a.name for a in attrs.fields(School))
+_ALL_FIELDS = operator.attrgetter(*_FIELD_NAMES)
 _DEFAULTS = {"ownership": "public", "authority": "county"}
 _CATEGORIES = frozenset({*VALUE_ALIASES, "county"})
 
@@ -51,28 +54,41 @@ class ColumnTable:
         return len(self.counted)
 
     @classmethod
-    def from_schools(cls, schools: Sequence[School]) -> ColumnTable:
-        """Columns of School objects (which are kept for exact re-checks)."""
+    def from_schools(
+        cls, schools: Sequence[School], counties: Sequence[str] | None = None
+    ) -> ColumnTable:
+        """Columns of School objects in one pass (the objects are kept for exact re-checks).
+
+        *counties*, if given, is each school's county name (instead of its
+        ``county`` attribute): the name of the County object it came in.
+        """
         n = len(schools)
-        text = {
-            name: np.array([getattr(s, name) for s in schools], dtype=object)
-            for name in TEXT_FIELDS
-        }
+        rows = list(map(_ALL_FIELDS, schools))
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELD_NAMES)
+        by_name = dict(zip(_FIELD_NAMES, columns, strict=True))
+        text = {name: np.array(by_name[name], dtype=object) for name in TEXT_FIELDS}
+        if n == 0:
+            text = {name: np.empty(0, dtype=object) for name in TEXT_FIELDS}
+        if counties is not None:
+            if len(counties) != n:
+                raise ValueError("from_schools(counties=...): one county name per school")
+            text["county"] = np.array(counties, dtype=object)
         numbers = {}
         for name in NUMBERS:
-            column = np.full(n, np.nan)
-            for i, school in enumerate(schools):
-                value = getattr(school, name)
-                if value is not None:
-                    column[i] = float(value)
-            numbers[name] = column
+            values = by_name[name]
+            if all(v is None for v in values):
+                numbers[name] = np.full(n, np.nan)
+            else:
+                numbers[name] = np.array(
+                    [np.nan if v is None else float(v) for v in values], dtype=np.float64
+                )
         extras: dict[str, np.ndarray] = {}
-        for i, school in enumerate(schools):
-            for name, value in school.extra.items():
+        for i, extra in enumerate(by_name["extra"]):
+            for name, value in extra.items():
                 column = extras.setdefault(name, np.full(n, np.nan))
                 if value is not None:
                     column[i] = float(value)
-        counted = np.array([s.counted_as_school for s in schools], dtype=bool)
+        counted = np.array(by_name["counted_as_school"], dtype=bool).reshape(n)
         return cls(text, numbers, counted, extras, tuple(schools))
 
     @classmethod

@@ -109,23 +109,10 @@ class ColumnarResult:
             }
 
     def county_report(self, names: Sequence[str] | None = None) -> Report:
-        """Full findings for some counties (all by default), through the object path."""
-        wanted = set(self.county_names if names is None else names)
-        rows_by_county: dict[str, list[int]] = {}
-        county_text = self.table.text["county"]
-        for row in range(len(self.table)):
-            name = county_text[row] or ""
-            if name in wanted:
-                rows_by_county.setdefault(name, []).append(row)
-        counties = [
-            County(
-                name=name,
-                schools=tuple(self.table.school(r) for r in rows),
-                facts=self.facts.get(name, {}),
-            )
-            for name, rows in rows_by_county.items()
-        ]
-        return self.plan.evaluate(counties)
+        """The Report of some counties (all by default): a lazy view of this result."""
+        from .view import report_of
+
+        return report_of(self, names)
 
     @property
     def passed(self) -> bool:
@@ -155,15 +142,26 @@ def _merge(
         return numbers, extras, events, children
     ids = table.text["school_id"]
     parents = table.text["parent_school_id"]
-    refuse_parent_cycles(ids.tolist(), parents.tolist(), table.counted.tolist(), table.file)
-    by_id = {value: i for i, value in enumerate(ids.tolist())}
+    counties = table.text["county"].tolist()
+    keys = list(zip(counties, ids.tolist(), strict=True))
+    refuse_parent_cycles(
+        [f"{c}\x00{i}" for c, i in keys],
+        [
+            None if p is None else f"{c}\x00{p}"
+            for c, p in zip(counties, parents.tolist(), strict=True)
+        ],
+        table.counted.tolist(),
+        table.file,
+        shown=lambda key: key.split("\x00", 1)[1],
+    )
+    by_id = {key: i for i, key in enumerate(keys)}
     names = list(numbers)
     for sub in subs:
         seen = {int(sub)}
         current = int(sub)
         root: int | None = None
         while True:
-            parent_row = by_id.get(parents[current])
+            parent_row = by_id.get((counties[current], parents[current]))
             if parent_row is None or parent_row in seen:
                 break
             seen.add(parent_row)
@@ -176,6 +174,8 @@ def _merge(
             continue
         children.setdefault(root, []).append(int(sub))
         events.append((int(sub), MERGED_INTO_PARENT, ids[root]))
+    for found in children.values():  # in school id order, whatever the input order
+        found.sort(key=lambda row: ids[row])
     # Children are added in rounds (each parent's first child, then its second...):
     # within a round every parent appears once, so whole columns can be merged at a
     # time while each parent still takes its children in order, as the object path does.
@@ -217,7 +217,11 @@ def _merged_column(
 
 class _Evaluator:
     def __init__(
-        self, plan: Plan, table: ColumnTable, facts: Mapping[str, Mapping[str, Any]]
+        self,
+        plan: Plan,
+        table: ColumnTable,
+        facts: Mapping[str, Mapping[str, Any]],
+        counties: Sequence[str] = (),
     ) -> None:
         self.plan = plan
         self.standard = plan.standard
@@ -236,7 +240,7 @@ class _Evaluator:
         ] = {}
         kept = table.counted.copy()
         names = table.text["county"]
-        county_names = sorted({(n or "") for n in names.tolist()})
+        county_names = sorted({(n or "") for n in names.tolist()} | set(counties))
         self.county_names = county_names
         code_of = {name: i for i, name in enumerate(county_names)}
         self.codes = np.array([code_of[n or ""] for n in names.tolist()], dtype=np.int64)
@@ -249,6 +253,9 @@ class _Evaluator:
         self.in_scope = kept & self._scope(kept)
         self.fact_counties = [County(name=n, facts=facts.get(n, {})) for n in county_names]
         self.findings: list[list[Any]] = [[] for _ in county_names]
+        ids = np.array(table.text["school_id"].tolist(), dtype=str)
+        self.rank = np.empty(len(table), dtype=np.int64)
+        self.rank[np.lexsort((ids, self.codes))] = np.arange(len(table))
 
     def _exclude(self, row: int, reason: str, level: str | None, detail: str | None = None) -> None:
         text = self.table.text
@@ -304,6 +311,9 @@ class _Evaluator:
             for row in rows[empty]:
                 self._exclude(int(row), NO_STUDENTS, level)
             rows = rows[~empty]
+            # Sections in one canonical order (county, school id) whatever the input
+            # order: sums in floating point, hence the digits shown, never depend on it.
+            rows = rows[np.argsort(self.rank[rows], kind="stable")]
             part = Level(level, rows, self.codes[rows], self.numbers[f"{level}_students"][rows])
             self._fill(part)
             result[level] = part
@@ -467,12 +477,19 @@ class _Evaluator:
 
 
 def evaluate_columns(
-    plan: Plan, table: ColumnTable, facts: Mapping[str, Mapping[str, Any]] | None = None
+    plan: Plan,
+    table: ColumnTable,
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    counties: Sequence[str] = (),
 ) -> ColumnarResult:
-    """Evaluate every county of *table* (facts keyed by county name)."""
+    """Evaluate every county of *table* (facts keyed by county name).
+
+    *counties* names counties to evaluate even when they have no school rows.
+    """
     facts = facts or {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN is "missing"
-        evaluator = _Evaluator(plan, table, facts)
+        evaluator = _Evaluator(plan, table, facts, counties)
         levels = evaluator.levels = evaluator.build_levels()
         compiled = evaluator.run_rules()
     outcomes = evaluator.outcomes

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from ..report import Finding
+
 __all__ = ["base_record", "common", "finding_of", "finding_record", "number"]
 
 
@@ -67,8 +69,6 @@ def number(value: Any) -> int | float | bool | None:
 
 def finding_of(record: Mapping[str, Any], rule: Any, **extra: Any) -> Any:
     """A Finding from a record (the one explanation of a row, as an object)."""
-    from ..report import Finding
-
     indicator = record["indicator"]
     fact = indicator if rule.kind == "county_fact" else None
     return Finding(

@@ -631,17 +631,30 @@ def compile_standard(standard: Standard) -> Plan:
 
 def evaluate(
     standard: Standard,
-    counties: County | Iterable[County],
+    counties: County | Iterable[County] | Any,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Evaluate one county or several against *standard*; returns a :class:`Report`.
+    """Evaluate one county, a list of counties, or a school table against *standard*.
 
-    *progress*, if given, is called as ``progress(done, total)`` after each county.
-    Raises TypeError naming the argument when one has the wrong type.
+    Runs the one columnar core; the :class:`Report` is a view over its result
+    (school findings are built when first read).  A table is a
+    :class:`~balance_rules.SchoolTable` (grouped by its county column) or a
+    ``ColumnTable``.  *progress*, if given, is called as ``progress(done, total)``
+    as counties are reported.  Raises TypeError naming the argument when one has
+    the wrong type.
     """
-    return compile_standard(_checked_standard(standard)).evaluate(
-        _checked_counties(counties), progress
-    )
+    plan = compile_standard(_checked_standard(standard))
+    from ..data.columns import ColumnTable
+    from ..data.readers import SchoolTable
+    from .core import evaluate_counties, evaluate_table
+
+    if isinstance(counties, ColumnTable):
+        return evaluate_table(plan, counties, progress=progress)
+    if isinstance(counties, SchoolTable):
+        from ..data.readers import group_counties
+
+        counties = group_counties(counties.schools)
+    return evaluate_counties(plan, _checked_counties(counties), progress)
 
 
 def _checked_standard(standard: object) -> Standard:
@@ -665,7 +678,8 @@ def _checked_counties(counties: object) -> list[County]:
         return [counties]
     if isinstance(counties, str | bytes) or not isinstance(counties, Iterable):
         raise TypeError(
-            "evaluate(standard, counties): expected a County or a list of counties,"
+            "evaluate(standard, counties): expected a County, a list of counties or a"
+            " school table,"
             f" not {type(counties).__name__}"
             + ("; read a file with br.read_counties(...)" if isinstance(counties, str) else "")
         )

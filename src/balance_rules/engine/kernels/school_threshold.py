@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ...report import Finding, Status
 from ...sections import column_name
 from ...standard.model import SchoolThreshold, size_band
 from ..exact import Calc, Tie, near
@@ -29,6 +30,7 @@ from .base import (
     Result,
     Run,
     base_record,
+    common,
     finding_of,
     number,
 )
@@ -45,12 +47,19 @@ class Compiled:
     decides: bool
     #: A threshold as a float -> the decimal as written (for explanations).
     decimals: dict[float, Decimal]
+    #: The fields every finding of the rule shares.
+    common: dict[str, Any]
 
 
 def compile(rule: SchoolThreshold, plan: Plan) -> Compiled:
     check = next(c for c in plan.threshold_checks if c.rule.id == rule.id)
     decimals = {float(entry[1]): entry[1] for entry in check.thresholds.values()}
-    return Compiled(rule, check.calc, check.thresholds, check.decides, decimals)
+    shared = {
+        **common(rule, check.decides),
+        "indicator": rule.indicator,
+        "op": rule.op,
+    }
+    return Compiled(rule, check.calc, check.thresholds, check.decides, decimals, shared)
 
 
 def levels(compiled: Compiled) -> Sequence[str]:
@@ -167,15 +176,27 @@ def record(compiled: Compiled, result: Result, level: str | None, i: int) -> dic
 
 
 def explain(compiled: Compiled, result: Result, level: str | None, i: int) -> Any:
-    found = record(compiled, result, level, i)
     assert level is not None
-    threshold = result.outcomes[(compiled.rule.id, level)].threshold[i]
-    value = result.outcomes[(compiled.rule.id, level)].value[i]
-    return finding_of(
-        found,
-        compiled.rule,
-        value=None if found["status"] == "not_evaluated" else float(value),
-        threshold=None if threshold != threshold else compiled.decimals[float(threshold)],
+    rule = compiled.rule
+    outcome = result.outcomes[(rule.id, level)]
+    status: Status = STATUS[outcome.status[i]]  # type: ignore[assignment]
+    threshold = outcome.threshold[i]
+    if status == "not_evaluated":
+        found = record(compiled, result, level, i)
+        return finding_of(
+            found,
+            rule,
+            value=None,
+            threshold=None if threshold != threshold else compiled.decimals[float(threshold)],
+        )
+    code = outcome.layer[i]
+    return Finding(
+        **compiled.common,
+        status=status,
+        level=level,
+        value=float(outcome.value[i]),
+        threshold=compiled.decimals[float(threshold)],
+        layer=outcome.layers[code] if code >= 0 else rule.origin.layer,
     )
 
 

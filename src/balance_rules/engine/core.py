@@ -1,0 +1,52 @@
+"""The one evaluation core behind ``br.evaluate``: counties → table → kernels → Report.
+
+County and School objects become one :class:`~balance_rules.data.columns.ColumnTable`
+in a single pass; the columnar core evaluates every county at once and the
+Report is a lazy view over its result (:mod:`balance_rules.engine.view`).  The
+csv, jsonl and frames outputs read the same result, so every format shows the
+same findings and digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..data.columns import ColumnTable
+from ..data.model import County
+from ..report import Report
+from .columnar import ColumnarResult, evaluate_columns
+from .plan import Plan
+from .view import report_of
+
+__all__ = ["evaluate_counties", "evaluate_table"]
+
+
+def table_of(counties: Sequence[County]) -> tuple[ColumnTable, dict[str, Mapping[str, Any]]]:
+    """One table of every county's schools (the county column is the County's name)."""
+    schools = [school for county in counties for school in county.schools]
+    names = [county.name for county in counties for _ in county.schools]
+    table = ColumnTable.from_schools(schools, counties=names)
+    return table, {county.name: county.facts for county in counties}
+
+
+def evaluate_counties(
+    plan: Plan,
+    counties: Sequence[County],
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Evaluate County objects through the core; the Report lists them by name."""
+    table, facts = table_of(counties)
+    result = evaluate_columns(plan, table, facts, counties=[c.name for c in counties])
+    return report_of(result, progress=progress)
+
+
+def evaluate_table(
+    plan: Plan,
+    table: ColumnTable,
+    facts: Mapping[str, Mapping[str, Any]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Evaluate a ColumnTable (counties from its county column) through the core."""
+    result: ColumnarResult = evaluate_columns(plan, table, facts or {})
+    return report_of(result, progress=progress)
