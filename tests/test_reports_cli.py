@@ -150,3 +150,18 @@ def test_html_through_the_real_command(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "Verdict: pass" in page
     assert "default-src 'none'" in page  # the page may request nothing
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "no-such-codec"])
+def test_output_encoding_must_write_every_character(tmp_path: Path, encoding: str) -> None:
+    out = tmp_path / "r.csv"
+    code, _, stderr = _run(*EXAMPLE, "--output", str(out), "--output-encoding", encoding)
+    assert code == 2 and "every character" in stderr
+    assert _left_over(tmp_path) == []
+
+
+def test_output_encoding_gb18030(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    assert _run(*EXAMPLE, "--output", str(out), "--output-encoding", "GB18030")[0] == 0
+    text = out.read_bytes().decode("gb18030")
+    assert text.startswith("county,") and "示例县" in text

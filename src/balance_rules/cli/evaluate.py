@@ -35,6 +35,8 @@ FORMATS = ("text", "json", "markdown", "csv", "jsonl", "html", "xlsx")
 STREAMED = ("csv", "jsonl")
 #: Formats whose --summary is one line, row or entry per county of the object report.
 SUMMARISED = ("text", "markdown", "json")
+#: Output encodings that can write every character (school names can hold any).
+WHOLE_UNICODE = ("utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le", "utf-16-be")
 #: Formats evaluated through the columnar core and written county by county (the
 #: JSON report builds each county's findings just before writing them).
 COLUMNAR = (*STREAMED, "json")
@@ -212,11 +214,20 @@ def output_encoding(args: argparse.Namespace) -> str:
         return "utf-8"
     if args.output_encoding:
         try:
-            return codecs.lookup(args.output_encoding).name
+            name = codecs.lookup(args.output_encoding).name
         except LookupError:
+            name = ""
+        if name not in WHOLE_UNICODE:
             raise DataError(
-                [Problem(f"unknown --output-encoding {args.output_encoding!r}")]
-            ) from None
+                [
+                    Problem(
+                        f"--output-encoding {args.output_encoding!r}: use one that can write "
+                        "every character: utf-8, utf-8-sig (with a byte-order mark), gb18030, "
+                        "utf-16"
+                    )
+                ]
+            )
+        return name
     return "utf-8-sig" if args.format == "csv" and args.output else "utf-8"
 
 
