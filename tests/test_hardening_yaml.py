@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 import tracemalloc
 from decimal import Decimal
@@ -234,3 +235,24 @@ def test_check_finite_decimal(value: object, ok: bool) -> None:
     if problem is not None:
         assert (problem.file, problem.line, problem.path) == ("costs.yaml", 7, "unit_cost")
         assert problem.message
+
+
+def test_school_tables_in_json_are_not_bound_by_the_document_size_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from balance_rules.data.readers import read_school_table
+
+    monkeypatch.setenv("BALANCE_RULES_YAML_MAX_BYTES", "1000")
+    schools = [
+        {"county": "甲县", "school_id": f"S{i:03d}", "school_name": f"第{i}小学",
+         "school_type": "primary", "primary_students": 100 + i}
+        for i in range(40)
+    ]  # fmt: skip
+    table = tmp_path / "schools.json"
+    table.write_text(json.dumps(schools, ensure_ascii=False), encoding="utf-8")
+    assert table.stat().st_size > 1000
+    assert len(read_school_table(table).schools) == 40
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("甲县:\n" + "".join(f"  # {'x' * 60}\n" for _ in range(20)), encoding="utf-8")
+    code, _, err = _run("check-data", table, "--facts", facts)
+    assert code == 2 and "larger than 1,000 bytes" in err

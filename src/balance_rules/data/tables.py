@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ..errors import DataError, Problem, did_you_mean
-from ..yamlio import YamlReadError, read_json, read_yaml
+from ..yamlio import YamlLimits, YamlReadError, read_json, read_yaml
 from .headers import HEADER_SEARCH_ROWS, HeaderColumn, detect_header
 
 __all__ = ["MAX_CELL_CHARS", "RawTable", "read_raw_table", "sheet_names"]
@@ -80,7 +80,7 @@ def read_raw_table(
         raise DataError([Problem("no such file", file=file, message_zh="文件不存在")])
     suffix = path.suffix.lower()
     if suffix in (".json", ".yaml", ".yml"):
-        return _records_table(load_structured(path), file, records_key)
+        return _records_table(load_structured(path, limits=TABLE_LIMITS), file, records_key)
     sheet_name: str | None = None
     formulas: list[tuple[int, int]] = []
     if suffix in (".csv", ".txt", ".tsv"):
@@ -534,10 +534,17 @@ def _grid_table(
 # -- JSON and YAML ------------------------------------------------------------------
 
 
-def load_structured(path: Path) -> Any:
-    """A JSON or YAML document (floats kept as exact decimals)."""
+#: A school table in JSON or YAML may be as large as a nation's (the other
+#: documents keep yamlio's default size limit).
+TABLE_LIMITS = YamlLimits(max_bytes=2 * 1024**3)
+
+
+def load_structured(path: Path, *, limits: YamlLimits | None = None) -> Any:
+    """A JSON or YAML document (floats kept as exact decimals), within *limits*."""
     try:
-        return read_json(path) if path.suffix.lower() == ".json" else read_yaml(path)
+        if path.suffix.lower() == ".json":
+            return read_json(path, limits=limits)
+        return read_yaml(path, limits=limits)
     except YamlReadError as exc:
         raise DataError(exc.problems) from None
 
