@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -165,3 +166,14 @@ def test_output_encoding_gb18030(tmp_path: Path) -> None:
     assert _run(*EXAMPLE, "--output", str(out), "--output-encoding", "GB18030")[0] == 0
     text = out.read_bytes().decode("gb18030")
     assert text.startswith("county,") and "示例县" in text
+
+
+def test_report_libraries_are_not_imported_until_used() -> None:
+    code = (
+        "import sys, balance_rules, balance_rules.cli.evaluate; "
+        "print(sorted(m for m in ('jinja2', 'xlsxwriter', 'playwright') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
