@@ -63,6 +63,13 @@ def test_quality_costed_plan_passes_what_it_plans(county: br.County) -> None:
 def test_basic_2012_composite_plan_passes(county: br.County) -> None:
     plan = br.shortfall(BASIC, county)
     assert _failing_after(BASIC, county, plan) == []
+    # with costs the composite is met by the costed method (or the common level)
+    costed = br.shortfall(BASIC, county, COSTS)
+    assert _failing_after(BASIC, county, costed) == []
+    for change in costed.counties[0].coefficients:
+        assert change.method is None or "composite" in change.method or (
+            change.method == "water-filling"
+        )
 
 
 _values = st.tuples(

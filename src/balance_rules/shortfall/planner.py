@@ -1012,10 +1012,9 @@ def _finish(
                 for k, m in planner.methods.items()
                 if k[0] == c.level and m[0] in (COMPOSITE_METHOD, COMPOSITE_COSTED_METHOD)
             ]
-            costed = any(m[0] == COMPOSITE_COSTED_METHOD for m in touched)
-            method = (
-                (COMPOSITE_COSTED_METHOD if costed else COMPOSITE_METHOD, None) if touched else None
-            )
+            by_costs = any(m[0] == COMPOSITE_COSTED_METHOD for m in touched)
+            label = COMPOSITE_COSTED_METHOD if by_costs else COMPOSITE_METHOD
+            method = (label, None) if touched else None
         changes.append(
             CvChange(
                 rule=c.rule,
