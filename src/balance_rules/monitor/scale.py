@@ -236,6 +236,7 @@ def _partition(
     import pandas as pd
 
     rows = []
+    frame = _plain_text(frame)
     for year, part in frame.groupby(YEAR, sort=True):
         std = standards[int(year)]
         plan = _PLANS.get(std.digest) or _PLANS.setdefault(std.digest, compile_standard(std))
@@ -274,8 +275,9 @@ def monitor_dask(
 ) -> Monitoring:
     """:func:`monitor_frame` with the evaluation spread over Dask partitions.
 
-    ``frame`` is a pandas or Dask DataFrame.  It is keyed by year and county and
-    sorted, so that no county-year is cut between partitions; ``scheduler`` and
+    ``frame`` is a pandas DataFrame (keyed by year and county and sorted, so that
+    no county-year is cut between partitions) or a Dask DataFrame (shuffled on
+    year and county, never collected in this process); ``scheduler`` and
     ``num_workers`` are passed to ``compute`` (``"processes"`` for real
     parallelism, ``"synchronous"`` for tests; a ``distributed`` client overrides
     them when one is active).
@@ -288,15 +290,23 @@ def monitor_dask(
         raise ImportError("monitor_dask needs Dask: pip install 'balance-rules[dask]'") from None
     dd: Any = _dd
     with dask.config.set({"dataframe.convert-string": False}):
-        if isinstance(frame, dd.DataFrame):
-            frame = _plain_text(frame.compute(scheduler=scheduler))
-        years = _years_of(frame)
-        standards = _standards(standard, years)
-        # One key per county-year; a sorted index keeps each key in one partition.
-        key = frame[YEAR].astype("int64").astype(str) + "\x1f" + frame["county"].astype(str)
-        keyed = frame.set_index(pd.Index(key, name="_key")).sort_index(kind="stable")
         parts = npartitions or max(2, 2 * (num_workers or 2))
-        ddf = dd.from_pandas(keyed, npartitions=parts, sort=True)
+        if isinstance(frame, dd.DataFrame):
+            # Already distributed: a hash shuffle on year and county puts every
+            # county-year whole in one partition, without collecting the data here.
+            if YEAR not in frame.columns:
+                raise DataError([Problem("the DataFrame has no 'year' column")])
+            found = frame[YEAR].dropna().unique().compute(scheduler=scheduler)
+            years = sorted(int(y) for y in found)
+            standards = _standards(standard, years)
+            ddf = frame.shuffle(on=[YEAR, "county"], npartitions=parts)
+        else:
+            years = _years_of(frame)
+            standards = _standards(standard, years)
+            # One key per county-year; a sorted index keeps each key in one partition.
+            key = frame[YEAR].astype("int64").astype(str) + "\x1f" + frame["county"].astype(str)
+            keyed = frame.set_index(pd.Index(key, name="_key")).sort_index(kind="stable")
+            ddf = dd.from_pandas(keyed, npartitions=parts, sort=True)
         meta = pd.DataFrame(
             {
                 "year": pd.Series(dtype="int64"),
