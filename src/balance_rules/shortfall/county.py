@@ -128,6 +128,10 @@ class WorkCounty:
         self.sections: list[Section] = []
         self.by_id: dict[str, Site] = {}
         self._cache: dict[tuple[int, str], tuple[int, tuple[Fraction | None, str | None]]] = {}
+        #: Level-free fields the float screen reads (the others go the exact way).
+        self.plain_fields = frozenset(
+            name for ind in standard.indicators.values() for name in ind.fields
+        )
         self._programs = {
             level: [_program(ind, level, self.split_items) for ind in standard.indicators.values()]
             for level in standard.levels
@@ -231,6 +235,14 @@ class WorkCounty:
         if kind == _SPLIT:
             return None if share is None else value * share
         return value
+
+    def float_field(self, section: Section, field: str) -> float | None:
+        """One level-free field of a section in floats (for screening)."""
+        site = section.site
+        shares = site.shares_float
+        share = shares.get(section.level) if shares is not None else None
+        column, kind = _spec(field, section.level, self.split_items)
+        return self._part(site, column, kind, site.raw.floats, site.add_float, share)
 
     def indicator(
         self, section: Section, indicator: Indicator

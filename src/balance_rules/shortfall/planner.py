@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -223,6 +224,9 @@ class _CountyPlanner:
     def need(
         self, indicator_id: str, section: Section, target: Fraction, op: str
     ) -> tuple[str, Fraction] | str:
+        quick = self._need_float(indicator_id, section, target, op)
+        if quick is not None:
+            return quick
         got = self.growth(indicator_id, section)
         if isinstance(got, str):
             return got
@@ -238,6 +242,57 @@ class _CountyPlanner:
             step=resource.step,
         )
         return column, amount
+
+    def _need_float(
+        self, indicator_id: str, section: Section, target: Fraction, op: str
+    ) -> tuple[str, Fraction] | None:
+        """The least addition from floats when no rounding can change it, else None.
+
+        The step count ``q`` is computed in floats; when it is not within a relative
+        1e-9 of a whole number (the inputs are decimals, floats err by ~1e-16), its
+        ceiling is the exact answer.  Near a whole number the exact path decides.
+        """
+        ind = self.standard.indicators[indicator_id]
+        field = ind.numerator[0]
+        resource = RESOURCES.get(field)
+        if resource is None or field not in self.work.plain_fields:
+            return None
+        site = section.site
+        if resource.per_level:
+            column, share = f"{section.level}_{field}", 1.0
+        else:
+            column = field
+            if field in self.work.split_items:
+                if site.shares_float is None:
+                    return None
+                share = site.shares_float[section.level]
+            else:
+                share = 1.0
+        if share <= 0:
+            return None
+        numerator = 0.0
+        for name in ind.numerator:
+            if name not in self.work.plain_fields:
+                return None
+            part = self.work.float_field(section, name)
+            if part is None:
+                return None
+            numerator += part
+        den = 1.0
+        if ind.denominator is not None:
+            got = self.work.float_field(section, ind.denominator)
+            if not got:
+                return None
+            den = got
+        step = float(resource.step)
+        q = (float(target) * den / float(ind.scale) - numerator) / share / step
+        nearest = round(q)
+        if abs(q - nearest) <= 1e-9 * max(1.0, abs(q)):
+            return None
+        if q < 0:
+            return column, Fraction(0)
+        steps = math.ceil(q)  # q is not whole: ">" and ">=" agree
+        return column, steps * resource.step
 
     def unit_cost(self, column: str, amount: Fraction) -> Fraction:
         if self.costs is None:
@@ -271,14 +326,18 @@ class _CountyPlanner:
                     self.refuse(rule.id, "no threshold for this school", sid, section.level)
                     continue
                 indicator = self.standard.indicators[rule.indicator]
-                if _clearly_meets(self.work.quick(section, indicator), rule.op, threshold):
+                quick = self.work.quick(section, indicator)
+                if _clearly_meets(quick, rule.op, threshold):
                     continue
-                value, why = self.work.indicator(section, indicator)
-                if value is None:
-                    self.refuse(rule.id, why or "missing data", sid, section.level, rule.indicator)
-                    continue
-                if _meets(value, rule.op, threshold):
-                    continue
+                if not _clearly_fails(quick, rule.op, threshold):
+                    value, why = self.work.indicator(section, indicator)
+                    if value is None:
+                        self.refuse(
+                            rule.id, why or "missing data", sid, section.level, rule.indicator
+                        )
+                        continue
+                    if _meets(value, rule.op, threshold):
+                        continue
                 if rule.op not in _PLANNED_OPS:
                     self.refuse(
                         rule.id,
@@ -368,6 +427,17 @@ class _CountyPlanner:
                 self.work.quick(section, indicator), member.op, threshold
             ):
                 met += 1
+                continue
+            quick = self.work.quick(section, indicator)
+            if (
+                threshold is not None
+                and quick is not None
+                and member.op in _PLANNED_OPS
+                and _clearly_fails(quick, member.op, threshold)
+                and (floor is None or _clear_of(quick, floor * threshold))
+            ):
+                # decided in floats: fails, and is clearly above or below the floor
+                failing.append((member, threshold, Fraction(quick)))
                 continue
             value, why = self.work.indicator(section, indicator)
             if threshold is None or value is None:
@@ -800,6 +870,20 @@ class _Dummy:
 
 
 _DUMMY: Any = _Dummy()
+
+
+def _clearly_fails(value: float | None, op: str, threshold: Fraction) -> bool:
+    """Whether a float value misses a ``>=``/``>`` threshold by more than rounding can."""
+    if value is None or op not in _PLANNED_OPS:
+        return False
+    limit = float(threshold)
+    return value < limit - 1e-9 * max(abs(limit), 1.0)
+
+
+def _clear_of(value: float, limit: Fraction) -> bool:
+    """Whether a float value is on one side of *limit* beyond any rounding."""
+    bound = float(limit)
+    return abs(value - bound) > 1e-9 * max(abs(bound), 1.0)
 
 
 def _clearly_meets(value: float | None, op: str, threshold: Fraction) -> bool:
