@@ -237,3 +237,19 @@ def test_the_documented_mappings_validate(tmp_path: Path) -> None:
         path = tmp_path / f"doc-{index}.yaml"
         path.write_text(block, encoding="utf-8")
         load_mapping(path)  # raises on any problem
+
+
+def test_a_mapped_column_header_that_is_not_in_the_file(tmp_path: Path) -> None:
+    data = _workbook(tmp_path / "d.xlsx", {"学校": [[*BASIC[0], "图书（册）"], [*BASIC[1], 30]]})
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("columns:\n  学校代码: school_id\n  图书(万册): books\n", "utf-8")
+    code, _, err = _run("check-data", data, "--mapping", mapping, "--lang", "en")
+    assert code == 2
+    assert f"{mapping}:2" in err and "'学校代码', which is not in the file" in err
+    assert f"{mapping}:3" in err and "did you mean '图书（册）'" in err
+    sheets = tmp_path / "s.yaml"
+    sheets.write_text(
+        "sheets:\n  - sheet: 学校\n    columns:\n      学校代码: school_id\n", "utf-8"
+    )
+    code, _, err = _run("check-data", data, "--mapping", sheets, "--lang", "en")
+    assert code == 2 and f"{sheets}:4" in err and "sheet '学校'" in err

@@ -376,6 +376,7 @@ class _Parsed:
     has_type: bool
     has_county: bool
     level: str | None
+    unused: frozenset[str] = frozenset()  # mapping `columns:` keys no column matched
 
 
 def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
@@ -465,7 +466,45 @@ def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
         info.append(ColumnInfo(f"= {value}", key, None, Decimal(1), table.sheet, "constant"))
     has_type = "school_type" in fields or "school_type" in constants
     has_county = "county" in fields or "county" in constants
-    return _Parsed(table, rows, columns, headers, warnings, info, has_type, has_county, level)
+    unused = _unused_keys(table, mapping)
+    return _Parsed(
+        table, rows, columns, headers, warnings, info, has_type, has_county, level, unused
+    )
+
+
+def _unused_keys(table: RawTable, mapping: HeaderMapping | None) -> frozenset[str]:
+    if mapping is None or not mapping.columns:
+        return frozenset()
+    names: set[str] = set()
+    for hc in _header_columns(table):
+        for key in (hc.name, hc.source, *name_candidates(hc.path)):
+            names |= {key, key.strip(), normalise_header(key)[0]}
+    # As HeaderMapping.lookup matches: the key against a header, stripped or normalised.
+    return frozenset(key for key in mapping.columns if key not in names)
+
+
+def _unused_problems(table: RawTable, mapping: HeaderMapping, keys: Iterable[str]) -> list[Problem]:
+    headers = [c.source for c in _header_columns(table) if c.source]
+    plain = {normalise_header(h)[0]: h for h in headers}
+
+    def suggest(key: str) -> str | None:
+        near = did_you_mean(key, headers)
+        if near is None:
+            near = plain.get(did_you_mean(normalise_header(key)[0], plain) or "")
+        return near
+
+    return [
+        Problem(
+            f"the mapping ({mapping.where('columns.' + key)}) names header {key!r}, which is "
+            "not in the file",
+            file=table.file,
+            sheet=table.sheet,
+            column=key,
+            suggestion=suggest(key),
+            message_zh=f"映射文件（{mapping.where('columns.' + key)}）中的表头 {key!r} 不在文件中",
+        )
+        for key in sorted(keys)
+    ]
 
 
 def _refuse_lookalikes(
@@ -543,6 +582,12 @@ def school_table(
 ) -> SchoolTable:
     """Parse and check the cells of a raw school table (see :func:`read_school_table`)."""
     parsed = _parse_table(table, mapping)
+    if parsed.unused and mapping is not None:
+        raise DataError(
+            _unused_problems(table, mapping, parsed.unused),
+            f"{table.file}: the mapping does not fit the file",
+            f"{table.file}：映射文件与数据文件不符",
+        )
     warnings = list(parsed.warnings)
     _fill_type(parsed, mapping, warnings)
     _fill_county(parsed, mapping, warnings)
@@ -685,6 +730,19 @@ def _read_joined(
         )
         parsed.append((part, _parse_table(table, part.mapping)))
     warnings = [w for _, p in parsed for w in p.warnings]
+    unused: list[Problem] = []
+    for own, (_, sheet_parsed) in zip(mapping.sheets, parsed, strict=True):
+        keys = sheet_parsed.unused & set(own.mapping.columns)
+        unused += _unused_problems(sheet_parsed.table, own.mapping, keys)
+    everywhere = set(mapping.columns).intersection(*(p.unused for _, p in parsed))
+    if everywhere:
+        unused += _unused_problems(parsed[0][1].table, mapping, everywhere)
+    if unused:
+        raise DataError(
+            unused,
+            f"{path}: the mapping does not fit the file",
+            f"{path}：映射文件与数据文件不符",
+        )
     main_part, main = parsed[0]
     joined: dict[str, _Row] = {}
     order: list[_Row] = []
