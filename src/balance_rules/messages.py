@@ -78,6 +78,7 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (_p(r"unknown key (?P<k>.+)"), "未知的键 {k}"),
     (_p(r"(?P<v>.+) is not one of: (?P<a>.+)"), "{v} 不是以下之一：{a}"),
     (_p(r"(?P<v>.+) is a required property"), "缺少必填项 {v}"),
+    (_p(r"(?P<v>'[^']*') is required"), "缺少必填项 {v}"),
     (_p(r"is a required property"), "缺少必填项"),
     (_p(r"must be (?P<v>.+), got (?P<g>.+)"), "必须是 {v}，实际为 {g}"),
     (
@@ -164,11 +165,25 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
             r"unknown standard (?P<n>.+): not a bundled id and not a file(?P<r>.*); "
             r"`balance-rules list` shows the bundled standards"
         ),
-        "未知的标准 {n}：既不是内置标准也不是文件{r}；`balance-rules list` 列出内置标准",
+        "未知的标准 {n}：既不是内置标准也不是文件{r!zh}；`balance-rules list` 列出内置标准",
     ),
+    (_p(r" \(did you mean (?P<s>.+)\?\)"), "（是否应为 {s}？）"),
 )
 
 _NESTED = re.compile(r"\{(\w+)!zh\}")
+#: JSON Schema and Python type words inside a message.
+_TYPE_WORDS = {
+    "object": "映射",
+    "array": "列表",
+    "string": "文本",
+    "number": "数字",
+    "integer": "整数",
+    "boolean": "是/否",
+    "null": "空值",
+    "a list": "列表",
+    "a mapping": "映射",
+    "object or array": "映射或列表",
+}
 
 
 def to_chinese(message: str) -> str:
@@ -184,7 +199,7 @@ def to_chinese(message: str) -> str:
 
         text = _NESTED.sub(nested, template)
         try:
-            return text.format(**{k: v or "" for k, v in groups.items()})
+            return text.format(**{k: _TYPE_WORDS.get(v or "", v or "") for k, v in groups.items()})
         except (KeyError, IndexError, ValueError):
             return message
     return message
