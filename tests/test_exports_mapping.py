@@ -253,3 +253,23 @@ def test_a_mapped_column_header_that_is_not_in_the_file(tmp_path: Path) -> None:
     )
     code, _, err = _run("check-data", data, "--mapping", sheets, "--lang", "en")
     assert code == 2 and f"{sheets}:4" in err and "sheet '学校'" in err
+
+
+def test_several_files_joined_on_the_school_id(tmp_path: Path) -> None:
+    (tmp_path / "schools.csv").write_text(
+        "学校(机构)标识码,学校类型,县区,小学在校生数\n0210000001,小学,甲县,400\n", "utf-8"
+    )
+    (tmp_path / "rooms.csv").write_bytes(
+        "学校(机构)标识码,体育馆,运动场地\n0210000001,300,4100\n".encode("gbk")
+    )
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text(
+        "sheets:\n  - {}\n  - file: rooms.csv\n    derived:\n"
+        "      sports_area: {sum: [体育馆, 运动场地]}\n",
+        "utf-8",
+    )
+    (school,) = br.read_school_table(
+        tmp_path / "schools.csv", mapping=load_mapping(mapping)
+    ).schools
+    assert school.school_id == "0210000001"  # the leading zero kept: an id is text
+    assert (school.primary_students, school.sports_area) == _d(400, 4400)
