@@ -231,14 +231,14 @@ def monitor_frames(
 
 
 def _partition(
-    frame: Any, standards: Mapping[int, Standard], facts: Facts
+    frame: Any, standards: Standard | Mapping[int, Standard], facts: Facts
 ) -> Any:  # pragma: no cover - runs in Dask workers (tested through monitor_dask)
     import pandas as pd
 
     rows = []
     frame = _plain_text(frame)
     for year, part in frame.groupby(YEAR, sort=True):
-        std = standards[int(year)]
+        std = _standards(standards, [int(year)])[int(year)]
         plan = _PLANS.get(std.digest) or _PLANS.setdefault(std.digest, compile_standard(std))
         if part["county"].nunique() == 1:
             # The core's composite is a NumPy mean over counties whose last bit depends
@@ -272,12 +272,16 @@ def monitor_dask(
     npartitions: int | None = None,
     scheduler: str = "processes",
     num_workers: int | None = None,
+    partitioned: bool = False,
 ) -> Monitoring:
     """:func:`monitor_frame` with the evaluation spread over Dask partitions.
 
     ``frame`` is a pandas DataFrame (keyed by year and county and sorted, so that
     no county-year is cut between partitions) or a Dask DataFrame (shuffled on
-    year and county, never collected in this process); ``scheduler`` and
+    year and county, never collected in this process; with ``partitioned`` it is
+    taken as already holding each county-year whole in one partition — e.g. built
+    with ``dd.from_map`` or read from files split by year and county — and only
+    the reduced results travel); ``scheduler`` and
     ``num_workers`` are passed to ``compute`` (``"processes"`` for real
     parallelism, ``"synchronous"`` for tests; a ``distributed`` client overrides
     them when one is active).
@@ -296,13 +300,12 @@ def monitor_dask(
             # county-year whole in one partition, without collecting the data here.
             if YEAR not in frame.columns:
                 raise DataError([Problem("the DataFrame has no 'year' column")])
-            found = frame[YEAR].dropna().unique().compute(scheduler=scheduler)
-            years = sorted(int(y) for y in found)
-            standards = _standards(standard, years)
-            ddf = frame.shuffle(on=[YEAR, "county"], npartitions=parts)
+            # The years are learnt from the results (a year without a standard in a
+            # mapping is refused in the worker): the data is read once.
+            standards: Standard | Mapping[int, Standard] = standard
+            ddf = frame if partitioned else frame.shuffle(on=[YEAR, "county"], npartitions=parts)
         else:
-            years = _years_of(frame)
-            standards = _standards(standard, years)
+            standards = _standards(standard, _years_of(frame))
             # One key per county-year; a sorted index keeps each key in one partition.
             key = frame[YEAR].astype("int64").astype(str) + "\x1f" + frame["county"].astype(str)
             keyed = frame.set_index(pd.Index(key, name="_key")).sort_index(kind="stable")
@@ -316,6 +319,10 @@ def monitor_dask(
         )
         reduced = ddf.map_partitions(_partition, standards, facts or {}, meta=meta)
         computed = reduced.compute(scheduler=scheduler, num_workers=num_workers)
+    years = sorted(set(computed["year"].tolist()))
+    if not years:
+        raise DataError([Problem("no rows to monitor")])
+    by_year = _standards(standards, years)
     snapshots: dict[int, dict[str, CountyYear]] = {year: {} for year in years}
     for year, name, snapshot in zip(
         computed["year"].tolist(),
@@ -328,4 +335,4 @@ def monitor_dask(
         snapshots[year][name] = snapshot
     ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
     notes: list[YearNote] = []
-    return compare_snapshots(tuple(years), ordered, standards, renamed=renamed, notes=notes)
+    return compare_snapshots(tuple(years), ordered, by_year, renamed=renamed, notes=notes)
