@@ -19,6 +19,9 @@ and prints both, their ratio, and how many counties were planned.  With
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,6 +34,12 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="share of counties to plan")
     parser.add_argument("--standard", default="national/quality-2017")
     parser.add_argument("--costs", default=None)
+    parser.add_argument(
+        "--commands",
+        action="store_true",
+        help="also time `balance-rules evaluate --format json` against "
+        "`balance-rules shortfall --format json` on the whole --csv file",
+    )
     args = parser.parse_args()
     standard = br.load_standard(args.standard)
     counties = br.read_counties(args.csv)
@@ -52,6 +61,21 @@ def main() -> None:
     print(f"shortfall          {plan_seconds:8.2f} s  ({planned} counties planned, "
           f"{additions} additions, each planned county re-evaluated)")
     print(f"ratio              {plan_seconds / evaluate_seconds:8.2f} x  (target ≤ 3)")
+    if args.commands:
+        timings = {}
+        for command in ("evaluate", "shortfall"):
+            with tempfile.TemporaryDirectory() as folder:
+                out = Path(folder) / "out.json"
+                start = time.perf_counter()
+                subprocess.run(
+                    [sys.executable, "-m", "balance_rules", command, str(args.csv),
+                     "--standard", args.standard, "--format", "json", "--output", str(out)],
+                    check=False, capture_output=True,
+                )  # fmt: skip
+                timings[command] = time.perf_counter() - start
+        print(f"command evaluate   {timings['evaluate']:8.2f} s  (--format json, every finding)")
+        print(f"command shortfall  {timings['shortfall']:8.2f} s  (--format json)")
+        print(f"ratio              {timings['shortfall'] / timings['evaluate']:8.2f} x")
 
 
 if __name__ == "__main__":

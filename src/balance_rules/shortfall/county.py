@@ -22,6 +22,7 @@ from ..data.fields import (
     LEVELS,
     MAXIMUM_FIELDS,
     MINIMUM_FIELDS,
+    NUMERIC_FIELDS,
     SCHOOL_TYPE_LEVELS,
 )
 from ..data.model import County, School
@@ -278,6 +279,7 @@ class WorkCounty:
 
 
 _PLAIN, _SPLIT, _SUM = 0, 1, 2
+_ATTRS = frozenset(n for n in NUMERIC_FIELDS if n != "counted_as_school")
 _Spec = tuple[str, int]
 
 
@@ -308,7 +310,9 @@ def _merged(schools: Sequence[School], columns: Sequence[str]) -> list[tuple[Sch
     order: list[School] = []
     for school in schools:
         if school.counted_as_school:
-            values[school.school_id] = {c: school.value(c) for c in columns}
+            values[school.school_id] = {
+                c: getattr(school, c) if c in _ATTRS else school.value(c) for c in columns
+            }
             order.append(school)
     for child in schools:
         if child.counted_as_school:

@@ -147,6 +147,7 @@ class _CountyPlanner:
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
         self._thresholds: dict[tuple[str, str, object], Fraction | None] = {}
+        self._float_thresholds: dict[tuple[str, str], float | None] = {}
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
 
     # -- helpers --------------------------------------------------------------------
@@ -492,18 +493,31 @@ class _CountyPlanner:
         floor (a margin no rounding can cross); the exact path decides the rest."""
         values = self.work.floats(section)
         met = 0
+        floor_f = float(floor) if floor is not None else None
         for member in members:
-            threshold = self.threshold_of(member, section)
+            limit = self._float_threshold(member, section)
             value = values.get(member.indicator)
-            if threshold is None or value is None or member.op not in _PLANNED_OPS:
+            if limit is None or value is None or member.op not in _PLANNED_OPS:
                 return False
-            limit = float(threshold)
             margin = 1e-9 * max(abs(limit), 1.0)
             if value > limit + margin:
                 met += 1
-            elif floor is not None and not value > float(floor) * limit + margin:
+            elif floor_f is not None and not value > floor_f * limit + margin:
                 return False
         return met >= rule.min_met
+
+    def _float_threshold(self, rule: SchoolThreshold, section: Section) -> float | None:
+        """The threshold as a float (cached per rule and level when it has no ``by``)."""
+        if rule.threshold.by is None:
+            key = (rule.id, section.level)
+            cached = self._float_thresholds.get(key, _MISSING)
+            if cached is not _MISSING:
+                return cached  # type: ignore[return-value]
+        exact = self.threshold_of(rule, section)
+        result = None if exact is None else float(exact)
+        if rule.threshold.by is None:
+            self._float_thresholds[(rule.id, section.level)] = result
+        return result
 
     def _floor_options(
         self, rule: SchoolKOfN, items: Sequence[tuple[Section, SectionChoice]]
@@ -863,6 +877,9 @@ class _CountyPlanner:
                 )
             )
         return result
+
+
+_MISSING = object()
 
 
 class _Dummy:
