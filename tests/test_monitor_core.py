@@ -6,6 +6,7 @@ Expected coefficients are computed by hand in tests/monitor_helpers.py.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +281,26 @@ def test_text_report_lists_every_section(monitoring: br.Monitoring) -> None:
     assert "[红色] 2023 不再全部达标" in text
     english = render_monitor_text(monitoring, "en")
     assert "pass → fail (area per student)" in english
+
+
+def test_html_and_xlsx_keep_names_as_text(tmp_path: Path) -> None:
+    from balance_rules.render.monitor_html import render_monitor_html
+    from balance_rules.render.monitor_xlsx import write_monitor_xlsx
+
+    name = "<script>alert(1)</script>"
+    evil = {
+        2021: [county(name, school(name, "=1+1", "5"), school(name, "X", "6"))],
+        2022: [county(name, school(name, "=1+1", "3"), school(name, "X", "6"))],
+    }
+    m = br.monitor(evil, standard())
+    html = render_monitor_html(m, "en")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    path = tmp_path / "m.xlsx"
+    with path.open("wb") as stream:
+        write_monitor_xlsx(m, stream)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(path)["变化与预警"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
+    assert any(str(t).startswith("2021→2022 =1+1") for t in texts)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
