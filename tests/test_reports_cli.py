@@ -99,6 +99,29 @@ def test_csv_for_excel(tmp_path: Path) -> None:
     assert not names & set(FORMULA_NAMES)
     # Numbers stay numbers.
     assert all(not r["value"].startswith("'") for r in rows)
+    # Each CV row carries its working, equal to the JSON report's; other rows none.
+    report = json.loads(_run(*args, "--format", "json")[1])
+    working = {
+        (county["county"], c["level"], c["indicator"]): (c["students"], c["mean"], c["std"])
+        for county in report["counties"]
+        for c in county["coefficients"]
+        if c["students"] is not None
+    }
+    cv_rows = [r for r in rows if r["rule"] == "resource_cv"]
+    # 7 indicators x 2 levels x 2 counties; primary sports area lacks data in both.
+    assert len(cv_rows) == 28 and len(working) == 26
+    for r in cv_rows:
+        key = (r["county"], r["level"], r["indicator"])
+        if key in working:
+            got = (int(r["students"]), float(r["mean"]), float(r["std"]))
+            assert got == working[key]
+        else:
+            assert (r["indicator"], r["status"], r["students"]) == (
+                "sports_area_per_student",
+                "not_evaluated",
+                "",
+            )
+    assert {r["students"] for r in rows if r["rule"] != "resource_cv"} == {""}
     assert (neutralise(-1.5), neutralise("-1.5"), neutralise("a=b")) == (-1.5, "'-1.5", "a=b")
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "FORMULA_START",
     "SCHOOL_COLUMNS",
     "SUMMARY_COLUMNS",
+    "WORKING",
     "neutralise",
     "render_csv",
     "write_csv",
@@ -33,8 +34,12 @@ __all__ = [
 
 SCHOOL_COLUMNS = (
     "county", "school_id", "school_name", "level", "rule", "indicator", "value", "op",
-    "threshold", "status", "decides", "document", "article", "layer", "missing", "detail",
+    "threshold", "status", "students", "mean", "std",
+    "decides", "document", "article", "layer", "missing", "detail",
 )  # fmt: skip
+#: The working of a CV row (students N, weighted mean X̄, S); empty on other rows.
+WORKING = ("students", "mean", "std")
+_NO_WORKING = dict.fromkeys(WORKING)
 SUMMARY_COLUMNS = (
     "county", "verdict", "vetoed", "sections", "sections_passed", "sections_failed",
     "sections_not_evaluated", "county_rules_failed", "excluded",
@@ -59,7 +64,9 @@ def _cell(value: Any) -> Any:
 
 
 #: Columns of a finding row that hold text (from the data or a standard file).
-_TEXT = tuple(i for i, c in enumerate(SCHOOL_COLUMNS) if c not in ("value", "threshold", "decides"))
+_TEXT = tuple(
+    i for i, c in enumerate(SCHOOL_COLUMNS) if c not in ("value", "threshold", "decides", *WORKING)
+)
 
 
 def _safe_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -78,12 +85,33 @@ def _rows(columns: Iterable[str], rows: Iterable[Mapping[str, Any]]) -> Iterable
 
 
 def _finding_rows(result: ColumnarResult, progress: Progress | None) -> Iterable[Mapping[str, Any]]:
-    for county in county_records(result, progress):
+    report = result.county_report()  # a lazy view: coefficients come from the result
+    for code, county in enumerate(county_records(result, progress)):
         for section in county.sections:
             for finding in section["findings"]:
-                yield flat_finding(county.county, section["school_id"], section["name"], finding)
+                row = flat_finding(county.county, section["school_id"], section["name"], finding)
+                row.update(_NO_WORKING)
+                yield row
+        working = {
+            (c.level, c.indicator): (c.students, c.mean, c.std)
+            for c in report.counties[code].coefficients
+            if not c.composite
+        }
         for finding in county.findings:
-            yield flat_finding(county.county, None, None, finding)
+            row = flat_finding(county.county, None, None, finding)
+            found = working.get((row["level"], row["indicator"]))
+            if row["kind"] == "coefficients" and found is not None:
+                row.update(zip(WORKING, (_float(v) for v in found), strict=True))
+            else:
+                row.update(_NO_WORKING)
+            yield row
+
+
+def _float(value: float | None) -> str | None:
+    """A working figure as written elsewhere in the file (repr of the float)."""
+    if value is None or value != value:
+        return None
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def write_csv(
