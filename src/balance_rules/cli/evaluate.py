@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from ..data.columns import ColumnTable, read_columns
+from ..data.columns import ColumnTable, fast_columns
 from ..data.readers import SkippedRow, read_counties, read_facts
 from ..engine.columnar import evaluate_columns
 from ..engine.plan import compile_standard, evaluate
@@ -125,7 +125,7 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
     bar.stage("read", Path(args.schools).name)
     skipped: Sequence[SkippedRow] = ()
     fast = not (args.sheet or args.mapping or args.encoding or args.skip_bad_rows)
-    columns = read_columns(args.schools) if fast else None
+    columns = fast_columns(args.schools) if fast else None
     if columns is None or set(columns.text["county"].tolist()) & {None, ""}:
         # No county column: the full reader names the county after the file, and says so.
         table = read_table(args, args.skip_bad_rows)

@@ -30,7 +30,7 @@ from .fields import (
 )
 from .model import School
 
-__all__ = ["ColumnTable", "columns_of", "read_columns"]
+__all__ = ["ColumnTable", "columns_of", "fast_columns", "read_columns"]
 
 NUMBERS = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
 _FIELD_NAMES = tuple(a.name for a in attrs.fields(School))
@@ -300,6 +300,18 @@ def read_columns(path: str | Path, **options: Any) -> ColumnTable:
     columns = ColumnTable.from_schools(table.schools)
     columns.file = table.file
     return columns
+
+
+def fast_columns(path: str | Path) -> ColumnTable | None:
+    """A plain canonical CSV read straight into columns, or None for anything else.
+
+    None means the full reader must read the file (and report its warnings:
+    totals rows skipped, columns ignored, ...); nothing is dropped silently here.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return None
+    return _read_csv_fast(path)
 
 
 def _read_csv_fast(path: Path) -> ColumnTable | None:
