@@ -1405,6 +1405,12 @@ def read_facts(
                 Problem(f"rates must be 'percent' or 'fraction', got {rates!r}", file=file)
             )
         counties = document.get("counties", document)
+        if not isinstance(counties, Mapping):
+            line = getattr(document, "key_lines", {}).get("counties")
+            problems.append(
+                Problem("counties: expected a mapping of county -> facts", file=file, line=line)
+            )
+            counties = {}
         for county, facts in counties.items():
             if county in ("rates", "counties"):
                 continue
