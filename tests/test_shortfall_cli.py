@@ -156,3 +156,23 @@ def test_real_command(files: dict[str, Path]) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["counties"][0]["verdict_after"] == "pass"
+
+
+def test_equipment_in_wan_yuan_follows_the_table(tmp_path: Path) -> None:
+    standard = tmp_path / "t.yaml"
+    standard.write_text(HEAD.format(id="t") + THRESHOLDS.format(op=">="), encoding="utf-8")
+    table = tmp_path / "schools.csv"
+    # 500 pupils need 1,000,000 元 = 100 万元 of equipment; 99.99 万元 is one 100-元 step short
+    table.write_text(
+        "学校标识码,学校类型,县区,小学在校生数,小学高于规定学历专任教师数,教学及辅助用房面积,"
+        "教学仪器设备资产值（万元）\n"
+        "A,小学,测试县,500,21,2250,99.99\n",
+        encoding="utf-8",
+    )
+    code, out, err = _run("shortfall", str(table), "--standard", str(standard), "--format", "json")
+    assert code == 0, err
+    (item,) = json.loads(out)["counties"][0]["additions"]
+    assert item["field"] == "equipment_value"
+    assert (item["add"], item["unit"]) == (0.01, "万元")
+    assert (item["canonical_add"], item["canonical_unit"]) == (100, "元")
+    assert (item["before"], item["after"]) == (99.99, 100)

@@ -89,6 +89,18 @@ def write_schools_csv(schools: Sequence[School], stream: TextIO) -> None:
         writer.writerow(row)
 
 
+def _table_units(table: object) -> dict[str, tuple[str, Decimal]]:
+    """Columns the input states in a scaled unit (教学仪器设备资产值（万元）→ 万元, 10000)."""
+    units: dict[str, tuple[str, Decimal]] = {}
+    for info in getattr(table, "columns", ()):
+        field = getattr(info, "field", None)
+        factor = getattr(info, "factor", Decimal(1))
+        unit = getattr(info, "unit", None)
+        if field and unit and factor != 1:
+            units[str(field)] = (str(unit), Decimal(factor))
+    return units
+
+
 def _inputs(args: argparse.Namespace) -> list[str | None]:
     standard = args.standard if args.standard and Path(args.standard).exists() else None
     return [args.schools, args.facts, args.mapping, args.costs, standard]
@@ -115,7 +127,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.format == "json":
         from ..render.shortfall import render_shortfall_json
 
-        text = render_shortfall_json(plan, standard)
+        text = render_shortfall_json(plan, standard, _table_units(table))
     elif args.format == "csv":
         from ..render.shortfall import render_shortfall_csv
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TextIO
 
 from .._version import __version__
 from ..data.fields import SCHOOL_ALIASES
-from ..shortfall.model import CountyPlan, ShortfallPlan
+from ..shortfall.model import Addition, CountyPlan, ShortfallPlan
 from ..standard.model import Standard
 from .explain import level_label, verdict_label
 
@@ -120,29 +121,47 @@ def _amount(value: Decimal | None) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def _county_dict(plan: CountyPlan) -> dict[str, Any]:
+TableUnits = Mapping[str, tuple[str, Decimal]]
+
+
+def _addition_dict(a: Addition, table_units: TableUnits) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "school_id": a.school_id,
+        "name": a.name,
+        "level": a.level,
+        "field": a.field,
+        "add": _num(a.add),
+        "unit": a.unit,
+        "rule": a.rule,
+        "indicator": a.indicator,
+        "reason": a.reason,
+        "mode": a.mode,
+        "before": _num(a.before),
+        "after": _num(a.after),
+        "cost": _num(a.cost),
+    }
+    converted = table_units.get(a.field)
+    if converted is not None:
+        # the input table states this column in another unit (万元): `add` follows it
+        unit, factor = converted
+        item.update(
+            add=_num(a.add / factor),
+            unit=unit,
+            before=_num(a.before / factor) if a.before is not None else None,
+            after=_num(a.after / factor) if a.after is not None else None,
+            canonical_add=_num(a.add),
+            canonical_unit=a.unit,
+        )
+    return item
+
+
+def _county_dict(plan: CountyPlan, table_units: TableUnits | None = None) -> dict[str, Any]:
+    units = table_units or {}
     return {
         "county": plan.county,
         "verdict_before": plan.verdict_before,
         "verdict_after": plan.verdict_after,
-        "additions": [
-            {
-                "school_id": a.school_id,
-                "name": a.name,
-                "level": a.level,
-                "field": a.field,
-                "add": _num(a.add),
-                "unit": a.unit,
-                "rule": a.rule,
-                "indicator": a.indicator,
-                "reason": a.reason,
-                "mode": a.mode,
-                "before": _num(a.before),
-                "after": _num(a.after),
-                "cost": _num(a.cost),
-            }
-            for a in plan.additions
-        ],
+        "additions": [_addition_dict(a, units) for a in plan.additions],
         "totals": [
             {"field": t.field, "unit": t.unit, "add": _num(t.add), "cost": _num(t.cost)}
             for t in plan.totals
@@ -186,8 +205,17 @@ def _county_dict(plan: CountyPlan) -> dict[str, Any]:
     }
 
 
-def shortfall_dict(plan: ShortfallPlan, standard: Standard | None = None) -> dict[str, Any]:
-    """The plan as plain JSON-ready data (numbers as numbers)."""
+def shortfall_dict(
+    plan: ShortfallPlan,
+    standard: Standard | None = None,
+    table_units: TableUnits | None = None,
+) -> dict[str, Any]:
+    """The plan as plain JSON-ready data (numbers as numbers).
+
+    *table_units* maps a canonical column to the (unit, factor) the input table
+    stated it in (equipment in 万元: ``("万元", 10000)``); additions to it then
+    carry ``add`` in that unit, with ``canonical_add`` in the column's own unit.
+    """
     head: dict[str, Any] = {"id": plan.standard_id}
     if standard is not None:
         head.update(title=standard.title.zh, layers=list(standard.layers), digest=standard.digest)
@@ -197,12 +225,17 @@ def shortfall_dict(plan: ShortfallPlan, standard: Standard | None = None) -> dic
         "standard": head,
         "costed": plan.costed,
         "costs_file": plan.costs_source,
-        "counties": [_county_dict(c) for c in plan.counties],
+        "counties": [_county_dict(c, table_units) for c in plan.counties],
     }
 
 
-def render_shortfall_json(plan: ShortfallPlan, standard: Standard | None = None) -> str:
-    return json.dumps(shortfall_dict(plan, standard), ensure_ascii=False, indent=2) + "\n"
+def render_shortfall_json(
+    plan: ShortfallPlan,
+    standard: Standard | None = None,
+    table_units: TableUnits | None = None,
+) -> str:
+    data = shortfall_dict(plan, standard, table_units)
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 _T = {
