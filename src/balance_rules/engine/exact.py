@@ -38,6 +38,7 @@ __all__ = [
     "exact_fraction",
     "near",
     "ratio",
+    "share_at_least",
     "weighted_cv_squared",
 ]
 
@@ -404,6 +405,12 @@ def lowest_below_floor(
         if found is not None and (lowest is None or found < lowest):
             lowest = found
     return lowest is not None and lowest < Fraction(floor)
+
+
+def share_at_least(count: int, total: int, minimum: Decimal) -> bool:
+    """count / total ≥ minimum, exactly (total > 0)."""
+    bound = Fraction(minimum)
+    return count * bound.denominator >= bound.numerator * total
 
 
 def exact_quotient(numerator: float, denominator: float, scale: Decimal) -> Fraction:
