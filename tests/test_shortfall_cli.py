@@ -176,3 +176,16 @@ def test_equipment_in_wan_yuan_follows_the_table(tmp_path: Path) -> None:
     assert (item["add"], item["unit"]) == (0.01, "万元")
     assert (item["canonical_add"], item["canonical_unit"]) == (100, "元")
     assert (item["before"], item["after"]) == (99.99, 100)
+
+
+def test_not_plannable_reasons_in_chinese() -> None:
+    from balance_rules.render.shortfall import reason_text
+
+    assert reason_text("needs a reduction (<= 45), not an addition") == (
+        "需要减少（<= 45），不能靠增加资源达到"
+    )
+    assert reason_text("missing teaching_aux_area") == "缺少数据：教学及辅助用房面积"
+    assert reason_text("pe_art_teachers_per_100: missing students").startswith(
+        "pe_art_teachers_per_100："
+    )
+    assert reason_text("missing books", "en") == "missing books"

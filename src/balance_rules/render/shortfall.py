@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TextIO
@@ -112,6 +113,45 @@ def indicator_name(indicator: str | None, standard: Standard | None, lang: str =
         return "综合差异系数" if lang != "en" else "composite"
     found = standard.indicators.get(indicator) if standard is not None else None
     return found.label.text(lang) if found is not None else indicator
+
+
+_REASONS_ZH: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (r"^no threshold for this school$", "该校没有适用的标准值"),
+        (r"^missing (\S+)$", "缺少数据：{0}"),
+        (r"^(\S+) = 0: no per-student value$", "{0} 为 0，无法计算生均（比例）值"),
+        (r"^(\S+) = 0$", "{0} 为 0，无法计算"),
+        (r"^needs a reduction \((.*)\), not an addition$", "需要减少（{0}），不能靠增加资源达到"),
+        (r"^(\S+) is the smallest room's area: .*$", "{0} 为最小专用教室面积：需改扩建该教室，"
+         "不是可增加的数量"),
+        (r"^(\S+) is not a resource a plan can add to$", "{0} 不是可以增加的资源"),
+        (r"^(\S+) cannot be split: .*$", "{0} 无法按学段分摊：缺少某学段在校生数"),
+        (r"^county fact: not met by adding school resources$", "县级指标：不能靠增加学校资源达到"),
+        (r"^county fact missing: (.*)$", "缺少县级指标：{0}"),
+        (r"^the mean is zero: the CV is undefined$", "均值为 0，差异系数无定义"),
+        (r"^a component's mean is zero$", "某分项指标均值为 0，差异系数无定义"),
+        (r"^the cap (\S+) cannot be met in whole steps.*$", "按整单位补充无法使差异系数不超过 {0}"
+         "（每一步都越过共同水平）"),
+        (r"^not enough indicators can be raised$", "可提高的指标不足"),
+    )
+)  # fmt: skip
+
+
+def reason_text(reason: str, lang: str = "zh") -> str:
+    """A not-plannable reason in the reader's language (the JSON keeps the English)."""
+    if lang == "en":
+        return reason
+    prefix = ""
+    head, sep, rest = reason.partition(": ")
+    if sep and re.fullmatch(r"[a-z0-9_]+", head) and not rest.startswith("no per-student"):
+        prefix, reason = head + "：", rest
+    for pattern, text in _REASONS_ZH:
+        match = pattern.match(reason)
+        if match:
+            groups = [field_label(g) if re.fullmatch(r"[a-z_]+", g) else g for g in match.groups()]
+            return prefix + text.format(*groups)
+    return prefix + reason
 
 
 def _amount(value: Decimal | None) -> str:
@@ -374,9 +414,9 @@ def render_shortfall_text(
                     )
                     if x
                 )
-                out.write(
-                    f"  {rule_name(n.rule, standard, lang)}{' ' + who if who else ''}: {n.reason}\n"
-                )
+                name = rule_name(n.rule, standard, lang)
+                why = reason_text(n.reason, lang)
+                out.write(f"  {name}{' ' + who if who else ''}: {why}\n")
     return out.getvalue()
 
 

@@ -15,7 +15,7 @@ from ..shortfall.model import CountyPlan, ShortfallPlan
 from ..standard.model import Standard
 from .charts import cv_chart
 from .explain import level_label, verdict_label
-from .shortfall import _T, field_label, indicator_name, rule_name, unit_label
+from .shortfall import _T, field_label, indicator_name, reason_text, rule_name, unit_label
 from .workbook import Column, Sheets, new_workbook, write_table
 
 __all__ = ["render_shortfall_html", "write_shortfall_xlsx"]
@@ -127,7 +127,7 @@ def _county_view(county: CountyPlan, standard: Standard, lang: str, costed: bool
                     n.school_id or "",
                     level_label(n.level, lang) if n.level else "",
                     "—",
-                    n.reason,
+                    reason_text(n.reason, lang),
                 )
                 if x
             )
@@ -264,7 +264,7 @@ def write_shortfall_xlsx(
     ]
     rows = [
         [c.county, rule_name(n.rule, standard, lang), n.school_id or "",
-         level_label(n.level, lang) if n.level else "", n.reason]
+         level_label(n.level, lang) if n.level else "", reason_text(n.reason, lang)]
         for c in plan.counties
         for n in c.not_plannable
     ]  # fmt: skip
