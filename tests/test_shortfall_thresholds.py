@@ -146,3 +146,16 @@ def test_report_is_refused_without_the_counties() -> None:
         br.shortfall(standard, report)
     plan = br.shortfall(standard, county(school("A")), report=report)
     assert plan.counties[0].verdict_before == "pass"
+
+
+def test_zero_classes_is_not_plannable_never_a_division() -> None:
+    standard = br.load_standard("national/quality-2017")
+    s = br.School(
+        school_id="Z", county="测试县", school_type="primary", primary_students=300,
+        primary_classes=0, primary_teachers=30, music_rooms=0, art_rooms=0,
+    )  # fmt: skip
+    (c,) = br.shortfall(standard, br.County(name="测试县", schools=[s])).counties
+    reasons = {(n.rule, n.school_id): n.reason for n in c.not_plannable}
+    assert reasons[("music_rooms", "Z")] == "school_classes = 0"
+    assert reasons[("art_rooms", "Z")] == "school_classes = 0"
+    assert not any(a.field in ("music_rooms", "art_rooms") for a in c.additions)
