@@ -229,3 +229,29 @@ def test_the_fast_sheet_reader_gives_openpyxls_text(tmp_path: Path) -> None:
         assert n == m and cells + [""] * (len(expected) - len(cells)) == expected
     assert fast[0][1] == ["学校标识码", "a&b <c>", "1850", "802.56", "1", "是", "0.3"]
     assert fast[1][1][:2] == ["2023-09-01T00:00:00", "#DIV/0!"]
+
+
+def test_a_damaged_sheet_is_a_clear_error(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["学校标识码", "学校类型", "小学在校生数"])
+    sheet.append(["A", "小学", 100])
+    good = io.BytesIO()
+    book.save(good)
+    source = zipfile.ZipFile(good)
+    damaged = tmp_path / "d.xlsx"
+    with zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.startswith("xl/worksheets/sheet"):
+                data = data.replace(b"<v>100</v>", b"<v>1x0</v>")  # not a number
+            target.writestr(name, data)
+    with pytest.raises(br.DataError) as info:
+        br.read_school_table(damaged)
+    assert str(damaged) in str(info.value)

@@ -373,11 +373,26 @@ def _xlsx_grid(
                 ]
             )
         xml = _sheet_xml(worksheet)
-        grid = _fast_grid(xml, workbook, worksheet)
+        try:
+            grid = _fast_grid(xml, workbook, worksheet)
+        except (ValueError, IndexError, UnicodeDecodeError, OverflowError):
+            grid = None
         if grid is None:  # anything unexpected: openpyxl's own (slower) reader
             grid = []
-            for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                grid.append((number, [_xlsx_text(v) for v in row]))
+            try:
+                for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                    grid.append((number, [_xlsx_text(v) for v in row]))
+            except Exception as exc:  # a damaged sheet: openpyxl raises many kinds
+                raise DataError(
+                    [
+                        Problem(
+                            f"sheet {worksheet.title!r} cannot be read ({type(exc).__name__})",
+                            file=file,
+                            message_zh=f"无法读取工作表 {worksheet.title!r}"
+                            f"（{type(exc).__name__}）",
+                        )
+                    ]
+                ) from None
         merges, formulas = _merges_and_formulas(xml)
         _fill_merges(grid, merges)
         blanks = [
