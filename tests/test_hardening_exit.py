@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +17,7 @@ from balance_rules import cli
 from balance_rules.cli import main
 from balance_rules.cli.common import Streams
 
-from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS
+from .conftest import EXAMPLE_FACTS, EXAMPLE_SCHOOLS, ROOT
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -91,3 +97,33 @@ def test_messages_strip_terminal_escapes() -> None:
     assert code == 2
     assert "\x1b" not in err and "\x07" not in err
     assert "no[2Jsuch.csv" in err
+
+
+def test_real_ctrl_c_while_writing_exits_130_and_keeps_the_earlier_file(tmp_path: Path) -> None:
+    """One real process: SIGINT while the JSON report is being written."""
+    table = tmp_path / "nation.csv"
+    spec = importlib.util.spec_from_file_location("nation", ROOT / "benchmarks" / "nation.py")
+    assert spec is not None and spec.loader is not None
+    nation = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(nation)
+    nation.generate(table, scale=0.005, seed=3)  # 14 counties: seconds of writing
+    out = tmp_path / "report.json"
+    out.write_text("earlier\n", encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "balance_rules", "evaluate", str(table), "--output", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    deadline = time.monotonic() + 120
+    while not any(p.name.endswith(".partial") for p in tmp_path.iterdir()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert stderr == "" and stdout == ""
+    assert out.read_text(encoding="utf-8") == "earlier\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nation.csv", "report.json"]
