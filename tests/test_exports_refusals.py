@@ -172,3 +172,18 @@ def test_rates_are_checked_against_their_kind_and_range(tmp_path: Path) -> None:
         _csv(tmp_path, "rates: fraction\n甲县: {rotation_rate: 0.15}\n", "f.yaml")
     )
     assert facts == {"甲县": {"rotation_rate": Decimal("15.00")}}
+
+
+def test_the_id_category_is_a_cross_check_not_a_substitute(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "学校(机构)标识码,学校类型,县区,小学在校生数,初中在校生数\n"
+        "3130000001,小学,甲县,100,\n2130000002,小学,甲县,80,\n3130000003,初级中学,甲县,,90\n",
+    )
+    table = br.read_school_table(path)
+    assert [s.school_type for s in table.schools] == ["primary", "primary", "junior"]
+    (note,) = table.notes
+    assert (note.row, note.column) == (2, "学校类型") and "ids starting 31" in note.message
+    assert not [w for w in table.warnings if "ids starting" in w.message]
+    code, _, err = _run("check-data", path, "--lang", "en")
+    assert code == 0 and "note:" in err and "1 school(s) typed primary" in err

@@ -197,7 +197,10 @@ def _write_limited(stream: TextIO, lines: Sequence[str], limit: int, lang: str, 
 
 def _warnings(table: SchoolTable, lang: str) -> list[str]:
     prefix = "警告" if lang == "zh" else "warning"
-    return [f"{prefix}: {w.render(lang)}" for w in table.warnings]
+    note = "提示" if lang == "zh" else "note"
+    return [f"{prefix}: {w.render(lang)}" for w in table.warnings] + [
+        f"{note}: {n.render(lang)}" for n in table.notes
+    ]
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:

@@ -101,7 +101,8 @@ class SchoolTable:
     """The schools read from one file, with warnings and any skipped rows.
 
     ``columns`` says how each column (and each derived or constant field) was
-    understood.
+    understood; ``notes`` are cross-checks that do not stop a run (the category
+    in a 10-digit school id against the school type), shown by ``check-data``.
     """
 
     schools: tuple[School, ...]
@@ -109,6 +110,7 @@ class SchoolTable:
     skipped: tuple[SkippedRow, ...] = ()
     file: str = ""
     columns: tuple[ColumnInfo, ...] = ()
+    notes: tuple[Problem, ...] = ()
 
 
 @attrs.frozen
@@ -713,7 +715,50 @@ def _finish(
         for row in bad
     )
     schools = tuple(row.school for row in rows if row.school is not None and not row.problems)
-    return SchoolTable(schools, tuple(warnings), skipped, file, tuple(info))
+    notes = _id_category_warnings(rows, headers)
+    return SchoolTable(schools, tuple(warnings), skipped, file, tuple(info), tuple(notes))
+
+
+#: The category in the first two digits of a 10-digit 学校(机构)标识码, and the school
+#: types it fits (exports.md: a cross-check, never a substitute for the type column).
+_ID_CATEGORIES = {
+    "21": ("小学", frozenset({"primary", "teaching_point"})),
+    "31": ("普通初中", frozenset({"junior", "nine_year"})),
+    "34": ("普通高中", frozenset({"complete_secondary", "twelve_year"})),
+    "51": ("特殊教育", frozenset({"special"})),
+}
+
+
+def _id_category_warnings(rows: Sequence[_Row], headers: Mapping[str, str]) -> list[Problem]:
+    groups: dict[tuple[str, str], list[_Row]] = {}
+    for row in rows:
+        school = row.school
+        if school is None or row.problems:
+            continue
+        school_id = school.school_id
+        if len(school_id) != 10 or not school_id.isdigit():
+            continue
+        category = _ID_CATEGORIES.get(school_id[:2])
+        if category is not None and school.school_type not in category[1]:
+            groups.setdefault((school_id[:2], school.school_type), []).append(row)
+    warnings = []
+    for (prefix, school_type), found in groups.items():
+        first = found[0]
+        rows_text = ", ".join(str(r.number) for r in found[:5]) + (" …" if len(found) > 5 else "")
+        name = _ID_CATEGORIES[prefix][0]
+        warnings.append(
+            Problem(
+                f"{len(found)} school(s) typed {school_type} have ids starting {prefix} "
+                f"({name}) (rows {rows_text}); check the school-type column",
+                file=first.table.file,
+                sheet=first.table.sheet,
+                row=first.number,
+                column=headers.get("school_type", "school_type"),
+                message_zh=f"{len(found)} 所学校的类型为 {school_type}，"
+                f"但标识码以 {prefix}（{name}）开头（第 {rows_text} 行）；请核对学校类型列",
+            )
+        )
+    return warnings
 
 
 # -- several sheets joined on the school id -----------------------------------------
