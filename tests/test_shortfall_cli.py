@@ -189,3 +189,29 @@ def test_not_plannable_reasons_in_chinese() -> None:
         "pe_art_teachers_per_100："
     )
     assert reason_text("missing books", "en") == "missing books"
+
+
+def test_national_example_round_trip(tmp_path: Path) -> None:
+    """The bundled example county with one school's equipment cut to a third: the
+    plan under national/quality-2017 passes, and so does `evaluate` on the applied table."""
+    import attrs
+
+    from balance_rules import read_school_table
+
+    schools = list(read_school_table("examples/example-county.xlsx").schools)
+    cut = schools[3]
+    assert cut.equipment_value is not None
+    schools[3] = attrs.evolve(cut, equipment_value=(cut.equipment_value / 3).quantize(1))
+    table = tmp_path / "schools.csv"
+    with table.open("w", encoding="utf-8", newline="") as stream:
+        write_schools_csv(schools, stream)
+    facts = "examples/example-county-facts.yaml"
+    assert _run("evaluate", str(table), "--facts", facts)[0] == 1
+    applied = tmp_path / "applied.csv"
+    code, out, err = _run("shortfall", str(table), "--facts", facts, "--format", "json",
+                          "--write-applied", str(applied))  # fmt: skip
+    assert code == 0, err
+    (county,) = json.loads(out)["counties"]
+    assert (county["verdict_before"], county["verdict_after"]) == ("fail", "pass")
+    assert {a["school_id"] for a in county["additions"]} == {cut.school_id}
+    assert _run("evaluate", str(applied), "--facts", facts)[0] == 0
