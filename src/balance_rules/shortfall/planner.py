@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..data.fields import LEVEL_TEACHER_SUFFIXES
+from ..data.fields import LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
 from ..data.model import County
 from ..engine.plan import evaluate
 from ..errors import DataError, Problem, StandardError
@@ -132,17 +132,7 @@ class _CountyPlanner:
             r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
         ]
         self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
-        columns: set[str] = set()
-        for ind in standard.indicators.values():
-            for name in ind.fields:
-                for level in standard.levels:
-                    col, _share = column_of(name, level, frozenset(standard.split.items), _DUMMY)
-                    if col:
-                        columns.add(col)
-        columns |= {f"{lv}_teachers" for lv in standard.levels}
-        columns |= {f"{lv}_certified_teachers" for lv in standard.levels}
-        columns |= {f"{lv}_classes" for lv in standard.levels}
-        self.work = WorkCounty(standard, county, columns)
+        self.work = WorkCounty(standard, county, _columns(standard))
         self.entries: list[_Entry] = []
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
@@ -882,11 +872,29 @@ class _CountyPlanner:
 _MISSING = object()
 
 
-class _Dummy:
-    shares = None
+_COLUMNS: dict[int, tuple[Standard, frozenset[str]]] = {}
 
 
-_DUMMY: Any = _Dummy()
+def _columns(standard: Standard) -> frozenset[str]:
+    """The school columns a plan under *standard* reads (cached per standard)."""
+    cached = _COLUMNS.get(id(standard))
+    if cached is not None and cached[0] is standard:
+        return cached[1]
+    columns: set[str] = set()
+    for ind in standard.indicators.values():
+        for name in ind.fields:
+            for level in standard.levels:
+                if name in LEVEL_SUFFIXES:
+                    columns.add(f"{level}_{name}")
+                elif name not in ("school_students", "school_classes"):
+                    columns.add(name)
+    for level in standard.levels:
+        columns |= {f"{level}_teachers", f"{level}_certified_teachers", f"{level}_classes"}
+    result = frozenset(columns)
+    if len(_COLUMNS) >= 32:
+        _COLUMNS.pop(next(iter(_COLUMNS)))
+    _COLUMNS[id(standard)] = (standard, result)
+    return result
 
 
 def _clearly_fails(value: float | None, op: str, threshold: Fraction) -> bool:
@@ -966,11 +974,7 @@ def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal |
         add, unit, cost = sums.get(field, (Decimal(0), item.unit, None))
         if item.cost is not None:
             cost = (cost or Decimal(0)) + item.cost
-        if item.reason == "hire" and field == "teachers":
-            # a hire's person is already counted under its own kind
-            sums[field] = (add + item.add, unit, cost)
-        else:
-            sums[field] = (add + item.add, unit, cost)
+        sums[field] = (add + item.add, unit, cost)
     totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
     costs = [t.cost for t in totals if t.cost is not None]
     return totals, (sum(costs, Decimal(0)) if costs else None)
@@ -1140,17 +1144,6 @@ def _finish(
         floor_options=tuple(planner.floor_options),
         schools=_schools(additions, totals),
     )
-
-
-def plan_county(
-    standard: Standard, county: County, before: CountyResult, costs: Costs | None
-) -> CountyPlan:
-    """The plan for one county, verified by re-evaluation."""
-    if before.verdict == "pass":
-        return _unchanged(before)
-    planner, additions = _plan(standard, county, before, costs)
-    after = evaluate(standard, apply_additions(county, additions)).counties[0]
-    return _finish(planner, additions, before, after, costs is not None)
 
 
 def _verify(after: CountyResult, planner: _CountyPlanner, touched: set[str]) -> None:
