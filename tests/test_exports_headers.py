@@ -255,3 +255,14 @@ def test_a_damaged_sheet_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(br.DataError) as info:
         br.read_school_table(damaged)
     assert str(damaged) in str(info.value)
+
+
+def test_numbering_and_unit_rows_are_told_from_data() -> None:
+    from balance_rules.data.headers import is_numbering_row, is_unit_row
+
+    assert is_numbering_row(["甲", "乙", "丙", "1", "2", "3"])
+    assert is_numbering_row(["1", "2", "3", "4"])
+    assert not is_numbering_row(["2", "3", "4"])  # could be a school's figures
+    assert not is_numbering_row(["A1", "1", "2"])
+    assert is_unit_row(["", "", "人", "平方米", "万元"])
+    assert not is_unit_row(["A", "人", "平方米"])

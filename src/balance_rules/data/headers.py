@@ -151,14 +151,18 @@ def is_numbering_row(cells: Sequence[str]) -> bool:
     if len(filled) < 2:
         return False
     numbers = []
+    stems = 0
     for cell in filled:
         if cell in _STEMS or cell in ("栏次", "行次"):
+            stems += 1
             continue
         if not _NUMBER_CELL.match(cell):
             return False
         numbers.append(int(cell))
     if not numbers:
         return len(filled) >= 2
+    if not stems and (numbers[0] != 1 or len(numbers) < 3):
+        return False  # a data row of small numbers is not a numbering row
     return all(b == a + 1 for a, b in itertools.pairwise(numbers))
 
 
