@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Literal, TextIO, overload
@@ -81,9 +82,22 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.resolve() == b.resolve()
 
 
+_UMASK_LOCK = threading.Lock()
+
+
 def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
+    """The process's umask, read without changing it where the system allows
+    (setting it, even briefly, would affect files other threads create)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    with _UMASK_LOCK:
+        mask = os.umask(0o077)
+        os.umask(mask)
     return mask
 
 
@@ -151,7 +165,11 @@ def open_output(
         raise DataError([Problem(f"cannot write here: {exc.strerror or exc}", file=path)]) from None
     done = False
     try:
-        os.chmod(temp, 0o666 & ~_umask())
+        try:
+            os.fchmod(fd, 0o666 & ~_umask())
+        except OSError:
+            os.close(fd)
+            raise
         if binary:
             with os.fdopen(fd, "wb") as raw:
                 yield raw
