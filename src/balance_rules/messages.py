@@ -139,6 +139,14 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (_p(r"(?P<v>.+) is negative"), "{v} 是负数"),
     (_p(r"(?P<v>.+) is not a whole number \(a count\)"), "{v} 不是整数（这是计数）"),
     (_p(r"school id is blank"), "学校标识码为空"),
+    (_p(r"expected a mapping of county -> facts"), "应为“县 -> 指标”的映射"),
+    (_p(r"counties: expected a mapping of county -> facts"), "counties：应为“县 -> 指标”的映射"),
+    (_p(r"expected a mapping of facts"), "应为指标的映射"),
+    (
+        _p(r"rates must be 'percent' or 'fraction', got (?P<v>.+)"),
+        "rates 必须是 'percent' 或 'fraction'，实际为 {v}",
+    ),
+    (_p(r"(?P<n>\w+) must be a number, got (?P<v>.+)"), "{n} 应为数值，实际为 {v}"),
     (_p(r"school id (?P<i>.+) repeats row (?P<r>\d+)"), "学校标识码 {i} 与第 {r} 行重复"),
     (_p(r"school id (?P<i>.+) repeats record (?P<r>\d+)"), "学校标识码 {i} 与第 {r} 条记录重复"),
     (
