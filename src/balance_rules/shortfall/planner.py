@@ -1154,6 +1154,8 @@ def _verify(after: CountyResult, planner: _CountyPlanner, touched: set[str]) -> 
     read for every school the plan touches (a school with no addition keeps its
     inputs, hence its findings, which the planner's own model already checked).
     """
+    if after.verdict == "pass":  # nothing deciding fails: no finding needs reading
+        return
     refused_rules = {key[0] for key in planner.not_plannable}
     bad = []
     for school in after.schools:
