@@ -84,7 +84,9 @@ def test_text_csv_html_xlsx(files: dict[str, Path]) -> None:
     code, table, _ = _run(*base, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(table)))
     assert {(r["school_id"], r["field"]) for r in rows} >= {
-        ("A", "teaching_aux_area"), ("A", "primary_teachers_above_degree"), ("B", "books")
+        ("A", "teaching_aux_area"),
+        ("A", "primary_teachers_above_degree"),
+        ("B", "books"),
     }
     assert len(rows) == len({(r["school_id"], r["field"]) for r in rows})
     html_file = files["dir"] / "plan.html"

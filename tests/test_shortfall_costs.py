@@ -52,9 +52,7 @@ def test_zero_is_a_cost_negative_is_not(tmp_path: Path) -> None:
 
 def test_every_error_at_once(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(
-        "format: 2\ncost:\n  books: {value: 1, source: x}\n", encoding="utf-8"
-    )
+    bad.write_text("format: 2\ncost:\n  books: {value: 1, source: x}\n", encoding="utf-8")
     with pytest.raises(DataError) as caught:
         load_costs(bad)
     messages = [str(p) for p in caught.value.problems]

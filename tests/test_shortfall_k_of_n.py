@@ -7,6 +7,7 @@ import math
 import random
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 import pytest
@@ -38,7 +39,7 @@ def standard() -> br.Standard:
 
 def _school(rng: random.Random) -> br.School:
     pupils = rng.randint(60, 900)
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for _rule, column, threshold, scale, _step in MEMBERS:
         factor = rng.choice([1.0, 1.1, 0.95, 0.9, 0.8, 0.7])
         amount = float(threshold) * pupils / scale * factor
@@ -74,13 +75,13 @@ def _brute_force(standard: br.Standard, school: br.School, costs: object) -> Fra
                     key = COST_KEY.get(column, column)
                     cost += amount * costs.per_unit(key)  # type: ignore[attr-defined]
             hires = changes.get("primary_pe_art_teachers", school.primary_pe_art_teachers)
-            extra = Decimal(hires) - Decimal(school.primary_pe_art_teachers or 0)
+            extra = Decimal(hires or 0) - Decimal(school.primary_pe_art_teachers or 0)
             if extra:
                 changes["primary_teachers"] = Decimal(school.primary_teachers or 0) + extra
-                changes["primary_certified_teachers"] = Decimal(
-                    school.primary_certified_teachers or 0
-                ) + extra
-            candidate = attrs.evolve(school, **changes)  # type: ignore[arg-type]
+                changes["primary_certified_teachers"] = (
+                    Decimal(school.primary_certified_teachers or 0) + extra
+                )
+            candidate = attrs.evolve(school, **dict[str, Any](changes))
             result = br.evaluate(standard, br.County(name="测试县", schools=[candidate]))
             (section,) = result.counties[0].schools
             k_of_n = next(f for f in section.findings if f.rule == "resource_school_6_of_7")
@@ -106,13 +107,16 @@ def test_cheapest_subset_matches_brute_force(standard: br.Standard) -> None:
         plan = br.shortfall(standard, br.County(name="测试县", schools=[school]), costs)
         (county,) = plan.counties
         ours = sum(
-            (Fraction(a.cost) for a in county.additions if a.rule == "resource_school_6_of_7"
-             and a.cost is not None),
+            (
+                Fraction(a.cost)
+                for a in county.additions
+                if a.rule == "resource_school_6_of_7" and a.cost is not None
+            ),
             Fraction(0),
         )
         assert ours == _brute_force(standard, school, costs)
-        after = br.evaluate(standard, br.County(name="测试县", schools=[
-            attrs.evolve(school, **_applied(school, county.additions))]))  # fmt: skip
+        applied = attrs.evolve(school, **dict[str, Any](_applied(school, county.additions)))
+        after = br.evaluate(standard, br.County(name="测试县", schools=[applied]))
         finding = next(
             f for f in after.counties[0].schools[0].findings if f.rule == "resource_school_6_of_7"
         )

@@ -67,8 +67,10 @@ def test_basic_2012_composite_plan_passes(county: br.County) -> None:
     costed = br.shortfall(BASIC, county, COSTS)
     assert _failing_after(BASIC, county, costed) == []
     for change in costed.counties[0].coefficients:
-        assert change.method is None or "composite" in change.method or (
-            change.method == "water-filling"
+        assert (
+            change.method is None
+            or "composite" in change.method
+            or (change.method == "water-filling")
         )
 
 
@@ -126,6 +128,8 @@ def test_cv_plan_is_within_one_step_per_school_of_the_least(rows: list[tuple[int
     if t is None:
         assert county_plan.additions == ()
         return
-    least = sum((p * max(t - v, 0) for p, v in zip(weights, values, strict=True)), Fraction(0))
+    least = sum(
+        (p * max(t - v, Fraction(0)) for p, v in zip(weights, values, strict=True)), Fraction(0)
+    )
     total = sum((Fraction(a.add) for a in county_plan.additions), Fraction(0))
     assert least <= total <= least + len(rows)

@@ -12,8 +12,15 @@ from balance_rules.shortfall.thresholds import least_addition, round_up
 from tests.shortfall_helpers import county, school, thresholds_standard
 
 
-def _need(numerator: str, den: int, threshold: str, op: str = ">=", scale: int = 100,
-          share: Fraction = Fraction(1), step: int = 1) -> Fraction:
+def _need(
+    numerator: str,
+    den: int,
+    threshold: str,
+    op: str = ">=",
+    scale: int = 100,
+    share: Fraction = Fraction(1),
+    step: int = 1,
+) -> Fraction:
     return least_addition(
         numerator=Fraction(Decimal(numerator)),
         denominator=Fraction(den),
@@ -61,8 +68,9 @@ def test_planner_hand_computed_single_school() -> None:
     standard = thresholds_standard()
     # 500 pupils, 18 above degree (3.6 < 4.2 → need 21: +3), area 2000 (4.0 < 4.5 → +250),
     # equipment 999,950 (< 1,000,000 → +100: one step of 100 yuan)
-    s = school("A", primary_teachers_above_degree=18, teaching_aux_area=2000,
-               equipment_value=999950)
+    s = school(
+        "A", primary_teachers_above_degree=18, teaching_aux_area=2000, equipment_value=999950
+    )
     plan = br.shortfall(standard, county(s))
     (c,) = plan.counties
     assert c.verdict_before == "fail" and c.verdict_after == "pass"
@@ -71,7 +79,12 @@ def test_planner_hand_computed_single_school() -> None:
     assert got[("teaching_aux_area", "threshold")] == 250
     assert got[("equipment_value", "threshold")] == 100
     area = next(a for a in c.additions if a.field == "teaching_aux_area")
-    assert (area.before, area.after, area.level, area.unit) == (2000, 2250, None, "平方米")
+    assert (area.before, area.after, area.level, area.unit) == (
+        Decimal(2000),
+        Decimal(2250),
+        None,
+        "平方米",
+    )
     upgrade = next(a for a in c.additions if a.field == "primary_teachers_above_degree")
     assert upgrade.level == "primary" and upgrade.mode == "upgrade"
 
@@ -79,12 +92,16 @@ def test_planner_hand_computed_single_school() -> None:
 def test_strict_operator_in_the_planner() -> None:
     standard = thresholds_standard(">")
     # exactly at every threshold: ">" fails each by a hair, one step each fixes it
-    s = school("A", primary_teachers_above_degree=21, teaching_aux_area=2250,
-               equipment_value=1000000)
+    s = school(
+        "A", primary_teachers_above_degree=21, teaching_aux_area=2250, equipment_value=1000000
+    )
     (c,) = br.shortfall(standard, county(s)).counties
     got = {a.field: a.add for a in c.additions if a.reason == "threshold"}
-    assert got == {"primary_teachers_above_degree": 1, "teaching_aux_area": 1,
-                   "equipment_value": 100}
+    assert got == {
+        "primary_teachers_above_degree": 1,
+        "teaching_aux_area": 1,
+        "equipment_value": 100,
+    }
     assert c.verdict_after == "pass"
 
 
@@ -94,10 +111,15 @@ def test_combined_school_takes_the_largest_section_requirement() -> None:
     # primary needs (2000 + x)·300/520 ≥ 1350 → x ≥ 340;
     # junior needs (2000 + x)·220/520 ≥ 1160 → x ≥ 741.8… → 742 (the larger)
     s = br.School(
-        school_id="N", county="测试县", school_type="nine_year",
-        primary_students=300, junior_students=200,
-        primary_teachers_above_degree=30, junior_teachers_above_degree=30,
-        teaching_aux_area=2000, equipment_value=2000000,
+        school_id="N",
+        county="测试县",
+        school_type="nine_year",
+        primary_students=300,
+        junior_students=200,
+        primary_teachers_above_degree=30,
+        junior_teachers_above_degree=30,
+        teaching_aux_area=2000,
+        equipment_value=2000000,
     )
     (c,) = br.shortfall(standard, county(s)).counties
     area = [a for a in c.additions if a.field == "teaching_aux_area"]
@@ -110,11 +132,12 @@ def test_sub_site_is_merged_and_the_addition_belongs_to_the_parent() -> None:
     # parent 400 pupils 1600 m², sub-site 100 pupils 400 m²: merged 500 pupils 2000 m²
     # → needs 2250: +250 on the parent (each alone would look different)
     parent = school("P", students=400, teaching_aux_area=1600)
-    child = school("P-2", students=100, teaching_aux_area=400, counted_as_school=False,
-                   parent_school_id="P")
+    child = school(
+        "P-2", students=100, teaching_aux_area=400, counted_as_school=False, parent_school_id="P"
+    )
     (c,) = br.shortfall(standard, county(parent, child)).counties
     area = [a for a in c.additions if a.field == "teaching_aux_area"]
-    assert [(a.school_id, a.add) for a in area] == [("P", 250)]
+    assert [(a.school_id, a.add) for a in area] == [("P", Decimal(250))]
     assert c.verdict_after == "pass"
 
 
@@ -129,9 +152,15 @@ def test_zero_denominator_is_not_plannable_with_the_reason() -> None:
     standard = thresholds_standard()
     # a school whose pupils are unknown: listed, never divided by
     s = school("Z", teaching_aux_area=100)
-    s2 = br.School(school_id="M", county="测试县", school_type="primary",
-                   primary_students=None, teaching_aux_area=10,
-                   primary_teachers_above_degree=1, equipment_value=1)
+    s2 = br.School(
+        school_id="M",
+        county="测试县",
+        school_type="primary",
+        primary_students=None,
+        teaching_aux_area=10,
+        primary_teachers_above_degree=1,
+        equipment_value=1,
+    )
     (c,) = br.shortfall(standard, county(s, s2)).counties
     reasons = {(n.school_id, n.rule): n.reason for n in c.not_plannable}
     assert "missing" in reasons[("M", "area")]
