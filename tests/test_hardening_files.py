@@ -64,7 +64,7 @@ def test_output_may_not_be_any_input(
         target,
     )
     assert code == 2
-    assert "input file" in err and target in err
+    assert "输入文件" in err and target in err  # the message is Chinese by default
     assert _snapshot(work) == before
 
 
@@ -139,7 +139,7 @@ def test_full_disk_keeps_the_earlier_output(
     )
     assert code == 2
     assert str(out) in err and "No space left on device" in err
-    assert "left unchanged" in err
+    assert "原有文件保持不变" in err  # "the earlier file is left unchanged"
     assert out.read_text(encoding="utf-8") == "earlier good report\n"
     assert [p.name for p in (work / "sub").iterdir()] == ["report.out"]  # no temp file left
 

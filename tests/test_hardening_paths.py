@@ -169,7 +169,7 @@ def test_root_option_on_every_command_that_loads_standards(tree: Path, command: 
     }
     code, _, err = _run(*argv[command])
     assert code == 2, err
-    assert f"{child}:3" in err and "allowed" in err
+    assert f"{child}:3" in err and "不在允许的文件夹" in err  # "outside the allowed folder"
     argv[command].remove("--root")
     argv[command].remove(tree)
     assert _run(*argv[command])[0] in (0, 1)

@@ -32,9 +32,17 @@ MAX_PLACES = 12
 Where = Problem | Callable[[str], Problem]
 
 
-def _problem(where: Where | None, message: str) -> Problem:
+_ZH = {
+    "range": "数值超出范围（小数点前最多 15 位）",
+    "places": f"小数位超过 {MAX_PLACES} 位",
+    "nan": "此处不允许非数（NaN）：请写有限的数",
+    "inf": "此处不允许无穷大：请写有限的数",
+}
+
+
+def _problem(where: Where | None, message: str, zh: str | None = None) -> Problem:
     if where is None:
-        return Problem(message)
+        return Problem(message, message_zh=zh)
     if isinstance(where, Problem):
         return Problem(
             message,
@@ -43,6 +51,7 @@ def _problem(where: Where | None, message: str) -> Problem:
             row=where.row,
             column=where.column,
             path=where.path,
+            message_zh=zh,
         )
     return where(message)
 
@@ -60,11 +69,15 @@ def check_finite_decimal(value: object, where: Where | None = None) -> Problem |
         return None
     if isinstance(value, int):
         if value.bit_length() > 64 or abs(value) >= 10**MAX_MAGNITUDE_DIGITS:
-            return _problem(where, "number out of range (at most 15 digits before the point)")
+            return _problem(
+                where, "number out of range (at most 15 digits before the point)", _ZH["range"]
+            )
         return None
     if isinstance(value, Fraction):
         if abs(value.numerator) >= 10**MAX_MAGNITUDE_DIGITS * value.denominator:
-            return _problem(where, "number out of range (at most 15 digits before the point)")
+            return _problem(
+                where, "number out of range (at most 15 digits before the point)", _ZH["range"]
+            )
         return None
     if isinstance(value, float):
         try:
@@ -73,12 +86,15 @@ def check_finite_decimal(value: object, where: Where | None = None) -> Problem |
             return _problem(where, "not a number")
     if not value.is_finite():
         shown = "NaN" if value.is_nan() else "an infinity"
-        return _problem(where, f"{shown} is not allowed here: write a finite number")
+        zh = _ZH["nan" if value.is_nan() else "inf"]
+        return _problem(where, f"{shown} is not allowed here: write a finite number", zh)
     if value and value.adjusted() >= MAX_MAGNITUDE_DIGITS:
-        return _problem(where, "number out of range (at most 15 digits before the point)")
+        return _problem(
+            where, "number out of range (at most 15 digits before the point)", _ZH["range"]
+        )
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_PLACES:
-        return _problem(where, f"number has more than {MAX_PLACES} decimal places")
+        return _problem(where, f"number has more than {MAX_PLACES} decimal places", _ZH["places"])
     return None
 
 

@@ -23,6 +23,10 @@ __all__ = ["OutsideRootError", "confine", "resolve_named"]
 class OutsideRootError(BalanceRulesError, PermissionError):
     """A named file lies outside the root folder (or is absolute under a root)."""
 
+    def __init__(self, message: str, message_zh: str) -> None:
+        super().__init__(message)
+        self.message_zh = message_zh
+
 
 def confine(path: Path, root: Path | str | None) -> Path:
     """*path* itself when no *root* is set; else its resolved form, inside *root*.
@@ -34,7 +38,10 @@ def confine(path: Path, root: Path | str | None) -> Path:
     base = Path(root).resolve()
     resolved = path.resolve()
     if resolved != base and not resolved.is_relative_to(base):
-        raise OutsideRootError(f"{path} is outside the allowed folder ({root})")
+        raise OutsideRootError(
+            f"{path} is outside the allowed folder ({root})",
+            f"{path} 不在允许的文件夹（{root}）之内",
+        )
     return resolved
 
 
@@ -47,7 +54,10 @@ def resolve_named(name: str, naming_dir: Path | None, root: Path | str | None) -
     """
     path = Path(name)
     if root is not None and (path.is_absolute() or path.anchor):
-        raise OutsideRootError(f"{name} is an absolute path; only paths inside {root} are allowed")
+        raise OutsideRootError(
+            f"{name} is an absolute path; only paths inside {root} are allowed",
+            f"{name} 是绝对路径；只允许 {root} 之内的路径",
+        )
     if not path.is_absolute():
         base = naming_dir if naming_dir is not None else (Path(root) if root is not None else None)
         if base is not None:

@@ -117,8 +117,24 @@ class _Loader(_Base):  # type: ignore[misc]
         self.duplicates: list[Problem] = []
 
 
-def _refuse_number(node: yaml.ScalarNode, message: str) -> yaml.constructor.ConstructorError:
-    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+class _NumberError(yaml.constructor.ConstructorError):
+    """A number token refused (NaN, an infinity, too long), with its Chinese."""
+
+    def __init__(self, node: yaml.ScalarNode, message: str, message_zh: str) -> None:
+        super().__init__(None, None, message, node.start_mark)
+        self.message_zh = message_zh
+
+
+def _refuse_number(node: yaml.ScalarNode, message: str, message_zh: str) -> _NumberError:
+    return _NumberError(node, message, message_zh)
+
+
+def _too_long(node: yaml.ScalarNode, text: str) -> _NumberError:
+    return _refuse_number(
+        node,
+        f"a number of {len(text)} characters is out of range",
+        f"数字长达 {len(text)} 个字符，超出范围",
+    )
 
 
 def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
@@ -126,10 +142,12 @@ def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
     lowered = text.lower()
     if lowered in (".inf", "+.inf", "-.inf", ".nan"):
         raise _refuse_number(
-            node, f"{text} (NaN or an infinity) is not allowed: write a finite number"
+            node,
+            f"{text} (NaN or an infinity) is not allowed: write a finite number",
+            f"不允许 {text}（非数或无穷大）：请写有限的数",
         )
     if len(text) > MAX_NUMBER_CHARS:
-        raise _refuse_number(node, f"a number of {len(text)} characters is out of range")
+        raise _too_long(node, text)
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the resolver only sends numbers
@@ -141,7 +159,7 @@ def _construct_decimal(loader: _Loader, node: yaml.ScalarNode) -> Decimal:
 def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
     text = str(loader.construct_scalar(node))
     if len(text) > MAX_NUMBER_CHARS:
-        raise _refuse_number(node, f"a number of {len(text)} characters is out of range")
+        raise _too_long(node, text)
     value: int = yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
     return value
 
@@ -197,9 +215,10 @@ _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
 class _TooMuch(Exception):
-    def __init__(self, node: Any, message: str) -> None:
+    def __init__(self, node: Any, message: str, message_zh: str) -> None:
         super().__init__(message)
         self.node = node
+        self.message_zh = message_zh
 
 
 def _check_limits(root: Any, text: str, limits: YamlLimits) -> None:
@@ -212,6 +231,7 @@ def _check_limits(root: Any, text: str, limits: YamlLimits) -> None:
     number of values (it holds no more than its text; ``max_bytes`` bounds it).
     """
     hint = "(the limits are in docs/guarantees.md; BALANCE_RULES_YAML_MAX_* raise them)"
+    hint_zh = "（限制见 docs/guarantees.md；可用 BALANCE_RULES_YAML_MAX_* 调高）"
     max_nodes = max(limits.max_nodes, len(text))
     measured: dict[int, tuple[int, int]] = {}  # id(node) -> (values expanded, height)
     open_nodes: set[int] = set()
@@ -234,7 +254,11 @@ def _check_limits(root: Any, text: str, limits: YamlLimits) -> None:
             stack.append((node, True))
             for child in children:
                 if id(child) in open_nodes:
-                    raise _TooMuch(child, "an alias refers to a collection that contains it")
+                    raise _TooMuch(
+                        child,
+                        "an alias refers to a collection that contains it",
+                        "别名引用了包含它自身的集合",
+                    )
                 if id(child) not in measured:
                     stack.append((child, False))
             continue
@@ -246,11 +270,16 @@ def _check_limits(root: Any, text: str, limits: YamlLimits) -> None:
             height = max(height, child_height)
         height += 1
         if height > limits.max_depth:
-            raise _TooMuch(node, f"nested more than {limits.max_depth} levels deep {hint}")
+            raise _TooMuch(
+                node,
+                f"nested more than {limits.max_depth} levels deep {hint}",
+                f"嵌套超过 {limits.max_depth} 层{hint_zh}",
+            )
         if size > max_nodes:
             raise _TooMuch(
                 node,
                 f"more than {max_nodes:,} values once aliases are expanded (an alias bomb?) {hint}",
+                f"展开别名后超过 {max_nodes:,} 个值（别名炸弹？）{hint_zh}",
             )
         measured[key] = (size, height)
 
@@ -260,7 +289,13 @@ def read_yaml_text(text: str, file: str = "<string>", *, limits: YamlLimits | No
     limits = limits or YamlLimits()
     if len(text) > limits.max_bytes:
         raise YamlReadError(
-            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=file)]
+            [
+                Problem(
+                    f"larger than {limits.max_bytes:,} bytes; refused unread",
+                    file=file,
+                    message_zh=f"大于 {limits.max_bytes:,} 字节，未读取即拒绝",
+                )
+            ]
         )
     loader = _Loader(text, file)
     try:
@@ -271,7 +306,14 @@ def read_yaml_text(text: str, file: str = "<string>", *, limits: YamlLimits | No
         data = loader.construct_document(node)
     except _TooMuch as exc:
         line = exc.node.start_mark.line + 1
-        raise YamlReadError([Problem(str(exc), file=file, line=line)]) from None
+        raise YamlReadError(
+            [Problem(str(exc), file=file, line=line, message_zh=exc.message_zh)]
+        ) from None
+    except _NumberError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        raise YamlReadError(
+            [Problem(str(exc.problem), file=file, line=line, message_zh=exc.message_zh)]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -293,7 +335,13 @@ def read_yaml(path: Path, *, limits: YamlLimits | None = None) -> Any:
         data = handle.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         raise YamlReadError(
-            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=str(path))]
+            [
+                Problem(
+                    f"larger than {limits.max_bytes:,} bytes; refused unread",
+                    file=str(path),
+                    message_zh=f"大于 {limits.max_bytes:,} 字节，未读取即拒绝",
+                )
+            ]
         )
     try:
         text = data.decode("utf-8-sig")
@@ -335,7 +383,13 @@ def read_json(path: Path, *, limits: YamlLimits | None = None) -> Any:
         data = handle.read(limits.max_bytes + 1)
     if len(data) > limits.max_bytes:
         raise YamlReadError(
-            [Problem(f"larger than {limits.max_bytes:,} bytes; refused unread", file=file)]
+            [
+                Problem(
+                    f"larger than {limits.max_bytes:,} bytes; refused unread",
+                    file=file,
+                    message_zh=f"大于 {limits.max_bytes:,} 字节，未读取即拒绝",
+                )
+            ]
         )
     try:
         text = data.decode("utf-8-sig")

@@ -153,6 +153,7 @@ def open_output(
                         "--output names an input file of this run; it would be overwritten. "
                         "Choose another output file",
                         file=path,
+                        message_zh="--output 指向本次运行的输入文件，会被覆盖；请换一个输出文件",
                     )
                 ]
             )
@@ -181,7 +182,14 @@ def open_output(
     except OSError as exc:  # a full disk, a quota, a vanished folder: name the file
         kept = "the earlier file is left unchanged" if target.exists() else "nothing was written"
         raise DataError(
-            [Problem(f"cannot write the output ({exc.strerror or exc}); {kept}", file=path)]
+            [
+                Problem(
+                    f"cannot write the output ({exc.strerror or exc}); {kept}",
+                    file=path,
+                    message_zh=f"无法写入输出（{exc.strerror or exc}）；"
+                    + ("原有文件保持不变" if target.exists() else "未写入任何内容"),
+                )
+            ]
         ) from None
     finally:
         if not done:

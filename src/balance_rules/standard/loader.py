@@ -207,9 +207,11 @@ def _merge_chain(first: _Layer, base: Path | None, root: Path | str | None = Non
                         file=child.file,
                         line=child.document.key_lines.get("extends"),
                         path="extends",
+                        message_zh=f"extends {parent_name!r}：{exc.message_zh}",
                     )
                 ],
                 f"{child.file}: parent standard outside the allowed folder",
+                f"{child.file}：上级标准不在允许的文件夹之内",
             ) from None
         except UnknownStandardError as exc:
             line = child.document.key_lines.get("extends")
@@ -495,7 +497,9 @@ def load_standard(name: str | Path, *, root: Path | str | None = None) -> Standa
         path = _locate_file(str(name), None, root)
     except OutsideRootError as exc:
         raise StandardError(
-            [Problem(str(exc), file=str(name))], f"{name}: outside the allowed folder"
+            [Problem(str(exc), file=str(name), message_zh=exc.message_zh)],
+            f"{name}: outside the allowed folder",
+            f"{name}：不在允许的文件夹之内",
         ) from None
     first = _read_layer(None, str(path))
     return _finish(_merge_chain(first, path.parent, root))
