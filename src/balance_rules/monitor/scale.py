@@ -19,6 +19,7 @@ calling process.  The result is identical to :func:`monitor_frame`'s
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -230,6 +231,50 @@ def monitor_frames(
     return compare_snapshots(years, snapshots, standards, renamed=renamed)
 
 
+def _pack(snapshot: CountyYear) -> tuple[Any, ...]:
+    """A county-year as plain tuples: pickled in C, several times faster than attrs objects."""
+    return (
+        snapshot.county,
+        snapshot.year,
+        snapshot.standard,
+        snapshot.verdict,
+        tuple(
+            (p.rule, p.level, p.indicator, p.composite, p.value,
+             None if p.max is None else str(p.max), p.passed)
+            for p in snapshot.coefficients
+        ),
+        tuple(
+            (s.school_id, s.name, s.school_type, s.level, s.passed, s.failing, s.k_rule,
+             s.k_passed, s.met, s.of, s.merged)
+            for s in snapshot.sections
+        ),
+    )  # fmt: skip
+
+
+def _unpack(packed: tuple[Any, ...]) -> CountyYear:
+    county, year, standard, verdict, points, sections = packed
+    return CountyYear(
+        county=county,
+        year=year,
+        standard=standard,
+        verdict=verdict,
+        coefficients=tuple(
+            CVPoint(
+                rule=rule, level=level, indicator=indicator, composite=composite, value=value,
+                max=None if cap is None else Decimal(cap), passed=passed,
+            )
+            for rule, level, indicator, composite, value, cap, passed in points
+        ),
+        sections=tuple(
+            SectionState(
+                school_id=i, name=n, school_type=t, level=lv, passed=p, failing=f, k_rule=kr,
+                k_passed=kp, met=m, of=o, merged=mg,
+            )
+            for i, n, t, lv, p, f, kr, kp, m, o, mg in sections
+        ),
+    )  # fmt: skip
+
+
 def _partition(
     frame: Any, standards: Standard | Mapping[int, Standard], facts: Facts
 ) -> Any:  # pragma: no cover - runs in Dask workers (tested through monitor_dask)
@@ -252,7 +297,7 @@ def _partition(
             part = pd.concat([part, pad])
         snapshots = _evaluate_year(part, plan, int(year), facts.get(int(year), {}))
         snapshots.pop(_PAD, None)
-        rows += [(int(year), name, snap) for name, snap in snapshots.items()]
+        rows += [(int(year), name, _pack(snap)) for name, snap in snapshots.items()]
     result = pd.DataFrame(
         {
             "year": pd.Series([r[0] for r in rows], dtype="int64"),
@@ -324,6 +369,14 @@ def monitor_dask(
         raise DataError([Problem("no rows to monitor")])
     by_year = _standards(standards, years)
     snapshots: dict[int, dict[str, CountyYear]] = {year: {} for year in years}
+    with no_cyclic_gc():
+        _unpack_all(computed, snapshots)
+    ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
+    notes: list[YearNote] = []
+    return compare_snapshots(tuple(years), ordered, by_year, renamed=renamed, notes=notes)
+
+
+def _unpack_all(computed: Any, snapshots: dict[int, dict[str, CountyYear]]) -> None:
     for year, name, snapshot in zip(
         computed["year"].tolist(),
         computed["county"].tolist(),
@@ -332,7 +385,4 @@ def monitor_dask(
     ):
         if name in snapshots[year]:
             raise DataError([Problem(f"county {name!r} ({year}) was cut between partitions")])
-        snapshots[year][name] = snapshot
-    ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
-    notes: list[YearNote] = []
-    return compare_snapshots(tuple(years), ordered, by_year, renamed=renamed, notes=notes)
+        snapshots[year][name] = _unpack(snapshot)
