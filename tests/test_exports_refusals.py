@@ -187,3 +187,16 @@ def test_the_id_category_is_a_cross_check_not_a_substitute(tmp_path: Path) -> No
     assert not [w for w in table.warnings if "ids starting" in w.message]
     code, _, err = _run("check-data", path, "--lang", "en")
     assert code == 0 and "note:" in err and "1 school(s) typed primary" in err
+
+
+def test_a_unit_left_unsaid_is_questioned(tmp_path: Path) -> None:
+    path = _csv(
+        tmp_path,
+        "学校标识码,学校类型,县区,小学在校生数,教学仪器设备资产值,图书册数\n"
+        "A,小学,甲,100,52.5,30000\nB,小学,甲,100,80,30000\nC,小学,甲,100,120,30000\n",
+    )
+    table = br.read_school_table(path)
+    assert table.schools[0].equipment_value == Decimal("52.5")  # read as written, in yuan
+    (note,) = table.notes
+    assert note.column == "教学仪器设备资产值" and "median of 80" in note.message
+    assert "unit: 万元" in note.message

@@ -715,8 +715,41 @@ def _finish(
         for row in bad
     )
     schools = tuple(row.school for row in rows if row.school is not None and not row.problems)
-    notes = _id_category_warnings(rows, headers)
+    notes = _id_category_warnings(rows, headers) + _unit_notes(schools, info, file)
     return SchoolTable(schools, tuple(warnings), skipped, file, tuple(info), tuple(notes))
+
+
+#: Columns whose unit, when the header gives none, is worth a second look: a median
+#: below the figure suggests the larger unit (设备 in 万元, 图书 in 万册).
+_UNIT_HINTS = {"equipment_value": (Decimal(20000), "万元"), "books": (Decimal(200), "万册")}
+
+
+def _unit_notes(schools: Sequence[School], info: Sequence[ColumnInfo], file: str) -> list[Problem]:
+    notes = []
+    for column in info:
+        hint = _UNIT_HINTS.get(column.field or "")
+        if hint is None or column.unit or column.factor != 1 or column.note:
+            continue
+        values = sorted(v for s in schools if (v := s.value(column.field or "")) is not None)
+        if len(values) < 3:
+            continue
+        median = values[len(values) // 2]
+        if median >= hint[0]:
+            continue
+        notes.append(
+            Problem(
+                f"{column.field} has no unit in its header and a median of {median} per "
+                f"school: if the figures are in {hint[1]}, say so "
+                f"(columns: {{{column.source!r}: {{field: {column.field}, unit: {hint[1]}}}}})",
+                file=file,
+                sheet=column.sheet,
+                column=column.source,
+                message_zh=f"{column.field} 的表头没有单位，每校中位数为 {median}：若单位是"
+                f"{hint[1]}，请在映射文件中写明（columns: {{{column.source!r}: "
+                f"{{field: {column.field}, unit: {hint[1]}}}}}）",
+            )
+        )
+    return notes
 
 
 #: The category in the first two digits of a 10-digit 学校(机构)标识码, and the school
