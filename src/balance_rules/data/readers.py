@@ -631,16 +631,14 @@ def _fill_type(parsed: _Parsed, mapping: HeaderMapping | None, warnings: list[Pr
             )
         )
         return
-    what = (
-        f"level-free columns ({', '.join(parsed.headers.get(f, f) for f in unprefixed)})"
-        if unprefixed
-        else f"columns of several levels ({', '.join(sorted(levels))})"
-    )
-    what_zh = (
-        f"不分学段的列（{'、'.join(parsed.headers.get(f, f) for f in unprefixed)}）"
-        if unprefixed
-        else f"多个学段的列（{'、'.join(sorted(levels))}）"
-    )
+    if unprefixed:
+        what = f"level-free columns ({', '.join(parsed.headers.get(f, f) for f in unprefixed)})"
+        what_zh = f"不分学段的列（{'、'.join(parsed.headers.get(f, f) for f in unprefixed)}）"
+    elif levels:
+        what = f"columns of several levels ({', '.join(sorted(levels))})"
+        what_zh = f"多个学段的列（{'、'.join(sorted(levels))}）"
+    else:
+        what, what_zh = "no per-level columns", "没有分学段的列"
     raise DataError(
         [
             Problem(
