@@ -273,3 +273,20 @@ def test_several_files_joined_on_the_school_id(tmp_path: Path) -> None:
     ).schools
     assert school.school_id == "0210000001"  # the leading zero kept: an id is text
     assert (school.primary_students, school.sports_area) == _d(400, 4400)
+
+
+def test_an_output_never_overwrites_a_joined_file(tmp_path: Path) -> None:
+    (tmp_path / "schools.csv").write_text(
+        "学校标识码,学校类型,县区,小学在校生数\nA,小学,甲县,400\n", "utf-8"
+    )
+    rooms = tmp_path / "rooms.csv"
+    rooms.write_text("学校标识码,体育运动场馆面积\nA,4400\n", "utf-8")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("sheets:\n  - {}\n  - file: rooms.csv\n", "utf-8")
+    before = rooms.read_bytes()
+    code, _, err = _run(
+        "evaluate", tmp_path / "schools.csv", "--mapping", mapping, "--output", rooms,
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 2 and "rooms.csv" in err
+    assert rooms.read_bytes() == before

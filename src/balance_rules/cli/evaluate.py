@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 
 from ..data.columns import ColumnTable, fast_columns
+from ..data.mapping import mapping_inputs
 from ..data.readers import SkippedRow, read_counties, read_facts
 from ..engine.columnar import evaluate_columns
 from ..engine.plan import compile_standard, evaluate
@@ -113,6 +114,7 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
         getattr(args, "mapping", None),
         standard if standard and Path(standard).exists() else None,
         *getattr(args, "standard_files", ()),  # every layer it extends, too
+        *mapping_inputs(getattr(args, "mapping", None), args.schools),  # joined files
     ]
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "HeaderMapping",
     "SheetMapping",
     "load_mapping",
+    "mapping_inputs",
 ]
 
 _CATEGORY_VALUES: dict[str, tuple[str, ...]] = {
@@ -467,3 +468,19 @@ def _inherit(top: HeaderMapping, part: HeaderMapping) -> HeaderMapping:
         lines={**top.lines, **part.lines},
         units={**top.units, **part.units},
     )
+
+
+def mapping_inputs(mapping: str | Path | None, data: str | Path) -> list[str]:
+    """The other files a mapping's ``sheets:`` read (relative to the data file).
+
+    For a command to refuse an output that would overwrite one of them; a mapping
+    that cannot be read names none (reading it later reports why).
+    """
+    if not mapping:
+        return []
+    try:
+        loaded = load_mapping(mapping)
+    except DataError:
+        return []
+    base = Path(data).parent
+    return [str(base / part.file) for part in loaded.sheets if part.file]
