@@ -121,7 +121,7 @@ def test_a_four_row_header_is_read_the_same_from_every_writer(tmp_path: Path, wr
     table = br.read_school_table(path, mapping=load_mapping(mapping_file))
     _check(table)
     understood = {c.source: (c.field, c.unit) for c in table.columns}
-    assert understood["专任教师/合计"] == ("teachers", "人")
+    assert understood["专任教师/合计"] == ("junior_teachers", "人")
     assert understood["图书"] == ("books", "万册")
     assert understood["序号"] == (None, None)
 
@@ -147,9 +147,9 @@ def test_check_data_prints_the_header_it_understood(tmp_path: Path) -> None:
     code = main(["check-data", str(path), "--mapping", str(mapping_file), "--lang", "en"], out, err)
     assert code == 0, err.getvalue()
     text = out.getvalue()
-    assert "[初中] 专任教师/合计 → teachers, unit 人" in text
+    assert "[初中] 专任教师/合计 → junior_teachers, unit 人" in text
     assert "[初中] 图书 → books, unit 万册 ×10000" in text
-    assert "[初中] 专任教师/研究生 + 专任教师/本科 → teachers_above_degree (derived)" in text
+    assert "[初中] 专任教师/研究生 + 专任教师/本科 → junior_teachers_above_degree (derived)" in text
     assert "2 schools in 2 counties" in text
 
 

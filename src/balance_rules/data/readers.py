@@ -436,7 +436,7 @@ def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
     info = [
         ColumnInfo(
             c.source,
-            c.field,
+            f"{level}_{c.field}" if level and c.field in _UNPREFIXED and not c.extra else c.field,
             c.unit,
             c.factor,
             table.sheet,
@@ -456,7 +456,7 @@ def _parse_table(table: RawTable, mapping: HeaderMapping | None) -> _Parsed:
         info.append(
             ColumnInfo(
                 " + ".join(d.plus_names) + "".join(f" - {m}" for m in d.minus_names),
-                d.field,
+                f"{level}_{d.field}" if level and d.field in _UNPREFIXED else d.field,
                 None,
                 d.factor,
                 table.sheet,
