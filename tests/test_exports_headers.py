@@ -266,3 +266,27 @@ def test_numbering_and_unit_rows_are_told_from_data() -> None:
     assert not is_numbering_row(["A1", "1", "2"])
     assert is_unit_row(["", "", "人", "平方米", "万元"])
     assert not is_unit_row(["A", "人", "平方米"])
+
+
+def test_a_three_level_csv_header_carries_each_group_over_its_columns() -> None:
+    from balance_rules.data.headers import detect_header
+
+    known = {"学校标识码": "school_id", "专任教师/合计": "teachers"}
+    grid = [
+        (1, ["学校标识码", "专任教师", "", "", "", "教学用计算机", "图书"]),
+        (2, ["", "合计", "按学历", "", "", "", ""]),
+        (3, ["", "", "研究生", "本科", "专科", "", ""]),
+        (4, ["A", "10", "1", "5", "4", "30", "100"]),
+    ]
+    layout = detect_header(grid, known.get, "school_id")
+    assert layout is not None
+    assert [c.source for c in layout.columns] == [
+        "学校标识码",
+        "专任教师/合计",
+        "专任教师/按学历/研究生",
+        "专任教师/按学历/本科",
+        "专任教师/按学历/专科",
+        "教学用计算机",
+        "图书",
+    ]
+    assert layout.header_rows == (1, 2, 3) and layout.data == ((4, tuple(grid[3][1])),)

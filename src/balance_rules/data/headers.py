@@ -205,7 +205,8 @@ def _fill_groups(block: Sequence[Sequence[str]], width: int) -> list[list[str]]:
     """
     rows = [[(r[i] if i < len(r) else "").strip() for i in range(width)] for r in block]
     for depth in range(len(rows) - 1):
-        row, below = rows[depth], rows[depth + 1]
+        row = rows[depth]
+        below = [any(r[i] for r in rows[depth + 1 :]) for i in range(width)]
         carried = ""
         above = rows[depth - 1] if depth else None
         for index in range(width):
