@@ -348,15 +348,20 @@ def detect_header(
             break
     if best is None:
         return None
-    # Unit rows and column-number rows right under the chosen header belong to it.
-    while best.start + best.depth < len(rows):
+    # Unit rows, column-number rows and rows of sub-headers (text only, no school id)
+    # right under the chosen header belong to it.
+    while best.start + best.depth < len(rows) and best.named_depth <= MAX_HEADER_ROWS:
         following = rows[best.start + best.depth][1]
-        if not (is_unit_row(following) or is_numbering_row(following)):
+        if not (
+            is_unit_row(following)
+            or is_numbering_row(following)
+            or _is_sub_header(following, best.columns, recognise, key_field)
+        ):
             break
         if is_numbering_row(following) and _has_key(following, best.columns, recognise, key_field):
             break
         longer = _candidate(rows, best.start, best.depth + 1, width, recognise, key_field)
-        if longer is None:
+        if longer is None or longer.score < best.score:
             break
         best = longer
     after = best.start + best.depth
@@ -387,6 +392,20 @@ def detect_header(
         tuple(numbering),
         tuple(units),
     )
+
+
+def _is_sub_header(
+    cells: Sequence[str], columns: Sequence[HeaderColumn], recognise: Recognise, key_field: str
+) -> bool:
+    """Text under group headers, no school id, no number: one more header row."""
+    filled = [c.strip() for c in cells if c.strip()]
+    if not filled or any(is_total_marker(c) or _is_note([c]) for c in filled):
+        return False
+    for column in columns:
+        key = column.name and recognise(column.name) == key_field
+        if key and column.index < len(cells) and cells[column.index].strip():
+            return False
+    return not any(ch.isdigit() for cell in filled for ch in cell)
 
 
 def _has_key(
