@@ -59,6 +59,29 @@ def _write(path: Path, grid: list[list[str]]) -> None:
     path.write_bytes(text.encode("gbk"))
 
 
+def _write_xlsx(path: Path, grid: list[list[str]], merged_title: bool) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in grid:
+        sheet.append([_cell(text) for text in row])
+    if merged_title:
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(grid[0]))
+    book.save(path)
+
+
+def _cell(text: str) -> Any:
+    """Numbers as numbers (as a spreadsheet holds them); ids and codes stay text."""
+    if text.isdigit() and len(text) < 6:
+        return int(text)
+    try:
+        return float(text) if "." in text else text
+    except ValueError:
+        return text
+
+
 def _read(path: Path) -> list[br.School]:
     return sorted(br.read_school_table(path).schools, key=lambda s: s.school_id)
 
@@ -108,7 +131,11 @@ def test_layout_never_changes_what_is_read(
         messy = Path(folder) / "messy.csv"
         _write(messy, grid)
         got = _read(messy)
+        workbook = Path(folder) / "messy.xlsx"
+        _write_xlsx(workbook, grid, merged_title=titles > 0)
+        from_workbook = _read(workbook)
     assert _essence(got) == _essence(expected)
+    assert _essence(from_workbook) == _essence(expected)
     # and by hand for the first school: 万元 and 万册 applied, codes read
     first = expected[0]
     kind, owner, place, p, _j, money, books, county = data[0]
