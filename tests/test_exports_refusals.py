@@ -200,3 +200,15 @@ def test_a_unit_left_unsaid_is_questioned(tmp_path: Path) -> None:
     (note,) = table.notes
     assert note.column == "教学仪器设备资产值" and "median of 80" in note.message
     assert "unit: 万元" in note.message
+
+
+def test_a_quote_closed_rows_later_is_refused_on_every_path(tmp_path: Path) -> None:
+    lines = ["county,school_id,school_type,primary_students"]
+    lines += [f"甲县,S{i},primary,{100 + i}" for i in range(10)]
+    lines[3] = '甲县,"S2,primary,102'  # opened here ...
+    lines[6] = '甲县,S5",primary,105'  # ... and closed three rows later
+    path = _csv(tmp_path, "\n".join(lines) + "\n")
+    for fmt in ("json", "jsonl", "csv"):
+        code, out, err = _run("evaluate", path, "--format", fmt, "--lang", "en")
+        assert code == 2 and out == "", fmt
+        assert "row 4" in err and "spans several lines" in err

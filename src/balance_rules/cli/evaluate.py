@@ -121,6 +121,27 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
 _WARNING = {"zh": "警告", "en": "warning"}
 
 
+def _line_break_in_text(columns: ColumnTable, path: str) -> bool:
+    """A text cell holding a line break: a quote opened and closed rows later.
+
+    Only a file with a quote character can have one, so most files are not scanned.
+    """
+    import mmap
+
+    with open(path, "rb") as handle:
+        try:
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                if data.find(b'"') < 0:
+                    return False
+        except ValueError:  # an empty file
+            return False
+    for values in columns.text.values():
+        joined = "\x00".join(v for v in values.tolist() if isinstance(v, str))
+        if "\n" in joined or "\r" in joined:
+            return True
+    return False
+
+
 def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> int:
     """National-scale path: columns in, CSV or JSON Lines streamed out."""
     plan = compile_standard(load_args_standard(args))
@@ -128,8 +149,13 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
     skipped: Sequence[SkippedRow] = ()
     fast = not (args.sheet or args.mapping or args.encoding or args.skip_bad_rows)
     columns = fast_columns(args.schools) if fast else None
-    if columns is None or set(columns.text["county"].tolist()) & {None, ""}:
-        # No county column: the full reader names the county after the file, and says so.
+    if (
+        columns is None
+        or set(columns.text["county"].tolist()) & {None, ""}
+        or _line_break_in_text(columns, args.schools)
+    ):
+        # No county column: the full reader names the county after the file, and says
+        # so; a line break inside a cell (an unbalanced quote?): it refuses naming the row.
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
             streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
