@@ -41,7 +41,7 @@ _EXTRA = {
         "level": "学段",
         "indicator": "指标",
         "trend": "较上年",
-        "heat_note": "每格：当年结论（颜色）与最接近上限的差异系数占上限的百分比；"
+        "heat_note": "每格：当年结论（颜色）与相对上限最高的差异系数占上限的百分比；"
         "超过100%即超过上限。",
     },
     "en": {
@@ -51,8 +51,8 @@ _EXTRA = {
         "level": "Level",
         "indicator": "Indicator",
         "trend": "since last year",
-        "heat_note": "Each cell: the year's verdict (colour) and its CV nearest the cap as a "
-        "share of the cap; over 100 % is over the cap.",
+        "heat_note": "Each cell: the year's verdict (colour) and its CV highest against its "
+        "cap, as a share of the cap; over 100 % is over the cap.",
     },
 }
 
