@@ -30,21 +30,30 @@ from .explain import fmt, level_label, verdict_label
 from .json import report_dict
 
 __all__ = [
+    "ARROWS",
     "COEFFICIENT_COLUMNS",
+    "LABELS",
+    "cap_text",
     "coefficient_rows",
+    "cv_text",
+    "flip_text",
     "headline_text",
     "indicator_label",
+    "lang_of",
     "monitoring_dict",
+    "movement_text",
     "note_text",
+    "presence_text",
     "render_monitor_csv",
     "render_monitor_json",
     "render_monitor_text",
     "warning_text",
+    "year_standards",
 ]
 
 SCHEMA_VERSION = 1
 
-_L = {
+LABELS = {
     "zh": {
         "title": "年度监测",
         "years": "年份",
@@ -89,7 +98,7 @@ _STATUS = {
     "zh": {True: "达标", False: "未达标", None: "未评估"},
     "en": {True: "pass", False: "fail", None: "not evaluated"},
 }
-_ARROW = {"up": "↑", "down": "↓", "flat": "→", None: ""}
+ARROWS = {"up": "↑", "down": "↓", "flat": "→", None: ""}
 _EVENTS = {
     "zh": {
         "opened": "新增",
@@ -116,11 +125,11 @@ _CHANGE = {
 }
 
 
-def _lang(lang: str) -> str:
+def lang_of(lang: str) -> str:
     return "en" if lang == "en" else "zh"
 
 
-def _standards(monitoring: Monitoring) -> list[Standard]:
+def year_standards(monitoring: Monitoring) -> list[Standard]:
     """The years' standards, latest first (for labels)."""
     return [report.standard for _, report in reversed(monitoring.reports)]
 
@@ -129,9 +138,9 @@ def indicator_label(
     indicator: str, composite: bool, standards: Sequence[Standard], lang: str
 ) -> str:
     """The indicator's label in the latest standard that has it."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     if composite:
-        return _L[lang]["composite"]
+        return LABELS[lang]["composite"]
     for standard in standards:
         found = standard.indicators.get(indicator)
         if found is not None:
@@ -139,17 +148,17 @@ def indicator_label(
     return indicator
 
 
-def _cv(value: float | None) -> str:
+def cv_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _cap(value: Decimal | None) -> str:
+def cap_text(value: Decimal | None) -> str:
     return "—" if value is None else f"≤ {fmt(value)}"
 
 
 def headline_text(headline: Headline, lang: str = "zh") -> str:
     """The published verdict sentence (reports.md, Wording)."""
-    if _lang(lang) == "en":
+    if lang_of(lang) == "en":
         what = "Composite CV" if headline.composite else "Highest CV"
         figures = ", ".join(
             f"{level_label(level, 'en')} {value:.3f}" for level, value, _, _ in headline.parts
@@ -187,7 +196,7 @@ def headline_text(headline: Headline, lang: str = "zh") -> str:
 
 def warning_text(hit: EarlyWarningHit, standards: Sequence[Standard], lang: str = "zh") -> str:
     """One warning as a line: severity, what, where, the figures, source and layer."""
-    en = _lang(lang) == "en"
+    en = lang_of(lang) == "en"
     label = (hit.label_en or hit.label) if en else hit.label
     where = []
     if hit.level:
@@ -206,11 +215,11 @@ def warning_text(hit: EarlyWarningHit, standards: Sequence[Standard], lang: str 
             )
     else:
         if hit.previous is not None:
-            figures.append(f"{_cv(hit.previous)} → {_cv(hit.value)}")
+            figures.append(f"{cv_text(hit.previous)} → {cv_text(hit.value)}")
         else:
-            figures.append(_cv(hit.value))
+            figures.append(cv_text(hit.value))
         if hit.threshold is not None:
-            figures.append(_cap(hit.threshold))
+            figures.append(cap_text(hit.threshold))
     severity = {"red": "红色" if not en else "RED", "yellow": "黄色" if not en else "yellow"}
     convention = " [unconfirmed]" if hit.confidence == "unconfirmed" else ""
     return (
@@ -220,14 +229,14 @@ def warning_text(hit: EarlyWarningHit, standards: Sequence[Standard], lang: str 
 
 
 def note_text(note: YearNote, lang: str = "zh") -> str:
-    return note.message_en if _lang(lang) == "en" else note.message
+    return note.message_en if lang_of(lang) == "en" else note.message
 
 
-def _flip_line(flip: Flip, standards: Sequence[Standard], lang: str) -> str:
-    status = _STATUS[_lang(lang)]
+def flip_text(flip: Flip, standards: Sequence[Standard], lang: str) -> str:
+    status = _STATUS[lang_of(lang)]
     causes = "、".join(indicator_label(c, False, standards, lang) for c in flip.causes)
     because = (
-        f"（{causes}）" if causes and _lang(lang) == "zh" else f" ({causes})" if causes else ""
+        f"（{causes}）" if causes and lang_of(lang) == "zh" else f" ({causes})" if causes else ""
     )
     return (
         f"{flip.from_year}→{flip.to_year} {flip.school_id} {flip.name} "
@@ -235,17 +244,17 @@ def _flip_line(flip: Flip, standards: Sequence[Standard], lang: str) -> str:
     )
 
 
-def _move_line(move: Movement, standards: Sequence[Standard], lang: str) -> str:
+def movement_text(move: Movement, standards: Sequence[Standard], lang: str) -> str:
     name = indicator_label(move.indicator, move.composite, standards, lang)
     return (
         f"{move.from_year}→{move.to_year} {level_label(move.level, lang)} {name}: "
-        f"{move.before:.3f} → {move.after:.3f} ({_cap(move.max)}) "
-        f"{_CHANGE[_lang(lang)][move.change]}"
+        f"{move.before:.3f} → {move.after:.3f} ({cap_text(move.max)}) "
+        f"{_CHANGE[lang_of(lang)][move.change]}"
     )
 
 
-def _presence_line(event: Presence, lang: str) -> str:
-    text = f"{event.year} {event.school_id} {event.name}: {_EVENTS[_lang(lang)][event.event]}"
+def presence_text(event: Presence, lang: str) -> str:
+    text = f"{event.year} {event.school_id} {event.name}: {_EVENTS[lang_of(lang)][event.event]}"
     if event.other:
         text += f" {event.other}"
     if event.detail:
@@ -256,23 +265,27 @@ def _presence_line(event: Presence, lang: str) -> str:
 def _series_line(series: CVSeries, standards: Sequence[Standard], lang: str) -> str:
     name = indicator_label(series.indicator, series.composite, standards, lang)
     if series.composite and all(p is None or p.max is None for _, p in series.points):
-        name += _L[_lang(lang)]["informative"]
+        name += LABELS[lang_of(lang)]["informative"]
     values = []
     for _, point in series.points:
         if point is None:
             values.append(f"{'—':>7}")
         else:
             mark = "*" if point.passed is False else " "
-            values.append(f"{_cv(point.value):>6}{mark}")
+            values.append(f"{cv_text(point.value):>6}{mark}")
     caps = {p.max for _, p in series.points if p is not None}
-    cap = _cap(caps.pop()) if len(caps) == 1 else "/".join(_cap(c) for c in sorted(caps, key=str))
-    arrow = _ARROW[series.direction]
+    cap = (
+        cap_text(caps.pop())
+        if len(caps) == 1
+        else "/".join(cap_text(c) for c in sorted(caps, key=str))
+    )
+    arrow = ARROWS[series.direction]
     return f"    {level_label(series.level, lang)} {name}: {''.join(values)}  {cap} {arrow}"
 
 
 def _county_lines(trend: CountyTrend, monitoring: Monitoring, lang: str) -> list[str]:
-    L = _L[_lang(lang)]
-    standards = _standards(monitoring)
+    L = LABELS[lang_of(lang)]
+    standards = year_standards(monitoring)
     lines = [trend.county]
     verdicts = " · ".join(
         f"{year} {verdict_label(d.verdict, lang) if d else '—'}" for year, d in trend.years
@@ -283,13 +296,13 @@ def _county_lines(trend: CountyTrend, monitoring: Monitoring, lang: str) -> list
     lines.append(f"  {L['cvs']} ({' '.join(str(y) for y in monitoring.years)}; * > {L['cap']}):")
     lines += [_series_line(s, standards, lang) for s in trend.coefficients]
     for key, items in (
-        ("flips", [_flip_line(f, standards, lang) for f in trend.flips]),
+        ("flips", [flip_text(f, standards, lang) for f in trend.flips]),
         (
             "moves",
-            [_move_line(m, standards, lang) for m in trend.movements if m.change != "toward"]
-            + [_move_line(m, standards, lang) for m in trend.movements if m.change == "toward"],
+            [movement_text(m, standards, lang) for m in trend.movements if m.change != "toward"]
+            + [movement_text(m, standards, lang) for m in trend.movements if m.change == "toward"],
         ),
-        ("presence", [_presence_line(p, lang) for p in trend.presence]),
+        ("presence", [presence_text(p, lang) for p in trend.presence]),
         ("warnings", [warning_text(w, standards, lang) for w in trend.warnings]),
     ):
         lines.append(f"  {L[key]}: {L['none'] if not items else ''}".rstrip())
@@ -299,14 +312,14 @@ def _county_lines(trend: CountyTrend, monitoring: Monitoring, lang: str) -> list
 
 def render_monitor_text(monitoring: Monitoring, lang: str = "zh") -> str:
     """The monitoring report for a terminal."""
-    L = _L[_lang(lang)]
+    L = LABELS[lang_of(lang)]
     lines = [
         f"{L['title']}: {', '.join(str(y) for y in monitoring.years)}",
         f"{L['standards']}: " + ", ".join(f"{y} {s}" for y, s in monitoring.standards),
         "",
         L["overview"] + ":",
     ]
-    standards = _standards(monitoring)
+    standards = year_standards(monitoring)
     for row in monitoring.overview:
         verdicts = " ".join(f"{y}:{verdict_label(v, lang) if v else '—'}" for y, v in row.verdicts)
         worst = ""
@@ -316,7 +329,7 @@ def render_monitor_text(monitoring: Monitoring, lang: str = "zh") -> str:
             )
             worst = (
                 f"; {L['worst']}: {level_label(row.worst_level, lang)} {name} "
-                f"{_cv(row.worst_value)} {_cap(row.worst_max)}"
+                f"{cv_text(row.worst_value)} {cap_text(row.worst_max)}"
             )
         flags = f"; red {row.red}, yellow {row.yellow}" if row.red or row.yellow else ""
         lines.append(f"  {row.urgency}. {row.county}  {verdicts}{worst}{flags}")

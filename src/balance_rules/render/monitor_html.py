@@ -16,19 +16,19 @@ from .charts import line_chart
 from .explain import level_label, verdict_label
 from .html import environment
 from .monitor import (
-    _ARROW,
-    _L,
-    _cap,
-    _cv,
-    _flip_line,
-    _lang,
-    _move_line,
-    _presence_line,
-    _standards,
+    ARROWS,
+    LABELS,
+    cap_text,
+    cv_text,
+    flip_text,
     headline_text,
     indicator_label,
+    lang_of,
+    movement_text,
     note_text,
+    presence_text,
     warning_text,
+    year_standards,
 )
 
 __all__ = ["render_monitor_html"]
@@ -58,8 +58,8 @@ _EXTRA = {
 
 
 def _county(index: int, trend: CountyTrend, monitoring: Monitoring, lang: str) -> dict[str, Any]:
-    standards = _standards(monitoring)
-    L = _L[_lang(lang)]
+    standards = year_standards(monitoring)
+    L = LABELS[lang_of(lang)]
     labels = [str(y) for y in monitoring.years]
     charts = []
     levels = dict.fromkeys(s.level for s in trend.coefficients)
@@ -85,13 +85,15 @@ def _county(index: int, trend: CountyTrend, monitoring: Monitoring, lang: str) -
                 "name": indicator_label(s.indicator, s.composite, standards, lang),
                 "points": [
                     {
-                        "text": _cv(p.value) if p else "—",
+                        "text": cv_text(p.value) if p else "—",
                         "fail": p is not None and p.passed is False,
                     }
                     for _, p in s.points
                 ],
-                "cap": " / ".join(_cap(c) for c in sorted(caps_seen, key=lambda c: (c is None, c))),
-                "arrow": _ARROW[s.direction],
+                "cap": " / ".join(
+                    cap_text(c) for c in sorted(caps_seen, key=lambda c: (c is None, c))
+                ),
+                "arrow": ARROWS[s.direction],
             }
         )
     warnings = [
@@ -116,18 +118,18 @@ def _county(index: int, trend: CountyTrend, monitoring: Monitoring, lang: str) -
             {
                 "title": L["flips"],
                 "entries": [
-                    {"text": _flip_line(f, standards, lang), "cls": ""} for f in trend.flips
+                    {"text": flip_text(f, standards, lang), "cls": ""} for f in trend.flips
                 ],
             },
             {
                 "title": L["moves"],
                 "entries": [
-                    {"text": _move_line(m, standards, lang), "cls": ""} for m in trend.movements
+                    {"text": movement_text(m, standards, lang), "cls": ""} for m in trend.movements
                 ],
             },
             {
                 "title": L["presence"],
-                "entries": [{"text": _presence_line(p, lang), "cls": ""} for p in trend.presence],
+                "entries": [{"text": presence_text(p, lang), "cls": ""} for p in trend.presence],
             },
             {"title": L["warnings"], "entries": warnings},
         ],
@@ -136,9 +138,9 @@ def _county(index: int, trend: CountyTrend, monitoring: Monitoring, lang: str) -
 
 def render_monitor_html(monitoring: Monitoring, lang: str = "zh") -> str:
     """The monitoring report as one HTML page."""
-    key = _lang(lang)
-    labels = {**_L[key], **_EXTRA[key]}
-    standards = _standards(monitoring)
+    key = lang_of(lang)
+    labels = {**LABELS[key], **_EXTRA[key]}
+    standards = year_standards(monitoring)
     order = {t.county: i for i, t in enumerate(monitoring.counties)}
     overview = []
     for row in monitoring.overview:
@@ -147,7 +149,7 @@ def render_monitor_html(monitoring: Monitoring, lang: str = "zh") -> str:
             name = indicator_label(
                 row.worst_indicator, row.worst_indicator == "composite", standards, lang
             )
-            figures = f"{_cv(row.worst_value)} {_cap(row.worst_max)}"
+            figures = f"{cv_text(row.worst_value)} {cap_text(row.worst_max)}"
             worst = f"{level_label(row.worst_level, lang)} {name} {figures}"
         overview.append(
             {

@@ -12,7 +12,7 @@ from typing import IO
 
 from ..monitor.model import Monitoring
 from .explain import level_label, verdict_label
-from .monitor import _L, _lang, _standards, indicator_label, note_text, warning_text
+from .monitor import LABELS, indicator_label, lang_of, note_text, warning_text, year_standards
 from .workbook import Column, Sheets, new_workbook, write_table
 
 __all__ = ["write_monitor_xlsx"]
@@ -61,9 +61,9 @@ _H = {
 
 def write_monitor_xlsx(monitoring: Monitoring, stream: IO[bytes], lang: str = "zh") -> None:
     """Write the workbook to a binary stream."""
-    key = _lang(lang)
-    H, L = _H[key], _L[key]
-    standards = _standards(monitoring)
+    key = lang_of(lang)
+    H, L = _H[key], LABELS[key]
+    standards = year_standards(monitoring)
     book = new_workbook(stream)
     sheets = Sheets(book)
     sheet = sheets.add(H["overview"])
@@ -159,15 +159,15 @@ def write_monitor_xlsx(monitoring: Monitoring, stream: IO[bytes], lang: str = "z
                 )
         write_table(book, sheet, columns, rows, fail=fails)
     sheet = sheets.add(H["changes"])
-    from .monitor import _flip_line, _move_line, _presence_line
+    from .monitor import flip_text, movement_text, presence_text
 
     rows = []
     for trend in monitoring.counties:
-        rows += [[trend.county, L["flips"], _flip_line(f, standards, lang)] for f in trend.flips]
+        rows += [[trend.county, L["flips"], flip_text(f, standards, lang)] for f in trend.flips]
         rows += [
-            [trend.county, L["moves"], _move_line(m, standards, lang)] for m in trend.movements
+            [trend.county, L["moves"], movement_text(m, standards, lang)] for m in trend.movements
         ]
-        rows += [[trend.county, L["presence"], _presence_line(p, lang)] for p in trend.presence]
+        rows += [[trend.county, L["presence"], presence_text(p, lang)] for p in trend.presence]
         rows += [
             [trend.county, L["warnings"], warning_text(w, standards, lang)] for w in trend.warnings
         ]
