@@ -12,7 +12,17 @@ from typing import IO
 
 from ..monitor.model import Monitoring
 from .explain import level_label, verdict_label
-from .monitor import LABELS, indicator_label, lang_of, note_text, warning_text, year_standards
+from .monitor import (
+    LABELS,
+    flip_text,
+    indicator_label,
+    lang_of,
+    movement_text,
+    note_text,
+    presence_text,
+    warning_text,
+    year_standards,
+)
 from .workbook import Column, Sheets, new_workbook, write_table
 
 __all__ = ["write_monitor_xlsx"]
@@ -159,8 +169,6 @@ def write_monitor_xlsx(monitoring: Monitoring, stream: IO[bytes], lang: str = "z
                 )
         write_table(book, sheet, columns, rows, fail=fails)
     sheet = sheets.add(H["changes"])
-    from .monitor import flip_text, movement_text, presence_text
-
     rows = []
     for trend in monitoring.counties:
         rows += [[trend.county, L["flips"], flip_text(f, standards, lang)] for f in trend.flips]
