@@ -1,4 +1,7 @@
-"""The columnar core agrees with the object path, including values at thresholds."""
+"""The core's arrays agree with the Report built from them (and the records), at thresholds too.
+
+(Agreement with an independent evaluator is tests/test_core_oracle.py.)
+"""
 
 from __future__ import annotations
 
