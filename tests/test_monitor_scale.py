@@ -112,3 +112,16 @@ def test_dask_dataframe_input_and_standards_per_year(nation: Any, standard: br.S
     assert [n.code for n in spread.notes] == ["standard_changed"]
     with pytest.raises(br.DataError, match="no standard for year"):
         monitor_frame(nation, {2021: basic})
+
+
+def test_dask_from_map_reads_in_the_workers(
+    nation: Any, standard: br.Standard, single: br.Monitoring
+) -> None:
+    pytest.importorskip("dask")
+    from balance_rules.monitor.scale import monitor_from_map
+
+    def load(year: int) -> Any:
+        return nation[nation["year"] == year]
+
+    spread = monitor_from_map(load, YEARS, standard, scheduler="threads", num_workers=2)
+    assert monitoring_dict(spread, reports=False) == monitoring_dict(single, reports=False)

@@ -18,10 +18,11 @@ calling process.  The result is identical to :func:`monitor_frame`'s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import numpy as np
 
 from ..data.columns import ColumnTable
@@ -32,7 +33,13 @@ from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
 from .core import compare_snapshots, no_cyclic_gc
 from .model import CountyYear, CVPoint, Monitoring, SectionState, YearNote
 
-__all__ = ["monitor_dask", "monitor_frame", "monitor_frames", "snapshots_from_columns"]
+__all__ = [
+    "monitor_dask",
+    "monitor_frame",
+    "monitor_frames",
+    "monitor_from_map",
+    "snapshots_from_columns",
+]
 
 YEAR = "year"
 _PAD = "__balance_rules_pad__"
@@ -355,15 +362,17 @@ def monitor_dask(
             key = frame[YEAR].astype("int64").astype(str) + "\x1f" + frame["county"].astype(str)
             keyed = frame.set_index(pd.Index(key, name="_key")).sort_index(kind="stable")
             ddf = dd.from_pandas(keyed, npartitions=parts, sort=True)
-        meta = pd.DataFrame(
-            {
-                "year": pd.Series(dtype="int64"),
-                "county": pd.Series(dtype=object),
-                "snapshot": pd.Series(dtype=object),
-            }
-        )
-        reduced = ddf.map_partitions(_partition, standards, facts or {}, meta=meta)
+        reduced = ddf.map_partitions(_partition, standards, facts or {}, meta=_reduced_meta())
         computed = reduced.compute(scheduler=scheduler, num_workers=num_workers)
+    return _monitoring(computed, standards, renamed)
+
+
+def _monitoring(
+    computed: Any,
+    standards: Standard | Mapping[int, Standard],
+    renamed: Mapping[str, str] | None,
+) -> Monitoring:
+    """Compare the reduced rows (year, county, packed snapshot) that came back."""
     years = sorted(set(computed["year"].tolist()))
     if not years:
         raise DataError([Problem("no rows to monitor")])
@@ -374,6 +383,63 @@ def monitor_dask(
     ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
     notes: list[YearNote] = []
     return compare_snapshots(tuple(years), ordered, by_year, renamed=renamed, notes=notes)
+
+
+def _reduced_meta() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "year": pd.Series(dtype="int64"),
+            "county": pd.Series(dtype=object),
+            "snapshot": pd.Series(dtype=object),
+        }
+    )
+
+
+@attrs.frozen
+class _LoadAndReduce:
+    """One Dask task: read a partition and reduce it, so the table never leaves the worker."""
+
+    load: Callable[[Any], Any]
+    standards: Standard | Mapping[int, Standard]
+    facts: Facts
+
+    def __call__(self, item: Any) -> Any:  # pragma: no cover - runs in Dask workers
+        return _partition(self.load(item), self.standards, self.facts)
+
+
+def monitor_from_map(
+    load: Callable[[Any], Any],
+    items: Iterable[Any],
+    standard: Standard | Mapping[int, Standard],
+    *,
+    facts: Facts | None = None,
+    renamed: Mapping[str, str] | None = None,
+    scheduler: str = "processes",
+    num_workers: int | None = None,
+) -> Monitoring:
+    """Monitor partitions that Dask workers read themselves: ``load(item)`` for each item.
+
+    Each ``load(item)`` returns a pandas DataFrame in the canonical columns with a
+    ``year`` column, holding whole county-years (e.g. one year file, or one
+    year's counties of one province).  Reading and reducing happen in one task
+    (``dd.from_map``), so a partition's table never travels: only the reduced
+    results come back to be compared.  Same result as :func:`monitor_frame`.
+    """
+    try:
+        import dask
+        import dask.dataframe as _dd
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "monitor_from_map needs Dask: pip install 'balance-rules[dask]'"
+        ) from None
+    dd: Any = _dd
+    task = _LoadAndReduce(load, standard, facts or {})
+    with dask.config.set({"dataframe.convert-string": False}):
+        reduced = dd.from_map(task, list(items), meta=_reduced_meta())
+        computed = reduced.compute(scheduler=scheduler, num_workers=num_workers)
+    return _monitoring(computed, standard, renamed)
 
 
 def _unpack_all(computed: Any, snapshots: dict[int, dict[str, CountyYear]]) -> None:
