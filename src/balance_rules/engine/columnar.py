@@ -144,13 +144,11 @@ def _merge(
     parents = table.text["parent_school_id"]
     counties = table.text["county"].tolist()
     keys = list(zip(counties, ids.tolist(), strict=True))
+    # Only sub-sites follow their parent, so a loop runs through sub-sites only.
     refuse_parent_cycles(
-        [f"{c}\x00{i}" for c, i in keys],
-        [
-            None if p is None else f"{c}\x00{p}"
-            for c, p in zip(counties, parents.tolist(), strict=True)
-        ],
-        table.counted.tolist(),
+        [f"{counties[s]}\x00{ids[s]}" for s in subs],
+        [None if parents[s] is None else f"{counties[s]}\x00{parents[s]}" for s in subs],
+        [False] * len(subs),
         table.file,
         shown=lambda key: key.split("\x00", 1)[1],
     )

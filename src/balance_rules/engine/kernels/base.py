@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import attrs
 import numpy as np
@@ -86,9 +86,11 @@ class Outcome:
     layer: np.ndarray
 
 
-@attrs.frozen
-class CountyFinding:
-    """A CV or composite decision of one county (a light stand-in for a full Finding)."""
+class CountyFinding(NamedTuple):
+    """A CV or composite decision of one county (a light stand-in for a full Finding).
+
+    A named tuple: a nation has tens of thousands of them, built in one pass.
+    """
 
     rule: str
     kind: str

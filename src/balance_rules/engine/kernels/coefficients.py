@@ -15,7 +15,7 @@ import numpy as np
 
 from ...sections import column_name
 from ...standard.model import Coefficients, Composite
-from ..exact import Calc, clearly_within, cv_within_cap
+from ..exact import MARGIN, Calc, cv_within_cap
 from ..plan import Plan, layer_of
 from .base import CountyFinding, Kernel, Level, Result, Run, base_record, finding_of, number
 from .school_threshold import missing_inputs
@@ -81,45 +81,61 @@ def run(compiled: Compiled, run: Run) -> None:
         if part is None:
             continue
         cap = rule.max.get(level)
-        sizes = np.bincount(part.counties, minlength=len(run.county_names))
+        decides = compiled.decides[level]
+        sizes = np.bincount(part.counties, minlength=len(run.county_names)).tolist()
         for name in rule.indicators:
             cv, missing, groups, total, mean, std = run.moments(name, part)
-            for code in np.flatnonzero(groups):
-                value = cv[code]
+            # Statuses for every county at once; only values near the cap (or
+            # under a rounding rule) go to the exact step one county at a time.
+            unknown = missing | np.isnan(cv)
+            if cap is None:
+                passed = ~unknown
+                close = np.zeros(len(cv), dtype=bool)
+            else:
+                passed = ~unknown & (cv <= float(cap))
+                close = ~unknown & (
+                    np.ones(len(cv), dtype=bool)
+                    if rule.rounding is not None
+                    else np.abs(cv - float(cap)) <= 2 * MARGIN
+                )
+            values, totals, means, stds = cv.tolist(), total.tolist(), mean.tolist(), std.tolist()
+            for code in np.flatnonzero(groups).tolist():
                 lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-                if missing[code] or np.isnan(value):
+                if unknown[code]:
                     status = "not_evaluated"
                     if missing[code]:
                         indicator = run.indicator(name, part)
-                        lacking = cv_missing(
-                            compiled.calcs[name], run.table, part, indicator, int(code)
-                        )
-                elif cap is None:
-                    status = "pass"
-                else:
-                    allowed = clearly_within(float(value), cap, rule.rounding)
-                    if allowed is None:
-                        rows = part.rows[part.counties == code].tolist()
-                        allowed = cv_within_cap(
-                            run, compiled.calcs[name], rows, level, float(value), cap,
-                            rule.rounding,
-                        )  # fmt: skip
+                        lacking = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
+                elif close[code]:
+                    assert cap is not None
+                    rows = part.rows[part.counties == code].tolist()
+                    allowed = cv_within_cap(
+                        run, compiled.calcs[name], rows, level, values[code], cap, rule.rounding
+                    )
                     status = "pass" if allowed else "fail"
+                else:
+                    status = "pass" if passed[code] else "fail"
                 known = not missing[code]
-                working = known and total[code] > 0
+                working = known and totals[code] > 0
+                value = values[code]
                 run.findings[code].append(
-                    county_finding(
-                        rule,
+                    CountyFinding(
+                        rule.id,
+                        rule.kind,
                         level,
                         name,
                         status,
-                        value,
-                        compiled.decides[level],
-                        int(sizes[code]),
-                        lacking,
-                        students=float(total[code]) if known else None,
-                        mean=float(mean[code]) if working else None,
-                        std=float(std[code]) if working else None,
+                        None if value != value else value,
+                        cap,
+                        decides,
+                        rule.veto,
+                        rule.group,
+                        sizes[code],
+                        *lacking,
+                        None,
+                        totals[code] if known else None,
+                        means[code] if working else None,
+                        stds[code] if working else None,
                     )
                 )
 
