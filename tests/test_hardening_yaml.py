@@ -256,3 +256,12 @@ def test_school_tables_in_json_are_not_bound_by_the_document_size_limit(
     facts.write_text("甲县:\n" + "".join(f"  # {'x' * 60}\n" for _ in range(20)), encoding="utf-8")
     code, _, err = _run("check-data", table, "--facts", facts)
     assert code == 2 and "大于 1,000 字节" in err  # "larger than 1,000 bytes"
+
+
+@pytest.mark.parametrize("text", ["1e40053147", "1e-40053147", "-1E+999999999"])
+def test_huge_exponents_refused_without_overflow(text: str) -> None:
+    from balance_rules.data.cells import CellError, parse_number
+
+    with pytest.raises(CellError):
+        parse_number(text)
+    assert check_finite_decimal(Decimal(text)) is not None

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_PLACES",
     "check_finite_decimal",
     "number_problems",
+    "significant_exponent",
 ]
 
 #: Largest number of digits before the decimal point (10**15 and above are refused).
@@ -92,10 +93,18 @@ def check_finite_decimal(value: object, where: Where | None = None) -> Problem |
         return _problem(
             where, "number out of range (at most 15 digits before the point)", _ZH["range"]
         )
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -MAX_PLACES:
+    if value and significant_exponent(value) < -MAX_PLACES:
         return _problem(where, f"number has more than {MAX_PLACES} decimal places", _ZH["places"])
     return None
+
+
+def significant_exponent(value: Decimal) -> int:
+    """The exponent of *value*'s last non-zero digit (``1.50`` -> -1), computed
+    without a decimal context: ``normalize()`` overflows on ``1e40053147``."""
+    _sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    zeros = len(digits) - len(bytes(digits).rstrip(b"\x00"))
+    return exponent + zeros
 
 
 def number_problems(

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from ..numbers import significant_exponent
+
 __all__ = [
     "CellError",
     "header_unit",
@@ -142,10 +144,8 @@ def parse_number(text: str) -> tuple[Decimal, bool] | None:
         raise CellError(f"{shown!r} is not a number", f"{shown!r} 不是数字") from None
     if not value.is_finite():
         raise CellError(f"{shown!r} is not a finite number", f"{shown!r} 不是有限的数")
-    exponent = value.normalize().as_tuple().exponent
-    if value and (
-        value.adjusted() > MAX_DIGITS or (isinstance(exponent, int) and exponent < -MAX_PLACES)
-    ):
+    # No normalize(): it overflows the decimal context on "1e40053147".
+    if value and (value.adjusted() > MAX_DIGITS or significant_exponent(value) < -MAX_PLACES):
         raise CellError(
             f"{shown!r} is out of range for a school statistic",
             f"{shown!r} 超出学校统计数据的合理范围",
