@@ -53,7 +53,7 @@ def test_format_follows_the_suffix(tmp_path: Path, suffix: str, start: bytes) ->
         (["--format", "xlsx"], "needs --output"),
         (["--output", "{dir}/missing/r.html"], "cannot write here"),
         (["--output", "{dir}/missing/r.xlsx"], "cannot write here"),
-        (["--output", str(EXAMPLE_SCHOOLS)], "input file"),
+        (["--output", str(EXAMPLE_SCHOOLS)], "输入文件"),  # "an input file", in Chinese
     ],
 )
 def test_bad_output_is_one_message_and_no_file(
