@@ -106,6 +106,24 @@ def test_corrupted_facts(text: str) -> None:
         _library(read_facts, facts)
 
 
+_FACTS_JSON = (
+    '{\n "rates": "percent",\n "counties": {\n  "示例县": {\n   "satisfaction_rate": 92.3,\n'
+    '   "planning_sound": "是",\n   "teacher_salary_ratio": 1.03,\n'
+    '   "rotation_rate": 12.4\n  }\n }\n}\n'
+)
+
+
+@given(text=corrupted_text(_FACTS_JSON))
+@fuzz_settings(5)
+def test_corrupted_json_facts(text: str) -> None:
+    with workspace() as folder:
+        facts = folder / "facts.json"
+        facts.write_text(text, encoding="utf-8")
+        table = folder / "example-county.csv"
+        run_and_check(["check-data", str(table), "--facts", str(facts)], [table, facts])
+        _library(read_facts, facts)
+
+
 @given(text=corrupted_text(_MAPPING))
 @fuzz_settings(5)
 def test_corrupted_mapping(text: str) -> None:
