@@ -137,9 +137,9 @@ class ColumnTable:
             and frame[name].dtype.kind in "iuf"
         }
         if "counted_as_school" in frame.columns:
-            counted = np.array(
-                [_flag(v) for v in frame["counted_as_school"].to_numpy(dtype=object)]
-            )
+            # Each distinct value read once (a nation has a handful); blank: counted.
+            codes, uniques = _factorize(frame["counted_as_school"])
+            counted = np.array([_flag(v) for v in uniques] + [True], dtype=bool)[codes]
         else:
             counted = np.ones(n, dtype=bool)
         if problems:

@@ -75,8 +75,15 @@ def run(compiled: Compiled, run: Run) -> None:
     rule, plan = compiled.rule, compiled.plan
     derived = _derived(rule, run) if rule.derive is not None else None
     absent = None  # findings are immutable: one "fact missing" finding serves all
+    spellings = plan.spellings.get(rule.fact, (rule.fact,))
     for code, county in enumerate(run.fact_counties):
-        value = plan.fact_value(rule, county)
+        facts = county.facts
+        value = None
+        if facts:  # the county's value, under any of the fact's spellings
+            for name in spellings:
+                value = facts.get(name)
+                if value is not None:
+                    break
         if value is None and derived is None:
             if absent is None:
                 absent = plan.fact_result(rule, None, (rule.fact,))
