@@ -18,8 +18,12 @@ reports its wall time and peak memory (ru_maxrss):
   year) are read and derived in the workers (``dd.from_map``), then reduced by
   ``map_partitions`` (Dask's local scheduler runs the two as separate tasks, so
   each table still passes through this process);
-- ``dask-read``: ``monitor_from_map``: one task per year reads *and* reduces its
-  partition, so only the reduced results travel back.
+- ``ten-files``: ``monitor_frames`` over the ten years read one at a time from
+  one file per year (pickled DataFrames written once beforehand, as a province
+  keeps one file per year);
+- ``dask-read``: ``monitor_from_map`` over the same year files: one task per year
+  reads *and* reduces its partition, so only the reduced results travel back
+  (compared with ``ten-files``).
 
 Targets (issue 15): ten years within 12x one year, peak memory under 4 GB, and
 Dask on two workers no slower than the single process.  The script also checks
@@ -40,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PHASES = ("one", "ten", "dask", "dask-map", "dask-read")
+PHASES = ("one", "ten", "ten-files", "dask", "dask-map", "dask-read")
 TEXT = {"county": str, "school_id": str, "school_name": str, "parent_school_id": str}
 
 
@@ -82,6 +86,24 @@ def load_year(csv: str, k: int, first: int = 2015, nrows: int | None = None) -> 
     return year_frame(base, bucket, movable, k).assign(year=first + k)
 
 
+def year_files(csv: Path, years: int, first: int = 2015) -> list[Path]:
+    """The derived years as one pickled DataFrame per year (written once, beside the CSV)."""
+    folder = csv.with_suffix(".years")
+    folder.mkdir(exist_ok=True)
+    paths = [folder / f"year-{first + k}.pkl" for k in range(years)]
+    if not all(p.exists() for p in paths):
+        for (year, frame), path in zip(year_frames(csv, years, first), paths, strict=True):
+            frame.assign(year=year).to_pickle(path)
+    return paths
+
+
+def read_year_file(path: Path) -> Any:
+    """One year's file (a worker's partition)."""
+    import pandas as pd
+
+    return pd.read_pickle(path)
+
+
 def _digest(monitoring: Any) -> str:
     from balance_rules.render.monitor import monitoring_dict
 
@@ -101,18 +123,17 @@ def phase(name: str, csv: Path, years: int, workers: int) -> dict[str, Any]:
         # worker imports NumPy, pandas, Dask and balance-rules again (seconds each).
         dask.config.set({"multiprocessing.context": "fork"})
     if name == "dask-read":
-        from functools import partial
-
         from balance_rules.monitor.scale import monitor_from_map
 
+        paths = year_files(csv, years)
         start = time.perf_counter()
         result = monitor_from_map(
-            partial(load_year, str(csv)),
-            range(years),
-            standard,
-            scheduler="processes",
-            num_workers=workers,
+            read_year_file, paths, standard, scheduler="processes", num_workers=workers
         )
+    elif name == "ten-files":
+        paths = year_files(csv, years)
+        start = time.perf_counter()
+        result = monitor_frames(((int(p.stem[5:]), read_year_file(p)) for p in paths), standard)
     elif name == "dask-map":
         import dask.dataframe as dd
 
@@ -185,8 +206,9 @@ def main() -> None:
         )
         print(f"peak memory, {args.years} years in one process: {ten['peak_mib']} MiB (< 4096)")
     for name in ("dask", "dask-map", "dask-read"):
-        if name in results and "ten" in results:
-            spread, ten = results[name], results["ten"]
+        base = "ten-files" if name == "dask-read" and "ten-files" in results else "ten"
+        if name in results and base in results:
+            spread, ten = results[name], results[base]
             print(
                 f"{name} on {args.workers} workers: {spread['seconds']} s vs one process "
                 f"{ten['seconds']} s (target: no slower); driver peak {spread['peak_mib']} MiB; "
