@@ -143,7 +143,6 @@ def _merge(
     ids = table.text["school_id"]
     parents = table.text["parent_school_id"]
     counties = table.text["county"].tolist()
-    keys = list(zip(counties, ids.tolist(), strict=True))
     # Only sub-sites follow their parent, so a loop runs through sub-sites only.
     refuse_parent_cycles(
         [f"{counties[s]}\x00{ids[s]}" for s in subs],
@@ -152,7 +151,13 @@ def _merge(
         table.file,
         shown=lambda key: key.split("\x00", 1)[1],
     )
-    by_id = {key: i for i, key in enumerate(keys)}
+    # Only rows named as a parent are ever looked up: index just those.
+    needed = {parents[s] for s in subs if parents[s] is not None}
+    by_id = {
+        (county, school_id): i
+        for i, (county, school_id) in enumerate(zip(counties, ids.tolist(), strict=True))
+        if school_id in needed
+    }
     names = list(numbers)
     for sub in subs:
         seen = {int(sub)}
