@@ -39,7 +39,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         nargs="+",
         default=[],
         help="county facts per year (year in the file name); one file without a year applies "
-        "to every year",
+        "to every year. Give it after DATA (it takes every file that follows)",
     )
     mo.add_argument(
         "--year",
