@@ -14,7 +14,7 @@ from balance_rules.data.readers import load_mapping, read_counties, read_facts, 
 from balance_rules.errors import BalanceRulesError
 from balance_rules.standard.loader import load_standard
 
-from .harness import EXAMPLES, NASTY, corrupted_text, fuzz_settings, run_and_check, workspace
+from .harness import EXAMPLES, NASTY, ROOT, corrupted_text, fuzz_settings, run_and_check, workspace
 
 _STANDARD = (EXAMPLES / "example-county-standard.yaml").read_text(encoding="utf-8")
 _FACTS = (EXAMPLES / "example-county-facts.yaml").read_text(encoding="utf-8")
@@ -122,6 +122,20 @@ def test_corrupted_json_facts(text: str) -> None:
         table = folder / "example-county.csv"
         run_and_check(["check-data", str(table), "--facts", str(facts)], [table, facts])
         _library(read_facts, facts)
+
+
+_CASES = (ROOT / "standards" / "national" / "quality-2017.manual.cases.yaml").read_text(
+    encoding="utf-8"
+)
+
+
+@given(text=corrupted_text(_CASES))
+@fuzz_settings(5)
+def test_corrupted_case_file(text: str) -> None:
+    with workspace() as folder:
+        cases = folder / "mine.cases.yaml"
+        cases.write_text(text, encoding="utf-8")
+        run_and_check(["test", str(cases)], [cases])
 
 
 @given(text=corrupted_text(_MAPPING))

@@ -1,9 +1,10 @@
 """Every input that once broke a guarantee, kept as a file and run again.
 
 A case is ``cases/KIND--WHAT--CODE.EXT``: KIND says where it goes (standard,
-table, facts or mapping), CODE is the exit status expected.  Each runs through
-every command that reads that kind of file, with the harness's checks (no
-traceback, a message naming the file, no input changed).
+table, facts, mapping, or cases: a NAME.cases.yaml file), CODE is the exit
+status expected.  Each runs through every command that reads that kind of
+file, with the harness's checks (no traceback, a message naming the file, no
+input changed).
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ def _commands(kind: str, case: Path, folder: Path) -> list[tuple[list[str], list
             (["check-data", str(table), "--facts", str(case)], [table, case]),
             (["evaluate", str(table), "--facts", str(case), "--format", "jsonl"], [table, case]),
         ]
+    if kind == "cases":
+        return [(["test", str(case)], [case])]
     if kind == "mapping":
         return [(["check-data", str(table), "--mapping", str(case)], [table, case])]
     raise AssertionError(f"unknown kind of case: {kind}")
@@ -53,7 +56,7 @@ def test_there_are_regression_cases() -> None:
 
 @pytest.mark.parametrize("source", CASE_FILES, ids=[p.name for p in CASE_FILES])
 def test_regression_case(source: Path) -> None:
-    kind, _, code = source.stem.split("--")
+    kind, _, code = source.name.split(".")[0].split("--")
     with workspace() as folder:
         case = folder / source.name
         shutil.copy(source, case)

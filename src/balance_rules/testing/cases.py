@@ -513,6 +513,35 @@ def _run_case(standard: Standard, case: Mapping[str, Any], file: str) -> CaseRes
     return CaseResult(file, name, tuple(failures))
 
 
+def _shape_problems(cases: list[Any], file: str) -> list[Problem]:
+    """Cases that are not ``{name, schools: [...], facts: {...}, expect: [...]}``."""
+    lines = getattr(cases, "item_lines", [])
+    problems = []
+    for index, case in enumerate(cases):
+        line = lines[index] if index < len(lines) else None
+        where = f"cases[{index}]"
+        if not isinstance(case, Mapping):
+            problems.append(
+                Problem("a case is a mapping (name, schools, expect)", file, line, path=where)
+            )
+            continue
+        for key, kind in (("schools", "a list of schools"), ("expect", "a list of expectations")):
+            items = case.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+                problems.append(Problem(f"{key} must be {kind} (mappings)", file, line, path=where))
+        facts = case.get("facts")
+        if facts is not None and not isinstance(facts, Mapping):
+            problems.append(
+                Problem("facts must be a mapping of fact: value", file, line, path=where)
+            )
+        for expect in case.get("expect", []) if isinstance(case.get("expect", []), list) else []:
+            if isinstance(expect, Mapping) and not {"rule", "status"} <= set(expect):
+                problems.append(
+                    Problem("each expectation needs rule: and status:", file, line, path=where)
+                )
+    return problems
+
+
 def run_case_file(path: str | Path) -> list[CaseResult]:
     """Run every case of one file; raises StandardError/DataError for unreadable files."""
     path = Path(path)
@@ -522,6 +551,9 @@ def run_case_file(path: str | Path) -> list[CaseResult]:
         raise DataError(exc.problems) from None
     if not isinstance(document, Mapping) or not isinstance(document.get("cases"), list):
         raise DataError([Problem("a case file has `cases: [...]`", file=str(path))])
+    problems = _shape_problems(document["cases"], str(path))
+    if problems:
+        raise DataError(problems, f"{path}: {len(problems)} problem(s) in the case file")
     try:
         standard = _standard_for(path, document)
     except StandardError:
