@@ -128,3 +128,16 @@ def test_self_parent_and_loops_are_refused_naming_the_schools() -> None:
 
     with pytest.raises(br.DataError, match="own parent"):
         evaluate_columns(br.compile_standard(standard), ColumnTable.from_schools(itself))
+
+
+def test_a_school_id_twice_in_a_county_is_refused_as_the_command_refuses_it() -> None:
+    twice = br.County(
+        name="县",
+        schools=[school("A", primary_students=10), school("A", primary_students=20)],
+    )
+    with pytest.raises(br.DataError, match="'A' repeats"):
+        br.evaluate(mini_standard(), twice)
+    # The same id in two counties is two schools.
+    other = br.County(name="乡", schools=[school("A", primary_students=20)])
+    once = br.County(name="县", schools=[school("A", primary_students=10)])
+    assert len(br.evaluate(mini_standard(), [once, other]).counties) == 2
