@@ -1,7 +1,10 @@
 """The result of an evaluation: plain, immutable data that every renderer reads.
 
-Values are exact (``Fraction`` or ``Decimal``) in the objects; renderers turn
-them into floats or rounded text for display only.
+A Report is a view over the evaluation core's result: school findings are built
+when first read.  Decisions (statuses, verdicts) are exact; computed values
+(indicator values, CVs, ratios) are the floats every output format prints, so
+json, csv, jsonl, text, markdown and frames show the same digits.  Thresholds
+and county facts stay the exact ``Decimal`` read from the files.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ Exact = Fraction | Decimal
 class Finding:
     """One rule applied to one school section or one county, with its reason.
 
-    ``value`` is the observed value (exact; ``bool`` for yes/no facts; ``None``
+    ``value`` is the observed value (a float for computed values, the exact
+    ``Decimal`` of a county fact as given; ``bool`` for yes/no facts; ``None``
     when it could not be computed), ``op`` and ``threshold`` what it was compared
     with, ``layer`` the standard layer that set the threshold, ``missing`` the
     data fields whose absence left the rule ``not_evaluated``.  ``decides`` is
