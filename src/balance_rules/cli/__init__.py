@@ -161,7 +161,8 @@ def main(
     except RecursionError as exc:  # input nested beyond what the checks allowed
         return _internal(exc, args, stderr)
     except OSError as exc:
-        stderr.write(_clean(f"balance-rules: {exc.filename or ''}: {exc.strerror or exc}\n"))
+        where = f"{exc.filename}: " if exc.filename else ""
+        stderr.write(_clean(f"balance-rules: {where}{exc.strerror or exc}\n"))
         return EXIT_USAGE
     except Exception as exc:  # a bug: never exit 1, which means "a county fails"
         return _internal(exc, args, stderr)

@@ -174,9 +174,13 @@ def open_output(
         if binary:
             with os.fdopen(fd, "wb") as raw:
                 yield raw
+                raw.flush()
+                os.fsync(raw.fileno())  # on disk before it replaces the earlier file
         else:
             with os.fdopen(fd, "w", encoding=encoding, newline="") as text:
                 yield text
+                text.flush()
+                os.fsync(text.fileno())
         os.replace(temp, target)
         done = True
     except OSError as exc:  # a full disk, a quota, a vanished folder: name the file
