@@ -84,6 +84,11 @@ def _coefficient(finding: Any) -> dict[str, Any]:
         ),
         "schools": finding.schools,
         "rule": finding.rule,
+        # The working, as in the JSON report (None for composites): total students N,
+        # weighted mean and S.
+        "students": finding.students,
+        "mean": finding.mean,
+        "std": finding.std,
     }
 
 
