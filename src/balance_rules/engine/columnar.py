@@ -463,7 +463,7 @@ class _Evaluator:
         staged: list[tuple[int, int, Kernel, Any]] = []
         for order, rule in enumerate(self.standard.rules.values()):
             kernel = KERNELS.get(rule.kind)
-            if kernel is None:
+            if kernel is None or kernel.needs_previous:  # year on year: monitoring runs it
                 continue
             compiled[rule.id] = kernel.compile(rule, self.plan)
             staged.append((kernel.stage, order, kernel, compiled[rule.id]))

@@ -34,10 +34,13 @@ __all__ = [
     "Tie",
     "cap_allows",
     "composite_allows",
+    "cv_reaches",
     "decide_ties",
     "exact_fraction",
     "near",
+    "precise_cv",
     "ratio",
+    "rise_exceeds",
     "share_at_least",
     "weighted_cv_squared",
 ]
@@ -160,6 +163,90 @@ def composite_allows(
         precise = total / len(squares)
         limit = Decimal(boundary.numerator) / Decimal(boundary.denominator)
         return precise < limit
+
+
+#: Significant digits of a year-on-year decision between irrational CVs.
+PRECISE_DIGITS = 50
+#: Below this a 50-digit difference counts as zero (a tie is not "more than").
+_TIE = Decimal("1e-45")
+
+
+def precise_cv(squares: Sequence[Fraction]) -> Fraction | Decimal:
+    """A CV from its exact square (or a composite: the mean of the CVs of several squares).
+
+    Exact (a Fraction) when every CV is rational; otherwise a Decimal to
+    :data:`PRECISE_DIGITS` significant digits — the value is then irrational.
+    """
+    roots = [_exact_sqrt(s) for s in squares]
+    if all(r is not None for r in roots):
+        return sum((r for r in roots if r is not None), Fraction(0)) / len(roots)
+    with localcontext(Context(prec=PRECISE_DIGITS)):
+        total = sum(
+            ((Decimal(s.numerator) / Decimal(s.denominator)).sqrt() for s in squares), Decimal(0)
+        )
+        return total / len(squares)
+
+
+def _sign(*terms: Fraction | Decimal) -> int:
+    """The sign of terms[0] − terms[1] − …, exactly when all are Fractions, else to 50 digits."""
+    if all(isinstance(t, Fraction) for t in terms):
+        exact = Fraction(terms[0]) - sum((Fraction(t) for t in terms[1:]), Fraction(0))
+        return (exact > 0) - (exact < 0)
+    with localcontext(Context(prec=PRECISE_DIGITS)):
+        as_decimal = [
+            Decimal(t.numerator) / Decimal(t.denominator) if isinstance(t, Fraction) else t
+            for t in terms
+        ]
+        difference = as_decimal[0] - sum(as_decimal[1:], Decimal(0))
+        if abs(difference) < _TIE:
+            return 0
+        return 1 if difference > 0 else -1
+
+
+def _apart(a: float, b: float) -> bool:
+    return abs(a - b) > MARGIN * max(1.0, abs(b))
+
+
+def cv_reaches(value: float, bound: Decimal, squares: Sequence[Fraction] | None) -> bool:
+    """Whether a CV (or composite) is at least *bound*, e.g. cap − margin.
+
+    Floating point decides where the value is clearly apart from the bound; near
+    it, the exact CV²: CV ≥ b ⟺ S²/X̄² ≥ b² (b ≥ 0), in Fractions.  A composite
+    (several CV²) is decided exactly when every CV is rational, else to
+    :data:`PRECISE_DIGITS` digits.  Without the exact squares (a ready Report
+    carries none) the CV's shortest decimal form is compared.
+    """
+    if _apart(value, float(bound)):
+        return value >= float(bound)
+    if bound <= 0:
+        return True
+    if squares is None or not squares:
+        return Decimal(repr(value)) >= bound
+    if len(squares) == 1:
+        return squares[0] >= Fraction(bound) ** 2
+    return _sign(precise_cv(squares), Fraction(bound)) >= 0
+
+
+def rise_exceeds(
+    now: float,
+    before: float,
+    rise: Decimal,
+    now_squares: Sequence[Fraction] | None,
+    before_squares: Sequence[Fraction] | None,
+) -> bool:
+    """Whether a CV rose by more than *rise*: now − before > rise.
+
+    Floating point decides where the difference is clearly apart from the rise;
+    near it, the two CVs from their exact squares: exactly when both are rational,
+    otherwise to :data:`PRECISE_DIGITS` significant digits (a difference of two
+    irrational CVs; within 1e-45 of the rise counts as equal, so not more).
+    Without the exact squares, the CVs' shortest decimal forms are compared.
+    """
+    if _apart(now - before, float(rise)):
+        return now - before > float(rise)
+    if not now_squares or not before_squares:
+        return Decimal(repr(now)) - Decimal(repr(before)) > rise
+    return _sign(precise_cv(now_squares), precise_cv(before_squares), Fraction(rise)) > 0
 
 
 def clearly_within(value: float, cap: Decimal, rounding: Rounding | None) -> bool | None:

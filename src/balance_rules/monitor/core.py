@@ -15,17 +15,17 @@ import gc
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
 from ..data.model import County
-from ..engine.plan import evaluate
+from ..engine.kernels import KERNELS, Kernel
+from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
 from ..report import Report
 from ..standard.loader import load_standard
 from ..standard.model import Standard
-from .kernels import CompiledWarning, WarningKernel, compile_warnings, run_warnings
 from .model import (
     CountyTrend,
     CountyYear,
@@ -45,12 +45,45 @@ from .model import (
 )
 from .snapshot import report_years
 
-__all__ = ["DEFAULT_STANDARD", "compare_snapshots", "compare_years", "monitor"]
+__all__ = [
+    "DEFAULT_STANDARD",
+    "compare_snapshots",
+    "compare_years",
+    "compile_warnings",
+    "monitor",
+    "run_warnings",
+]
 
 DEFAULT_STANDARD = "national/quality-2017"
 
 YearData = Report | County | Sequence[County]
 StandardRef = Standard | str
+
+
+Compiled = list[tuple[Kernel, Any]]
+
+
+def compile_warnings(standard: Standard) -> Compiled:
+    """Every warning rule of *standard*, compiled by its kernel in the core's table."""
+    compiled = []
+    plan = compile_standard(standard)
+    for rule in standard.warnings.values():
+        kernel = KERNELS[rule.kind]
+        if not kernel.needs_previous:  # pragma: no cover - the schema allows warning kinds only
+            raise TypeError(f"{rule.kind}: a warning kind's kernel must need the previous year")
+        compiled.append((kernel, kernel.compile(rule, plan)))
+    return compiled
+
+
+def run_warnings(
+    compiled: Compiled, current: CountyYear, previous: CountyYear | None
+) -> list[EarlyWarningHit]:
+    """Every warning of one county in one year (``previous``: the year before)."""
+    hits: list[EarlyWarningHit] = []
+    for kernel, rule in compiled:
+        found = kernel.run(rule, current, previous)
+        hits += [kernel.explain(rule, current, hit, i) for i, hit in enumerate(found)]
+    return hits
 
 
 def _standard(ref: StandardRef) -> Standard:
@@ -498,7 +531,7 @@ def _ratio(point: CVPoint) -> float:
 def _county_trend(
     name: str,
     history: tuple[tuple[int, CountyYear | None], ...],
-    compiled: Mapping[int, list[tuple[WarningKernel, CompiledWarning]]],
+    compiled: Mapping[int, Compiled],
     renamed: Mapping[str, str],
     notes: list[YearNote],
 ) -> CountyTrend:

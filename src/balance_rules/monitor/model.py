@@ -11,6 +11,7 @@ nothing.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 import attrs
@@ -49,6 +50,10 @@ class CVPoint:
     value: float | None
     max: Decimal | None
     passed: bool | None
+    #: The exact CV² (one for a CV, one per indicator for a composite), kept only
+    #: where an early warning's decision is near its boundary (None elsewhere, and
+    #: from a ready Report); see ``engine.exact.cv_reaches``.
+    squares: tuple[Fraction, ...] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 @attrs.frozen(kw_only=True)

@@ -18,6 +18,11 @@ Its surface is four functions, collected in a :class:`Kernel`:
 ``explain(compiled, result, level, index)``
     the same as a :class:`~balance_rules.report.Finding`.
 
+A kernel with ``needs_previous`` (monitoring's ``warning_*`` kinds) reads one
+county's results in two consecutive years instead: ``run(compiled, current,
+previous)`` returns its hits, ``explain(compiled, current, hit, index)`` one
+hit as a result object.  The one-year evaluation skips it.
+
 Kernels never read files, print, or know about output formats.
 """
 
@@ -164,11 +169,19 @@ class Kernel:
     kind: str
     stage: int
     compile: Callable[[Any, Plan], Any]
-    run: Callable[[Any, Run], None]
+    #: ``run(compiled, run)`` (one year: stores outcomes or county findings), or for
+    #: a kernel that :attr:`needs_previous`, ``run(compiled, current, previous)``
+    #: over one county's results in two consecutive years, returning its hits.
+    run: Callable[..., Any]
     #: ``record(compiled, result, key, index)``: for a section rule *key* is the
     #: level and *index* the section's place in it; for a county rule *key* is the
-    #: county finding ``run`` stored and *index* the county's code.
-    record: Callable[[Any, Result, Any, int], dict[str, Any]]
-    explain: Callable[[Any, Result, Any, int], Any]
+    #: county finding ``run`` stored and *index* the county's code; for a kernel
+    #: that needs the previous year, *result* is the county's year and *key* a hit.
+    record: Callable[..., dict[str, Any]]
+    explain: Callable[..., Any]
     #: For section rules: the levels it produces outcomes at (None: county rule).
     levels: Callable[[Any], Sequence[str]] | None = None
+    #: True for a year-on-year kind (monitoring's early warnings): its input is a
+    #: county's result this year and the year before, so the one-year evaluation
+    #: skips it and it never decides a verdict.
+    needs_previous: bool = False
