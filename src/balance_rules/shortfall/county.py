@@ -1,18 +1,18 @@
-"""A county as the planner sees it: merged schools, level sections, exact values.
+"""A county as the planner sees it: the core's sections, and the plan's additions.
 
-This mirrors the documented conventions (``domain/computation.md`` §2–3) with
-public data only — sub-sites merged into their root parent, the standard's scope,
-combined schools' split items shared by weighted students — and keeps every
-addition the plan makes per school column, so values after additions are exact.
-Whatever this model decides is confirmed by re-evaluating the county through the
-evaluation core; a disagreement is reported as a bug, never printed as a plan.
+Scope, sub-site merging and combined-school split shares are the evaluation
+core's (read through :mod:`balance_rules.engine.inputs`); this module only keeps
+every addition the plan makes per school column, so that values after additions
+are exact.  Whatever the planner decides is confirmed by re-evaluating the county
+through the core; a disagreement is reported as a bug, never printed as a plan.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -20,13 +20,14 @@ from ..data.fields import (
     ALL_LEVELS,
     LEVEL_SUFFIXES,
     LEVELS,
-    MAXIMUM_FIELDS,
-    MINIMUM_FIELDS,
     NUMERIC_FIELDS,
     SCHOOL_TYPE_LEVELS,
 )
-from ..data.model import County, School
-from ..standard.model import Exclusion, Indicator, Standard
+from ..data.model import School
+from ..standard.model import Indicator, Standard
+
+if TYPE_CHECKING:
+    from ..engine.inputs import SiteInput
 
 __all__ = ["Section", "Site", "WorkCounty", "column_of"]
 
@@ -91,6 +92,8 @@ class Section:
 
     site: Site
     level: str
+    #: The section's place in the core result's level (``result.levels[level]``).
+    index: int = -1
     cache: dict[str, float | None] | None = None
     cache_version: int = -1
 
@@ -119,9 +122,10 @@ def column_of(
 class WorkCounty:
     """The sections of one county and exact section values under the additions."""
 
-    def __init__(self, standard: Standard, county: County, columns: Iterable[str]) -> None:
+    def __init__(
+        self, standard: Standard, sites: Sequence[SiteInput], columns: Iterable[str]
+    ) -> None:
         self.standard = standard
-        self.county = county
         self.split_items = frozenset(standard.split.items)
         needed = set(columns) | {f"{lv}_students" for lv in ALL_LEVELS}
         self.columns = tuple(sorted(needed))
@@ -137,22 +141,18 @@ class WorkCounty:
             level: [_program(ind, level, self.split_items) for ind in standard.indicators.values()]
             for level in standard.levels
         }
-        for school, raw in _merged(county.schools, self.columns):
-            if _excluded(school, raw, standard.exclusions):
-                continue
-            levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in standard.levels]
-            if not levels:
-                continue
-            site = Site(school, raw)
-            site.shares = _shares(school, raw, standard)
-            if site.shares is not None:
-                site.shares_float = {k: float(v) for k, v in site.shares.items()}
+        for given in sites:
+            school = given.school
+            raw = _Raw(
+                {c: getattr(school, c) if c in _ATTRS else school.value(c) for c in self.columns}
+            )
+            site = Site(school, raw, shares=given.shares)
+            if given.shares is not None:
+                site.shares_float = {k: float(v) for k, v in given.shares.items()}
             self.sites.append(site)
             self.by_id[school.school_id] = site
-            for level in levels:
-                if raw.get(f"{level}_students") == 0:
-                    continue
-                self.sections.append(Section(site, level))
+            for level, index in given.sections:
+                self.sections.append(Section(site, level, index=index))
 
     def value(self, section: Section, field: str) -> Fraction | None:
         """A level-free field of a section, with the additions so far."""
@@ -301,93 +301,3 @@ def _program(
         None if indicator.denominator is None else _spec(indicator.denominator, level, split_items),
         float(indicator.scale),
     )
-
-
-def _merged(schools: Sequence[School], columns: Sequence[str]) -> list[tuple[School, _Raw]]:
-    """Counted schools with their sub-sites' values added (computation.md §2)."""
-    by_id = {s.school_id: s for s in schools}
-    values: dict[str, dict[str, Decimal | None]] = {}
-    order: list[School] = []
-    for school in schools:
-        if school.counted_as_school:
-            values[school.school_id] = {
-                c: getattr(school, c) if c in _ATTRS else school.value(c) for c in columns
-            }
-            order.append(school)
-    for child in schools:
-        if child.counted_as_school:
-            continue
-        root = _root(child, by_id)
-        if root is None or root not in values:
-            continue
-        before = values[root]
-        values[root] = {name: _merge_value(name, before, child) for name in columns}
-    return [(school, _Raw(values[school.school_id])) for school in order]
-
-
-def _merge_value(name: str, merged: Mapping[str, Decimal | None], child: School) -> Decimal | None:
-    a, b = merged[name], child.value(name)
-    if name in MINIMUM_FIELDS or name in MAXIMUM_FIELDS:
-        if a is None or b is None:
-            return a if b is None else b
-        return min(a, b) if name in MINIMUM_FIELDS else max(a, b)
-    prefix = name.split("_", 1)[0]
-    if prefix in ALL_LEVELS:
-        if not child.value(f"{prefix}_students"):
-            return a
-        if not merged.get(f"{prefix}_students") and a is None:
-            return b
-    return None if a is None or b is None else a + b
-
-
-def _root(school: School, by_id: Mapping[str, School]) -> str | None:
-    seen = {school.school_id}
-    current = school
-    while not current.counted_as_school:
-        parent_id = current.parent_school_id
-        if parent_id is None or parent_id in seen or parent_id not in by_id:
-            return None
-        seen.add(parent_id)
-        current = by_id[parent_id]
-    return current.school_id
-
-
-def _excluded(
-    school: School, raw: Mapping[str, Fraction | None], exclusions: Sequence[Exclusion]
-) -> bool:
-    for exclusion in exclusions:
-        if all(getattr(school, attr) in vals for attr, vals in exclusion.conditions.items()):
-            if exclusion.students_below is not None:
-                total = Fraction(0)
-                known = True
-                for lv in SCHOOL_TYPE_LEVELS[school.school_type]:
-                    if lv == "senior":
-                        continue
-                    part = raw.get(f"{lv}_students")
-                    if part is None:
-                        known = False
-                        break
-                    total += part
-                if not known or total >= Fraction(exclusion.students_below):
-                    continue
-            return True
-    return False
-
-
-def _shares(
-    school: School, raw: Mapping[str, Fraction | None], standard: Standard
-) -> dict[str, Fraction] | None:
-    levels = SCHOOL_TYPE_LEVELS[school.school_type]
-    if len(levels) == 1:
-        return {levels[0]: Fraction(1)}
-    weights = standard.split.weights.get(school.school_type, {})
-    weighted: dict[str, Fraction] = {}
-    for level in levels:
-        students = raw.get(f"{level}_students")
-        if students is None:
-            return None
-        weighted[level] = Fraction(weights.get(level, Decimal(1))) * students
-    total = sum(weighted.values(), Fraction(0))
-    if total == 0:
-        return None
-    return {level: w / total for level, w in weighted.items()}

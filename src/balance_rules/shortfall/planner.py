@@ -21,7 +21,16 @@ from typing import Any
 
 from ..data.fields import LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
 from ..data.model import County
-from ..engine.plan import evaluate
+from ..engine.columnar import ColumnarResult
+from ..engine.inputs import (
+    PASS,
+    SiteInput,
+    county_sections,
+    county_sites,
+    evaluate_with_result,
+    failing_rules,
+    status_of,
+)
 from ..errors import DataError, Problem, StandardError
 from ..report import CountyResult, Report
 from ..standard.model import (
@@ -111,8 +120,16 @@ def _field_of(column: str) -> tuple[str, str | None]:
 
 
 class _CountyPlanner:
-    def __init__(self, standard: Standard, county: County, costs: Costs | None) -> None:
+    def __init__(
+        self,
+        standard: Standard,
+        sites: Sequence[SiteInput],
+        costs: Costs | None,
+        core: ColumnarResult | None = None,
+    ) -> None:
         self.standard = standard
+        #: The core's evaluation of the county before the plan (statuses per section).
+        self.core = core
         self.costs = costs
         rules = standard.rules
         members = {m for r in rules.values() if isinstance(r, SchoolKOfN) for m in r.rules}
@@ -132,7 +149,7 @@ class _CountyPlanner:
             r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
         ]
         self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
-        self.work = WorkCounty(standard, county, _columns(standard))
+        self.work = WorkCounty(standard, sites, _columns(standard))
         self.entries: list[_Entry] = []
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
@@ -311,6 +328,8 @@ class _CountyPlanner:
             for section in self.work.sections:
                 if section.level not in rule.levels:
                     continue
+                if self._core_passes(rule.id, section):
+                    continue
                 threshold = self.threshold_of(rule, section)
                 sid = section.site.school.school_id
                 if threshold is None:
@@ -407,7 +426,9 @@ class _CountyPlanner:
         applying = [m for m in members if section.level in m.levels]
         if not applying:
             return None
-        if self._clearly_passes(rule, applying, section, floor):
+        if self._core_passes(rule.id, section) or self._clearly_passes(
+            rule, applying, section, floor
+        ):
             return None
         met = 0
         failing: list[tuple[SchoolThreshold, Fraction, Fraction]] = []
@@ -471,6 +492,13 @@ class _CountyPlanner:
             self.refuse(rule.id, "not enough indicators can be raised", sid, section.level)
             return None
         return SectionChoice(tuple(options), needed)
+
+    def _core_passes(self, rule_id: str, section: Section) -> bool:
+        """Whether the core decided (exactly) that the section passes the rule, and
+        the plan has not changed the school since."""
+        if self.core is None or section.site.version or section.index < 0:
+            return False
+        return status_of(self.core, rule_id, section.level, section.index) == PASS
 
     def _clearly_passes(
         self,
@@ -1076,10 +1104,14 @@ def _unchanged(before: CountyResult) -> CountyPlan:
 
 
 def _plan(
-    standard: Standard, county: County, before: CountyResult, costs: Costs | None
+    standard: Standard,
+    sites: Sequence[SiteInput],
+    before: CountyResult,
+    costs: Costs | None,
+    core: ColumnarResult | None = None,
 ) -> tuple[_CountyPlanner, list[Addition]]:
     """Plan one failing county (not yet verified)."""
-    planner = _CountyPlanner(standard, county, costs)
+    planner = _CountyPlanner(standard, sites, costs, core)
     planner.plan_thresholds()
     planner.plan_k_of_n()
     planner.plan_hires()
@@ -1102,9 +1134,11 @@ def _finish(
     before: CountyResult,
     after: CountyResult,
     costed: bool,
+    failing: Sequence[tuple[str, str | None, str | None]] = (),
 ) -> CountyPlan:
-    """The verified plan of one county."""
-    _verify(after, planner, {a.school_id for a in additions})
+    """The verified plan of one county (*failing*: the core's failing deciding rules
+    after the plan, see :func:`_verify`)."""
+    _verify(after, planner, failing)
     totals, total_cost = _totals(additions)
     coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
     changes = []
@@ -1146,27 +1180,25 @@ def _finish(
     )
 
 
-def _verify(after: CountyResult, planner: _CountyPlanner, touched: set[str]) -> None:
-    """Every failing deciding finding after the plan must be one the planner listed
+def _verify(
+    after: CountyResult,
+    planner: _CountyPlanner,
+    failing: Sequence[tuple[str, str | None, str | None]],
+) -> None:
+    """Every deciding rule that fails after the plan must be one the planner listed
     as not plannable; anything else is a bug.
 
-    County findings (CVs, composites, facts) are all read; school findings are
-    read for every school the plan touches (a school with no addition keeps its
-    inputs, hence its findings, which the planner's own model already checked).
+    *failing* is read from the core's statuses of the re-evaluation (every school
+    section and every county rule of the county; no finding needs building).
     """
-    if after.verdict == "pass":  # nothing deciding fails: no finding needs reading
+    if after.verdict == "pass":  # nothing deciding fails
         return
     refused_rules = {key[0] for key in planner.not_plannable}
-    bad = []
-    for school in after.schools:
-        if school.school_id not in touched:
-            continue
-        for f in school.findings:
-            if f.decides and f.status == "fail" and f.rule not in refused_rules:
-                bad.append(f"{school.school_id} {school.level} {f.rule}")
-    for f in after.findings:
-        if f.decides and f.status == "fail" and f.rule not in refused_rules:
-            bad.append(f"{f.level or ''} {f.rule} {f.indicator or ''}")
+    bad = [
+        " ".join(part for part in (school_id, level, rule) if part)
+        for rule, school_id, level in failing
+        if rule not in refused_rules
+    ]
     if bad:
         raise ShortfallBug(
             f"county {after.county!r}: the plan does not pass re-evaluation: " + "; ".join(bad)
@@ -1193,27 +1225,58 @@ def plan_shortfall(
     for item in county_list:
         if not isinstance(item, County):
             raise TypeError(f"counties must hold County objects, not {type(item).__name__}")
-    if report is None:
-        report = evaluate(standard, county_list)
+    # The core evaluates once; its Report gives the verdicts before, its result the
+    # sections the planner reads (scope, merged sub-sites, split shares, statuses).
+    # A *report* given is of the same core, so the core's own is used.
+    report, core = evaluate_with_result(standard, county_list)
+    code_of = {name: code for code, name in enumerate(core.county_names)}
+    sections = county_sections(core)
     results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
     pending: list[tuple[_CountyPlanner, list[Addition], CountyResult, County]] = []
+    failing_found: list[list[tuple[str, str | None, str | None]]] = []
+
+    def failing_before() -> list[list[tuple[str, str | None, str | None]]]:
+        if not failing_found:
+            failing_found.extend(failing_rules(core))
+        return failing_found
+
     for county in county_list:
         before = results[county.name]
         if before.verdict == "pass":
             plans.append(_unchanged(before))
             continue
-        planner, additions = _plan(standard, county, before, resolved)
+        sites = county_sites(core, code_of[county.name], sections)
+        planner, additions = _plan(standard, sites, before, resolved, core)
         if not additions:
-            plans.append(_finish(planner, additions, before, before, resolved is not None))
+            plans.append(
+                _finish(
+                    planner,
+                    additions,
+                    before,
+                    before,
+                    resolved is not None,
+                    failing_before()[code_of[county.name]],
+                )
+            )
             continue
         pending.append((planner, additions, before, apply_additions(county, additions)))
     # every planned county re-evaluated at once with its plan applied (the verification)
     if pending:
-        after = {r.county: r for r in evaluate(standard, [p[3] for p in pending]).counties}
+        after_report, after_core = evaluate_with_result(standard, [p[3] for p in pending])
+        after = {r.county: r for r in after_report.counties}
+        failing = failing_rules(after_core)
+        after_code = {name: code for code, name in enumerate(after_core.county_names)}
         for planner, additions, before, applied in pending:
             plans.append(
-                _finish(planner, additions, before, after[applied.name], resolved is not None)
+                _finish(
+                    planner,
+                    additions,
+                    before,
+                    after[applied.name],
+                    resolved is not None,
+                    failing[after_code[applied.name]],
+                )
             )
     plans.sort(key=lambda p: p.county)
     return ShortfallPlan(

@@ -1,0 +1,152 @@
+"""Read-only access to what the evaluation core evaluated: its sections and their inputs.
+
+Modules that read a :class:`~balance_rules.engine.columnar.ColumnarResult`
+(shortfall planning) need more than findings: which schools are in scope, the
+school each section belongs to with its sub-sites merged in, a combined
+school's split shares, and per section the numerator and denominator of an
+indicator.  This module hands them out from the core's own result and the
+core's own functions (``sections.merge_sub_sites`` and the split shares used by
+the exact step), so that nothing outside the core decides scope, merging or
+splitting a second time.  It never changes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import attrs
+import numpy as np
+
+from ..data.model import County, School
+from ..report import Report
+from ..sections import _shares as core_shares
+from ..sections import merge_sub_sites
+from ..standard.model import Standard
+from .columnar import ColumnarResult, evaluate_columns
+from .core import table_of
+from .kernels.base import FAIL, NOT_EVALUATED, PASS
+from .plan import compile_standard
+from .view import report_of
+
+__all__ = [
+    "FAIL",
+    "NOT_EVALUATED",
+    "PASS",
+    "SiteInput",
+    "county_sections",
+    "county_sites",
+    "evaluate_with_result",
+    "failing_rules",
+    "indicator_parts",
+    "status_of",
+]
+
+
+def evaluate_with_result(
+    standard: Standard, counties: Sequence[County]
+) -> tuple[Report, ColumnarResult]:
+    """``br.evaluate(standard, counties)`` and the core result its Report views."""
+    names = [county.name for county in counties]
+    if len(set(names)) != len(names):
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"evaluate(standard, counties): county {repeated[0]!r} is given twice")
+    plan = compile_standard(standard)
+    table, facts = table_of(counties)
+    result = evaluate_columns(plan, table, facts, counties=names)
+    return report_of(result), result
+
+
+@attrs.frozen
+class SiteInput:
+    """One in-scope school as the core evaluated it: sub-sites merged, shares, sections."""
+
+    row: int
+    #: The school with its sub-sites merged in (the core's exact section source).
+    school: School
+    #: Each level's share of split facilities (None when they cannot be split).
+    shares: dict[str, Fraction] | None
+    #: (level, index of the section in ``result.levels[level]``), in level order.
+    sections: tuple[tuple[str, int], ...]
+
+
+def county_sections(result: ColumnarResult) -> list[dict[int, list[tuple[str, int]]]]:
+    """Per county code: table row of each school with sections → its (level, index)s."""
+    out: list[dict[int, list[tuple[str, int]]]] = [{} for _ in result.county_names]
+    for level in result.plan.standard.levels:
+        part = result.levels.get(level)
+        if part is None:
+            continue
+        for i, (code, row) in enumerate(
+            zip(part.counties.tolist(), part.rows.tolist(), strict=True)
+        ):
+            out[code].setdefault(row, []).append((level, i))
+    return out
+
+
+def county_sites(
+    result: ColumnarResult,
+    code: int,
+    sections: Sequence[dict[int, list[tuple[str, int]]]] | None = None,
+) -> list[SiteInput]:
+    """The schools of one county (by county code) that have sections, in table order.
+
+    *sections* is :func:`county_sections` of *result*, when reading many counties.
+    """
+    found = (sections if sections is not None else county_sections(result))[code]
+    sites = []
+    split = result.plan.standard.split
+    for row in sorted(found):
+        children = result.children.get(row)
+        if children:
+            merged, _ = merge_sub_sites([result.table.school(r) for r in [row, *children]])
+            school = merged[0]
+        else:
+            school = result.table.school(row)
+        sites.append(SiteInput(row, school, core_shares(school, split), tuple(found[row])))
+    return sites
+
+
+def status_of(result: ColumnarResult, rule: str, level: str, index: int) -> int | None:
+    """The core's status code of one section rule (PASS, FAIL, NOT_EVALUATED) or None."""
+    outcome = result.outcomes.get((rule, level))
+    if outcome is None:
+        return None
+    return int(outcome.status[index])
+
+
+def indicator_parts(
+    result: ColumnarResult, indicator: str, level: str
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per section of *level*: the indicator's numerator and denominator (floats, NaN missing).
+
+    The denominator is None for an indicator without one.
+    """
+    calc = result.plan.calcs[indicator]
+    part = result.levels[level]
+    numerator = np.zeros(len(part.rows))
+    for field in calc.numerator:
+        numerator = numerator + part.values[field]
+    denominator = None if calc.denominator is None else part.values[calc.denominator]
+    return numerator, denominator
+
+
+def failing_rules(result: ColumnarResult) -> list[list[tuple[str, str | None, str | None]]]:
+    """Per county code: every deciding rule that fails, as (rule, school id, level).
+
+    County rules (CVs, composites, facts) have no school id.
+    """
+    out: list[list[tuple[str, str | None, str | None]]] = [[] for _ in result.county_names]
+    ids = result.table.text["school_id"]
+    decides = result.plan.decides
+    for (rule, level), outcome in result.outcomes.items():
+        if not decides.get(rule, False):
+            continue
+        part = result.levels[level]
+        for i in np.flatnonzero(outcome.status == FAIL).tolist():
+            out[int(part.counties[i])].append((rule, ids[int(part.rows[i])], level))
+    for code, items in enumerate(result.county_findings):
+        for finding in items:
+            if finding.decides and finding.status == "fail":
+                out[code].append((finding.rule, None, getattr(finding, "level", None)))
+    return out
