@@ -23,7 +23,11 @@ reports its wall time and peak memory (ru_maxrss):
   keeps one file per year);
 - ``dask-read``: ``monitor_from_map`` over the same year files: one task per year
   reads *and* reduces its partition, so only the reduced results travel back
-  (compared with ``ten-files``).
+  (compared with ``ten-files``);
+- ``dask-county``: ``monitor_by_county`` over the same year files: the counties
+  are split into one bucket per worker, and each task reads every year file,
+  keeps its counties, evaluates them year by year *and compares the years*, so
+  only the county trends travel back (compared with ``ten-files``).
 
 Targets (issue 15): ten years within 12x one year, peak memory under 4 GB, and
 Dask on two workers no slower than the single process.  The script also checks
@@ -44,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-PHASES = ("one", "ten", "ten-files", "dask", "dask-map", "dask-read")
+PHASES = ("one", "ten", "ten-files", "dask", "dask-map", "dask-read", "dask-county")
 TEXT = {"county": str, "school_id": str, "school_name": str, "parent_school_id": str}
 
 
@@ -122,7 +126,15 @@ def phase(name: str, csv: Path, years: int, workers: int) -> dict[str, Any]:
         # Fork the two worker processes (Linux) rather than spawn them: a spawned
         # worker imports NumPy, pandas, Dask and balance-rules again (seconds each).
         dask.config.set({"multiprocessing.context": "fork"})
-    if name == "dask-read":
+    if name == "dask-county":
+        from balance_rules.monitor.scale import monitor_by_county
+
+        paths = year_files(csv, years)
+        start = time.perf_counter()
+        result = monitor_by_county(
+            read_year_file, paths, standard, scheduler="processes", num_workers=workers
+        )
+    elif name == "dask-read":
         from balance_rules.monitor.scale import monitor_from_map
 
         paths = year_files(csv, years)
@@ -205,8 +217,9 @@ def main() -> None:
             f"{args.years} years / one year: {ten['seconds'] / one['seconds']:.1f}x (target <= 12x)"
         )
         print(f"peak memory, {args.years} years in one process: {ten['peak_mib']} MiB (< 4096)")
-    for name in ("dask", "dask-map", "dask-read"):
-        base = "ten-files" if name == "dask-read" and "ten-files" in results else "ten"
+    for name in ("dask", "dask-map", "dask-read", "dask-county"):
+        files = name in ("dask-read", "dask-county") and "ten-files" in results
+        base = "ten-files" if files else "ten"
         if name in results and base in results:
             spread, ten = results[name], results[base]
             print(

@@ -125,3 +125,45 @@ def test_dask_from_map_reads_in_the_workers(
 
     spread = monitor_from_map(load, YEARS, standard, scheduler="threads", num_workers=2)
     assert monitoring_dict(spread, reports=False) == monitoring_dict(single, reports=False)
+
+
+@pytest.mark.parametrize(("scheduler", "buckets"), [("synchronous", 2), ("threads", 5)])
+def test_dask_by_county_compares_in_the_workers(
+    nation: Any, standard: br.Standard, single: br.Monitoring, scheduler: str, buckets: int
+) -> None:
+    pytest.importorskip("dask")
+    from balance_rules.monitor.scale import county_bucket, monitor_by_county
+
+    def load(year: int) -> Any:
+        return nation[nation["year"] == year]
+
+    spread = monitor_by_county(
+        load, YEARS, standard, scheduler=scheduler, num_workers=2, buckets=buckets
+    )
+    assert monitoring_dict(spread, reports=False) == monitoring_dict(single, reports=False)
+    assert spread.counties == single.counties  # the trends themselves, not only their JSON
+    assert spread.overview == single.overview
+    # The buckets really split the counties (five counties, two buckets: both used).
+    names = pd.Series(sorted(nation["county"].unique()))
+    assert len(set(county_bucket(names, 2).tolist())) == 2
+
+
+def test_dask_by_county_notes_a_county_missing_a_year(nation: Any, standard: br.Standard) -> None:
+    pytest.importorskip("dask")
+    from balance_rules.monitor.scale import monitor_by_county, monitor_frame
+
+    gone = sorted(nation["county"].unique())[0]
+    holey = nation[~((nation["county"] == gone) & (nation["year"] == 2022))]
+    basic = br.load_standard("national/basic-2012")
+    per_year = {2021: basic, 2022: standard, 2023: standard}
+
+    def load(year: int) -> Any:
+        return holey[holey["year"] == year]
+
+    spread = monitor_by_county(load, YEARS, per_year, scheduler="synchronous", buckets=5)
+    alone = monitor_frame(holey, per_year)
+    assert monitoring_dict(spread, reports=False) == monitoring_dict(alone, reports=False)
+    assert [(n.code, n.year, n.county) for n in spread.notes] == [
+        ("standard_changed", 2022, None),
+        ("county_missing", 2022, gone),
+    ]

@@ -47,9 +47,11 @@ from .snapshot import report_years
 
 __all__ = [
     "DEFAULT_STANDARD",
+    "assemble",
     "compare_snapshots",
     "compare_years",
     "compile_warnings",
+    "county_trends",
     "monitor",
     "run_warnings",
 ]
@@ -212,11 +214,16 @@ def _compare(
     notes: Iterable[YearNote],
     reports: tuple[tuple[int, Report], ...],
 ) -> Monitoring:
-    renamed = dict(renamed or {})
-    all_notes = list(notes)
+    trends = county_trends(years, snapshots, standards, renamed)
+    return assemble(years, standards, trends, notes, reports)
+
+
+def standard_notes(years: tuple[int, ...], standards: Mapping[int, Standard]) -> list[YearNote]:
+    """A note for each pair of consecutive years evaluated under different standards."""
+    found = []
     for before, after in itertools.pairwise(years):
         if standards[before].id != standards[after].id:
-            all_notes.append(
+            found.append(
                 YearNote(
                     code="standard_changed",
                     year=after,
@@ -226,6 +233,21 @@ def _compare(
                     f"{standards[after].id}: caps and indicators may differ",
                 )
             )
+    return found
+
+
+def county_trends(
+    years: tuple[int, ...],
+    snapshots: Mapping[int, Mapping[str, CountyYear]],
+    standards: Mapping[int, Standard],
+    renamed: Mapping[str, str] | None,
+) -> list[CountyTrend]:
+    """Each county's trend over *years* (every county of *snapshots*, by name).
+
+    Counties are compared independently, so any set of counties can be compared
+    on its own (a Dask worker compares its counties) and the trends joined.
+    """
+    renamed = dict(renamed or {})
     compiled = {year: compile_warnings(standards[year]) for year in years}
     names: dict[str, None] = {}
     for year in years:
@@ -246,6 +268,18 @@ def _compare(
             if data is None
         ]
         trends.append(_county_trend(name, history, compiled, renamed, county_notes))
+    return trends
+
+
+def assemble(
+    years: tuple[int, ...],
+    standards: Mapping[int, Standard],
+    trends: Sequence[CountyTrend],
+    notes: Iterable[YearNote] = (),
+    reports: tuple[tuple[int, Report], ...] = (),
+) -> Monitoring:
+    """The :class:`Monitoring` of county trends (sorted by county name): notes, overview."""
+    all_notes = list(notes) + standard_notes(years, standards)
     trends_t = tuple(trends)
     for trend in trends_t:
         all_notes += trend.notes

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -55,6 +55,11 @@ class CVPoint:
     #: from a ready Report); see ``engine.exact.cv_reaches``.
     squares: tuple[Fraction, ...] | None = attrs.field(default=None, eq=False, repr=False)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as a plain tuple (a nation's years travel between Dask workers).
+        return (_cv_point, (self.rule, self.level, self.indicator, self.composite, self.value,
+                            self.max, self.passed, self.squares))  # fmt: skip
+
 
 @attrs.frozen(kw_only=True)
 class SectionState:
@@ -75,6 +80,11 @@ class SectionState:
     #: Sub-sites merged into this school in that year's data.
     merged: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_section_state, (self.school_id, self.name, self.school_type, self.level,
+                                 self.passed, self.failing, self.k_rule, self.k_passed,
+                                 self.met, self.of, self.merged))  # fmt: skip
+
 
 @attrs.frozen(kw_only=True)
 class CountyYear:
@@ -86,6 +96,36 @@ class CountyYear:
     verdict: Verdict
     coefficients: tuple[CVPoint, ...]
     sections: tuple[SectionState, ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_county_year, (self.county, self.year, self.standard, self.verdict,
+                               self.coefficients, self.sections))  # fmt: skip
+
+
+def _cv_point(
+    rule: str, level: str, indicator: str, composite: bool, value: float | None,
+    max: Decimal | None, passed: bool | None, squares: tuple[Fraction, ...] | None,
+) -> CVPoint:  # fmt: skip
+    return CVPoint(rule=rule, level=level, indicator=indicator, composite=composite,
+                   value=value, max=max, passed=passed, squares=squares)  # fmt: skip
+
+
+def _section_state(
+    school_id: str, name: str, school_type: str, level: str, passed: bool | None,
+    failing: tuple[str, ...], k_rule: str | None, k_passed: bool | None, met: int | None,
+    of: int | None, merged: tuple[str, ...],
+) -> SectionState:  # fmt: skip
+    return SectionState(school_id=school_id, name=name, school_type=school_type, level=level,
+                        passed=passed, failing=failing, k_rule=k_rule, k_passed=k_passed,
+                        met=met, of=of, merged=merged)  # fmt: skip
+
+
+def _county_year(
+    county: str, year: int, standard: str, verdict: Verdict,
+    coefficients: tuple[CVPoint, ...], sections: tuple[SectionState, ...],
+) -> CountyYear:  # fmt: skip
+    return CountyYear(county=county, year=year, standard=standard, verdict=verdict,
+                      coefficients=coefficients, sections=sections)  # fmt: skip
 
 
 @attrs.frozen(kw_only=True)

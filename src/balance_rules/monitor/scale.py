@@ -18,6 +18,7 @@ calling process.  The result is identical to :func:`monitor_frame`'s
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -30,10 +31,12 @@ from ..engine.columnar import ColumnarResult, evaluate_columns
 from ..engine.plan import Plan, compile_standard
 from ..errors import DataError, Problem
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
-from .core import compare_snapshots, no_cyclic_gc
+from .core import assemble, compare_snapshots, county_trends, no_cyclic_gc
 from .model import CountyYear, CVPoint, Monitoring, SectionState, YearNote
 
 __all__ = [
+    "county_bucket",
+    "monitor_by_county",
     "monitor_dask",
     "monitor_frame",
     "monitor_frames",
@@ -282,6 +285,29 @@ def _unpack(packed: tuple[Any, ...]) -> CountyYear:
     )  # fmt: skip
 
 
+def _evaluate_part(
+    part: Any, year: int, standards: Standard | Mapping[int, Standard], facts: Facts
+) -> dict[str, CountyYear]:
+    """Whole county-years of one year, evaluated and reduced (a worker's share)."""
+    import pandas as pd
+
+    std = _standards(standards, [year])[year]
+    plan = _PLANS.get(std.digest) or _PLANS.setdefault(std.digest, compile_standard(std))
+    if part["county"].nunique() == 1:
+        # The core's composite is a NumPy mean over counties whose last bit depends
+        # on whether the batch holds one county or several; evaluating a lone county
+        # beside a copy of itself gives the bits of a many-county batch, so every
+        # partition matches the single-process run exactly.
+        pad = part.assign(county=_PAD, school_id=_PAD + part["school_id"].astype(str))
+        if "parent_school_id" in pad.columns:
+            parents = pad["parent_school_id"]
+            pad["parent_school_id"] = parents.where(parents.isna(), _PAD + parents.astype(str))
+        part = pd.concat([part, pad])
+    snapshots = _evaluate_year(part, plan, year, facts.get(year, {}))
+    snapshots.pop(_PAD, None)
+    return snapshots
+
+
 def _partition(
     frame: Any, standards: Standard | Mapping[int, Standard], facts: Facts
 ) -> Any:  # pragma: no cover - runs in Dask workers (tested through monitor_dask)
@@ -290,20 +316,7 @@ def _partition(
     rows = []
     frame = _plain_text(frame)
     for year, part in frame.groupby(YEAR, sort=True):
-        std = _standards(standards, [int(year)])[int(year)]
-        plan = _PLANS.get(std.digest) or _PLANS.setdefault(std.digest, compile_standard(std))
-        if part["county"].nunique() == 1:
-            # The core's composite is a NumPy mean over counties whose last bit depends
-            # on whether the batch holds one county or several; evaluating a lone county
-            # beside a copy of itself gives the bits of a many-county batch, so every
-            # partition matches the single-process run exactly.
-            pad = part.assign(county=_PAD, school_id=_PAD + part["school_id"].astype(str))
-            if "parent_school_id" in pad.columns:
-                parents = pad["parent_school_id"]
-                pad["parent_school_id"] = parents.where(parents.isna(), _PAD + parents.astype(str))
-            part = pd.concat([part, pad])
-        snapshots = _evaluate_year(part, plan, int(year), facts.get(int(year), {}))
-        snapshots.pop(_PAD, None)
+        snapshots = _evaluate_part(part, int(year), standards, facts)
         rows += [(int(year), name, _pack(snap)) for name, snap in snapshots.items()]
     result = pd.DataFrame(
         {
@@ -452,3 +465,107 @@ def _unpack_all(computed: Any, snapshots: dict[int, dict[str, CountyYear]]) -> N
         if name in snapshots[year]:
             raise DataError([Problem(f"county {name!r} ({year}) was cut between partitions")])
         snapshots[year][name] = _unpack(snapshot)
+
+
+# -- partitioned by county across all years ------------------------------------------
+
+
+def county_bucket(names: Any, buckets: int) -> Any:
+    """The bucket (0 … buckets − 1) of each county name: CRC-32, the same in every process."""
+    codes, uniques = _factorize(names)
+    own = np.array([zlib.crc32(str(u).encode("utf-8")) % buckets for u in uniques], dtype=np.int64)
+    return own[codes]
+
+
+def _factorize(names: Any) -> tuple[Any, Any]:
+    import pandas as pd
+
+    return pd.factorize(names)  # type: ignore[no-any-return]
+
+
+@attrs.frozen
+class _CountyShare:
+    """One Dask task: every year of one bucket of counties, evaluated *and compared*.
+
+    The task reads each item, keeps its own counties' rows, evaluates them year
+    by year and compares the years county by county; only the county trends
+    (and the years it saw) travel back.
+    """
+
+    load: Callable[[Any], Any]
+    items: tuple[Any, ...]
+    buckets: int
+    standards: Standard | Mapping[int, Standard]
+    facts: Facts
+    renamed: Mapping[str, str] | None
+
+    def __call__(self, bucket: int) -> tuple[list[int], list[Any]]:
+        snapshots: dict[int, dict[str, CountyYear]] = {}
+        with no_cyclic_gc():
+            for item in self.items:
+                frame = _plain_text(self.load(item))
+                seen = _years_of(frame)
+                for year in seen:
+                    snapshots.setdefault(year, {})
+                mine = frame[county_bucket(frame["county"], self.buckets) == bucket]
+                del frame
+                for year, part in mine.groupby(YEAR, sort=True):
+                    found = _evaluate_part(part, int(year), self.standards, self.facts)
+                    here = snapshots[int(year)]
+                    for name, snap in found.items():
+                        if name in here:
+                            raise DataError(
+                                [Problem(f"county {name!r} ({int(year)}) is in two partitions")]
+                            )
+                        here[name] = snap
+            years = tuple(sorted(snapshots))
+            standards = _standards(self.standards, years)
+            trends = county_trends(years, snapshots, standards, self.renamed)
+        return list(years), trends
+
+
+def monitor_by_county(
+    load: Callable[[Any], Any],
+    items: Iterable[Any],
+    standard: Standard | Mapping[int, Standard],
+    *,
+    facts: Facts | None = None,
+    renamed: Mapping[str, str] | None = None,
+    buckets: int | None = None,
+    scheduler: str = "processes",
+    num_workers: int | None = None,
+) -> Monitoring:
+    """Monitor with Dask partitioned by county across all years: the comparison runs in the workers.
+
+    Each of ``buckets`` tasks (default: ``num_workers``, else 2) calls
+    ``load(item)`` for every item (a pandas DataFrame in the canonical columns
+    with a ``year`` column — e.g. one year file), keeps the counties of its bucket
+    (a CRC-32 of the county name), evaluates them year by year and compares
+    their years; only the county trends come back, to be joined, noted and
+    ranked in the calling process.  Same result as :func:`monitor_frame`.
+    Every task reads every item: worth it where the comparison, not the reading,
+    is the cost (a nation over many years).
+    """
+    try:
+        import dask as _dask
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise ImportError(
+            "monitor_by_county needs Dask: pip install 'balance-rules[dask]'"
+        ) from None
+    dask: Any = _dask
+    n = buckets or num_workers or 2
+    task = _CountyShare(load, tuple(items), n, standard, facts or {}, renamed)
+    delayed = [dask.delayed(task)(b) for b in range(n)]
+    with dask.config.set({"dataframe.convert-string": False}):
+        results = dask.compute(*delayed, scheduler=scheduler, num_workers=num_workers)
+    years_seen: set[int] = set()
+    trends: list[Any] = []
+    for years, found in results:
+        years_seen.update(years)
+        trends += found
+    if not years_seen:
+        raise DataError([Problem("no rows to monitor")])
+    years_t = tuple(sorted(years_seen))
+    trends.sort(key=lambda t: t.county)
+    with no_cyclic_gc():
+        return assemble(years_t, _standards(standard, years_t), trends)
