@@ -28,13 +28,13 @@ from .fields import (
     TEXT_FIELDS,
     VALUE_ALIASES,
 )
-from .model import School
+from .model import FLOAT_FIELDS, School, float_row
 
 __all__ = ["ColumnTable", "columns_of", "fast_columns", "read_columns"]
 
-NUMBERS = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
-_FIELD_NAMES = tuple(a.name for a in attrs.fields(School))
-_ALL_FIELDS = operator.attrgetter(*_FIELD_NAMES)
+NUMBERS = FLOAT_FIELDS
+_TEXT = operator.attrgetter(*TEXT_FIELDS)
+_COUNTED = operator.attrgetter("counted_as_school")
 _DEFAULTS = {"ownership": "public", "authority": "county"}
 _CATEGORIES = frozenset({*VALUE_ALIASES, "county"})
 
@@ -63,32 +63,30 @@ class ColumnTable:
         ``county`` attribute): the name of the County object it came in.
         """
         n = len(schools)
-        rows = list(map(_ALL_FIELDS, schools))
-        columns = list(zip(*rows, strict=True)) if rows else [()] * len(_FIELD_NAMES)
-        by_name = dict(zip(_FIELD_NAMES, columns, strict=True))
-        text = {name: np.array(by_name[name], dtype=object) for name in TEXT_FIELDS}
+        if counties is not None and len(counties) != n:
+            raise ValueError("from_schools(counties=...): one county name per school")
         if n == 0:
             text = {name: np.empty(0, dtype=object) for name in TEXT_FIELDS}
+        else:
+            columns = zip(*map(_TEXT, schools), strict=True)
+            text = {
+                name: np.array(column, dtype=object)
+                for name, column in zip(TEXT_FIELDS, columns, strict=True)
+            }
         if counties is not None:
-            if len(counties) != n:
-                raise ValueError("from_schools(counties=...): one county name per school")
             text["county"] = np.array(counties, dtype=object)
-        numbers = {}
-        for name in NUMBERS:
-            values = by_name[name]
-            if all(v is None for v in values):
-                numbers[name] = np.full(n, np.nan)
-            else:
-                numbers[name] = np.array(
-                    [np.nan if v is None else float(v) for v in values], dtype=np.float64
-                )
+        # Every number at once: each School keeps its numbers as packed floats
+        # (made once per object), so this is one join and one transposed copy.
+        packed = np.frombuffer(b"".join(map(float_row, schools)), dtype=np.float64)
+        block = packed.reshape(n, len(NUMBERS)).T.copy()
+        numbers = dict(zip(NUMBERS, block, strict=True))
         extras: dict[str, np.ndarray] = {}
-        for i, extra in enumerate(by_name["extra"]):
-            for name, value in extra.items():
+        for i, school in enumerate(schools):
+            for name, value in school.extra.items():
                 column = extras.setdefault(name, np.full(n, np.nan))
                 if value is not None:
                     column[i] = float(value)
-        counted = np.array(by_name["counted_as_school"], dtype=bool).reshape(n)
+        counted = np.fromiter(map(_COUNTED, schools), dtype=bool, count=n)
         return cls(text, numbers, counted, extras, tuple(schools))
 
     @classmethod

@@ -7,6 +7,9 @@ a library user building them in code gets the same checks a file reader gives.
 
 from __future__ import annotations
 
+import math
+import operator
+import struct
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -24,7 +27,7 @@ from .fields import (
     SCHOOL_TYPES,
 )
 
-__all__ = ["County", "School", "to_decimal"]
+__all__ = ["FLOAT_FIELDS", "County", "School", "float_row", "to_decimal"]
 
 Number = Decimal | int | float | str
 
@@ -57,8 +60,19 @@ def _extras(value: Mapping[str, Any] | None) -> dict[str, Decimal | None]:
     return {str(k): to_decimal(v) for k, v in (value or {}).items()}
 
 
+class _Memo:
+    """A slot for figures derived from a frozen object's own fields.
+
+    Not an attrs field: never compared, hashed, copied, pickled or passed to
+    ``attrs.evolve`` (an evolved School has new values and derives them afresh).
+    """
+
+    __slots__ = ("_float_row",)
+    _float_row: bytes
+
+
 @attrs.frozen(kw_only=True)
-class School:
+class School(_Memo):
     """One row of the canonical school table (``domain/data.md``).
 
     Per-level figures use the level prefix (``primary_students``); facilities are
@@ -154,6 +168,36 @@ class School:
 
 
 _NUMERIC_ATTRS = frozenset(NUMERIC_FIELDS) - {"counted_as_school"}
+
+#: The numeric fields of a School, in the order of :func:`float_row`.
+FLOAT_FIELDS: tuple[str, ...] = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
+_GET_NUMBERS = operator.attrgetter(*FLOAT_FIELDS)
+_PACK_ROW = struct.Struct(f"={len(FLOAT_FIELDS)}d").pack
+_WHOLE = tuple(name in COUNT_FIELDS for name in FLOAT_FIELDS)
+
+
+def float_row(school: School) -> bytes:
+    """The school's numbers (:data:`FLOAT_FIELDS`) as packed native float64, NaN when missing.
+
+    Each is the float nearest to the exact Decimal (counts, whole by
+    validation, go through ``int``, which is cheaper and gives the same float).
+    Made on first use and kept on the object: a School is immutable, so every
+    later evaluation of it reads the same bytes (``np.frombuffer``) instead of
+    converting its Decimals again.
+    """
+    try:
+        return school._float_row
+    except AttributeError:
+        pass
+    nan = math.nan
+    row = _PACK_ROW(
+        *[
+            nan if value is None else int(value) if whole else value
+            for value, whole in zip(_GET_NUMBERS(school), _WHOLE, strict=True)
+        ]
+    )
+    object.__setattr__(school, "_float_row", row)
+    return row
 
 
 def _number_problems(where: str, name: str, value: Decimal | None, whole: bool) -> list[Problem]:

@@ -11,6 +11,7 @@ demand, each with its full reason, by the kernels' ``record``/``explain``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -218,6 +219,35 @@ def _merged_column(
     return total
 
 
+_COMPILED: weakref.WeakKeyDictionary[
+    Plan, tuple[dict[str, Any], list[tuple[int, int, Kernel, Any]], list[Kernel | None]]
+] = weakref.WeakKeyDictionary()
+
+
+def compiled_rules(plan: Plan) -> tuple[dict[str, Any], list[tuple[int, int, Kernel, Any]]]:
+    """Every rule of *plan* compiled by its kernel, and (stage, order, kernel, rule) to run.
+
+    Compiled once per plan (a Standard, hence its plan, is immutable) and kept
+    while the plan lives; compiled again if the kernel table changed since.
+    Kernels that need the previous year are left to monitoring.
+    """
+    rules = plan.standard.rules.values()
+    kernels = [KERNELS.get(rule.kind) for rule in rules]
+    cached = _COMPILED.get(plan)
+    if cached is not None and all(a is b for a, b in zip(cached[2], kernels, strict=True)):
+        return cached[0], cached[1]
+    compiled: dict[str, Any] = {}
+    staged: list[tuple[int, int, Kernel, Any]] = []
+    for order, (rule, kernel) in enumerate(zip(rules, kernels, strict=True)):
+        if kernel is None or kernel.needs_previous:  # year on year: monitoring runs it
+            continue
+        compiled[rule.id] = kernel.compile(rule, plan)
+        staged.append((kernel.stage, order, kernel, compiled[rule.id]))
+    staged.sort(key=lambda item: (item[0], item[1]))
+    _COMPILED[plan] = (compiled, staged, kernels)
+    return compiled, staged
+
+
 class _Evaluator:
     def __init__(
         self,
@@ -232,6 +262,8 @@ class _Evaluator:
         self.facts = facts
         self.numbers, self.extras, events, self.children = _merge(table)
         self.exact_sections: dict[tuple[int, str], Section] = {}
+        self._type_rows: dict[str, np.ndarray] | None = None
+        self._compulsory: dict[str, np.ndarray] = {}
         self.split_items = frozenset(self.standard.split.items)
         self.levels: dict[str, Level] = {}
         self.outcomes: dict[tuple[str, str], Outcome] = {}
@@ -266,18 +298,27 @@ class _Evaluator:
             Excluded(text["school_id"][row], text["school_name"][row] or "", reason, level, detail)
         )
 
-    def _compulsory_students(self) -> np.ndarray:
-        types = self.table.text["school_type"]
+    def type_rows(self) -> dict[str, np.ndarray]:
+        """Per school type present in the table: where its rows are (computed once)."""
+        if self._type_rows is None:
+            types = self.table.text["school_type"]
+            found = {t: types == t for t in set(types.tolist()) if t in SCHOOL_TYPE_LEVELS}
+            self._type_rows = found
+        return self._type_rows
+
+    def compulsory(self, suffix: str) -> np.ndarray:
+        """Per row: the compulsory-stage total of students or classes (computed once)."""
+        cached = self._compulsory.get(suffix)
+        if cached is not None:
+            return cached
         total = np.zeros(len(self.table))
-        for school_type, levels in SCHOOL_TYPE_LEVELS.items():
-            rows = types == school_type
-            if not rows.any():
-                continue
+        for school_type, rows in self.type_rows().items():
             sub = np.zeros(int(rows.sum()))
-            for level in levels:
+            for level in SCHOOL_TYPE_LEVELS[school_type]:
                 if level != "senior":
-                    sub = sub + self.numbers[f"{level}_students"][rows]
+                    sub = sub + self.numbers[f"{level}_{suffix}"][rows]
             total[rows] = sub
+        self._compulsory[suffix] = total
         return total
 
     def _scope(self, kept: np.ndarray) -> np.ndarray:
@@ -289,7 +330,7 @@ class _Evaluator:
                 match &= np.isin(self.table.text[attribute], np.array(values, dtype=object))
             if exclusion.students_below is not None:
                 if students is None:
-                    students = self._compulsory_students()
+                    students = self.compulsory("students")
                 match &= students < float(exclusion.students_below)
                 match &= ~np.isnan(students)
             for row in np.flatnonzero(match):
@@ -323,13 +364,13 @@ class _Evaluator:
         return result
 
     def _shares(self, part: Level) -> np.ndarray:
-        types = self.table.text["school_type"][part.rows]
         share = np.ones(len(part.rows))
         weights = self.standard.split.weights
-        for school_type, levels in SCHOOL_TYPE_LEVELS.items():
+        for school_type, of_type in self.type_rows().items():
+            levels = SCHOOL_TYPE_LEVELS[school_type]
             if len(levels) == 1:
                 continue
-            rows = types == school_type
+            rows = of_type[part.rows]
             if not rows.any():
                 continue
             source = part.rows[rows]
@@ -347,22 +388,12 @@ class _Evaluator:
     def _fill(self, part: Level) -> None:
         split_items = set(self.standard.split.items)
         share = None
-        types = self.table.text["school_type"][part.rows]
         for name in self.plan.fields:
             if name in LEVEL_SUFFIXES:
                 part.values[name] = self.numbers[f"{part.level}_{name}"][part.rows]
             elif name in ("school_students", "school_classes"):
                 suffix = "students" if name == "school_students" else "classes"
-                total = np.zeros(len(part.rows))
-                for school_type, levels in SCHOOL_TYPE_LEVELS.items():
-                    rows = types == school_type
-                    if rows.any():
-                        sub = np.zeros(int(rows.sum()))
-                        for lv in levels:
-                            if lv != "senior":
-                                sub = sub + self.numbers[f"{lv}_{suffix}"][part.rows[rows]]
-                        total[rows] = sub
-                part.values[name] = total
+                part.values[name] = self.compulsory(suffix)[part.rows]
             else:
                 whole, per_level = self._extra(name, part)
                 if name in split_items:
@@ -375,6 +406,9 @@ class _Evaluator:
         """A column for the sections, and where it is the level's own figure."""
         n = len(part.rows)
         spellings = self.plan.spellings.get(name, (name,))
+        if not self.extras and len(spellings) == 1 and spellings[0] in self.numbers:
+            # The common case: a canonical column, no extra columns to look in.
+            return self.numbers[spellings[0]][part.rows], np.zeros(n, dtype=bool)
         value = np.full(n, np.nan)
         own = np.zeros(n, dtype=bool)
         level_zh = LEVEL_ZH.get(part.level, part.level)
@@ -459,15 +493,7 @@ class _Evaluator:
 
     def run_rules(self) -> dict[str, Any]:
         """Every rule through the kernel of its kind, stage by stage; the compiled rules."""
-        compiled: dict[str, Any] = {}
-        staged: list[tuple[int, int, Kernel, Any]] = []
-        for order, rule in enumerate(self.standard.rules.values()):
-            kernel = KERNELS.get(rule.kind)
-            if kernel is None or kernel.needs_previous:  # year on year: monitoring runs it
-                continue
-            compiled[rule.id] = kernel.compile(rule, self.plan)
-            staged.append((kernel.stage, order, kernel, compiled[rule.id]))
-        staged.sort(key=lambda item: (item[0], item[1]))
+        compiled, staged = compiled_rules(self.plan)
         decided = False
         for stage, _, kernel, rule in staged:
             if stage > 0 and not decided:

@@ -10,7 +10,7 @@ format prints the same digits.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -32,13 +32,16 @@ def _school_findings(result: ColumnarResult, level: str, i: int) -> Iterator[Fin
         yield kernel.explain(result.compiled[rule_id], result, level, i)
 
 
+Entries = Sequence[tuple[str, int, str, int]]
+
+
 def _sections(
-    result: ColumnarResult, entries: Sequence[tuple[str, int, str, int]]
+    result: ColumnarResult, entries: Entries | Callable[[], Entries]
 ) -> Callable[[], Iterator[SchoolResult]]:
     def build() -> Iterator[SchoolResult]:
         text = result.table.text
         ids = text["school_id"]
-        for school_id, _, level, i in entries:
+        for school_id, _, level, i in entries() if callable(entries) else entries:
             part = result.levels[level]
             row = int(part.rows[i])
             students = float(part.students[i])
@@ -82,14 +85,23 @@ def _county_findings(result: ColumnarResult, code: int) -> Iterator[Finding]:
 
 
 def county_result(
-    result: ColumnarResult, code: int, sections: Sequence[tuple[str, int, str, int]]
+    result: ColumnarResult,
+    code: int,
+    sections: Entries | Callable[[], Entries],
+    levels: Collection[str] | None = None,
 ) -> CountyResult:
-    """One county of *result* (its county code, and its sections in report order)."""
-    levels_seen = {level for _, _, level, _ in sections}
+    """One county of *result* (its county code, and its sections in report order).
+
+    *sections* may be a function giving them, called when the schools are first
+    read; *levels* are then the levels the county has sections of.
+    """
+    if levels is None:
+        entries = sections() if callable(sections) else sections
+        levels = {level for _, _, level, _ in entries}
     notes = tuple(
         f"no {level} school sections in scope: {level} coefficients not computed"
         for level in result.plan.standard.levels
-        if level not in levels_seen
+        if level not in levels
     )
     items = result.county_findings[code]
     return CountyResult(
@@ -104,6 +116,10 @@ def county_result(
     )
 
 
+def _entries(by_county: Callable[[], list[list[tuple[str, int, str, int]]]], code: int) -> Entries:
+    return by_county()[code]
+
+
 def report_of(
     result: ColumnarResult,
     names: Sequence[str] | None = None,
@@ -111,13 +127,20 @@ def report_of(
 ) -> Report:
     """The Report of some counties of *result* (all by default), in county name order."""
     wanted = None if names is None else set(names)
-    by_county = sections_by_county(result)
+    by_county = functools.cache(lambda: sections_by_county(result))  # when first read
     counties: list[CountyResult] = []
     codes = [
         code for code, name in enumerate(result.county_names) if wanted is None or name in wanted
     ]
+    k = len(result.county_names)
+    counts = {
+        level: np.bincount(part.counties, minlength=k).tolist()
+        for level, part in result.levels.items()
+    }
     for done, code in enumerate(codes, 1):
-        counties.append(county_result(result, code, by_county[code]))
+        present = {level for level, count in counts.items() if count[code]}
+        entries = functools.partial(_entries, by_county, code)
+        counties.append(county_result(result, code, entries, present))
         if progress is not None:
             progress(done, len(codes))
     return Report(standard=result.plan.standard, counties=tuple(counties))

@@ -26,10 +26,15 @@ __all__ = ["KERNEL"]
 class Compiled:
     rule: CountyFact
     plan: Plan
+    #: The finding of a county that does not give the fact (findings are
+    #: immutable: one serves every such county and every evaluation).
+    absent: Any
+    spellings: tuple[str, ...]
 
 
 def compile(rule: CountyFact, plan: Plan) -> Compiled:
-    return Compiled(rule, plan)
+    absent = plan.fact_result(rule, None, (rule.fact,))
+    return Compiled(rule, plan, absent, tuple(plan.spellings.get(rule.fact, (rule.fact,))))
 
 
 def _derived(
@@ -74,8 +79,8 @@ def _derived(
 def run(compiled: Compiled, run: Run) -> None:
     rule, plan = compiled.rule, compiled.plan
     derived = _derived(rule, run) if rule.derive is not None else None
-    absent = None  # findings are immutable: one "fact missing" finding serves all
-    spellings = plan.spellings.get(rule.fact, (rule.fact,))
+    absent = compiled.absent
+    spellings = compiled.spellings
     for code, county in enumerate(run.fact_counties):
         facts = county.facts
         value = None
@@ -85,8 +90,6 @@ def run(compiled: Compiled, run: Run) -> None:
                 if value is not None:
                     break
         if value is None and derived is None:
-            if absent is None:
-                absent = plan.fact_result(rule, None, (rule.fact,))
             run.findings[code].append(absent)
             continue
         if value is not None:
