@@ -26,6 +26,7 @@ from ..errors import DataError, Problem
 from ..report import Report
 from ..standard.loader import load_standard
 from ..standard.model import Standard
+from .exactness import fill_squares
 from .model import (
     CountyTrend,
     CountyYear,
@@ -141,9 +142,15 @@ def monitor(
     if not by_year:
         raise DataError([Problem("no year has a standard to evaluate it by (give --standard)")])
     reports: dict[int, Report] = {}
+    results: dict[int, Any] = {}
     for year, std in by_year.items():
         data = years[year]
-        reports[year] = data if isinstance(data, Report) else evaluate(std, data)
+        if isinstance(data, Report):
+            reports[year] = data
+        else:
+            reports[year], found = _evaluate(std, data)
+            if found is not None:
+                results[year] = found
         issued = _issued_year(std)
         if issued is not None and year < issued:
             all_notes.append(
@@ -154,7 +161,40 @@ def monitor(
                     message_en=f"{year} is evaluated by {std.id}, issued in {issued}",
                 )
             )
-    return compare_years(reports, renamed=renamed, notes=all_notes)
+    ordered = tuple(sorted(reports))
+    snapshots = {year: report_years(reports[year], year) for year in ordered}
+    for before, year in zip((None, *ordered), ordered, strict=False):
+        # The exact CV squares where a warning is near its boundary (from the core's
+        # result, kept alive by its Report anyway); none for a ready Report.
+        if year in results:
+            last = None
+            if before is not None and before in results and before == year - 1:
+                last = (snapshots[before], results[before])
+            fill_squares(snapshots[year], results[year], by_year[year], last)
+    return compare_snapshots(
+        ordered,
+        snapshots,
+        {year: reports[year].standard for year in ordered},
+        renamed=renamed,
+        notes=all_notes,
+        reports=tuple((year, reports[year]) for year in ordered),
+    )
+
+
+def _evaluate(standard: Standard, data: County | Sequence[County]) -> tuple[Report, Any]:
+    """One year's Report and the core's result behind it (None if not County objects)."""
+    counties = [data] if isinstance(data, County) else list(data)
+    if not all(isinstance(c, County) for c in counties):
+        return evaluate(standard, data), None  # evaluate names the wrong argument
+    from ..engine.columnar import evaluate_columns
+    from ..engine.core import table_of
+    from ..engine.view import report_of
+
+    table, facts = table_of(counties)
+    result = evaluate_columns(
+        compile_standard(standard), table, facts, counties=[c.name for c in counties]
+    )
+    return report_of(result), result
 
 
 def compare_years(

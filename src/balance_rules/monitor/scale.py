@@ -32,7 +32,8 @@ from ..engine.plan import Plan, compile_standard
 from ..errors import DataError, Problem
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
 from .core import assemble, compare_snapshots, county_trends, no_cyclic_gc
-from .model import CountyYear, CVPoint, Monitoring, SectionState, YearNote
+from .exactness import fill_squares
+from .model import CountyTrend, CountyYear, CVPoint, Monitoring, SectionState, YearNote
 
 __all__ = [
     "county_bucket",
@@ -169,9 +170,10 @@ def _standards(
 
 def _evaluate_year(
     frame: Any, plan: Plan, year: int, facts: Mapping[str, Mapping[str, Any]]
-) -> dict[str, CountyYear]:
+) -> tuple[dict[str, CountyYear], ColumnarResult]:
     table = ColumnTable.from_frame(frame.drop(columns=[YEAR]))
-    return snapshots_from_columns(evaluate_columns(plan, table, facts), year)
+    result = evaluate_columns(plan, table, facts)
+    return snapshots_from_columns(result, year), result
 
 
 def _plain_text(frame: Any) -> Any:
@@ -224,6 +226,7 @@ def monitor_frames(
     plans: dict[str, Plan] = {}
     snapshots: dict[int, dict[str, CountyYear]] = {}
     standards: dict[int, Standard] = {}
+    last: tuple[int, ColumnarResult] | None = None
     for year, frame in frames:
         if year in snapshots:
             raise DataError([Problem(f"two frames for the year {year}")])
@@ -232,9 +235,12 @@ def monitor_frames(
         plan = plans.setdefault(std.digest, compile_standard(std))
         part = frame.drop(columns=[YEAR]) if YEAR in frame.columns else frame
         table = ColumnTable.from_frame(part)
-        snapshots[year] = snapshots_from_columns(
-            evaluate_columns(plan, table, (facts or {}).get(year, {})), year
-        )
+        result = evaluate_columns(plan, table, (facts or {}).get(year, {}))
+        snapshots[year] = snapshots_from_columns(result, year)
+        # Last year's result is kept (one table) for the rises near their figure.
+        before = last if last is not None and last[0] == year - 1 else None
+        fill_squares(snapshots[year], result, std, before and (snapshots[before[0]], before[1]))
+        last = (year, result)
     if not snapshots:
         raise DataError([Problem("no years to monitor")])
     years = tuple(sorted(snapshots))
@@ -286,9 +292,17 @@ def _unpack(packed: tuple[Any, ...]) -> CountyYear:
 
 
 def _evaluate_part(
-    part: Any, year: int, standards: Standard | Mapping[int, Standard], facts: Facts
-) -> dict[str, CountyYear]:
-    """Whole county-years of one year, evaluated and reduced (a worker's share)."""
+    part: Any,
+    year: int,
+    standards: Standard | Mapping[int, Standard],
+    facts: Facts,
+    previous: tuple[dict[str, CountyYear], ColumnarResult] | None = None,
+) -> tuple[dict[str, CountyYear], ColumnarResult]:
+    """Whole county-years of one year, evaluated and reduced (a worker's share).
+
+    *previous* (last year's snapshots and result of the same counties) lets the
+    rises near their figure be decided exactly.
+    """
     import pandas as pd
 
     std = _standards(standards, [year])[year]
@@ -303,9 +317,10 @@ def _evaluate_part(
             parents = pad["parent_school_id"]
             pad["parent_school_id"] = parents.where(parents.isna(), _PAD + parents.astype(str))
         part = pd.concat([part, pad])
-    snapshots = _evaluate_year(part, plan, year, facts.get(year, {}))
+    snapshots, result = _evaluate_year(part, plan, year, facts.get(year, {}))
     snapshots.pop(_PAD, None)
-    return snapshots
+    fill_squares(snapshots, result, std, previous)
+    return snapshots, result
 
 
 def _partition(
@@ -316,7 +331,7 @@ def _partition(
     rows = []
     frame = _plain_text(frame)
     for year, part in frame.groupby(YEAR, sort=True):
-        snapshots = _evaluate_part(part, int(year), standards, facts)
+        snapshots, _ = _evaluate_part(part, int(year), standards, facts)
         rows += [(int(year), name, _pack(snap)) for name, snap in snapshots.items()]
     result = pd.DataFrame(
         {
@@ -498,9 +513,11 @@ class _CountyShare:
     standards: Standard | Mapping[int, Standard]
     facts: Facts
     renamed: Mapping[str, str] | None
+    sections: bool = False
 
     def __call__(self, bucket: int) -> tuple[list[int], list[Any]]:
         snapshots: dict[int, dict[str, CountyYear]] = {}
+        last: tuple[int, ColumnarResult] | None = None
         with no_cyclic_gc():
             for item in self.items:
                 frame = _plain_text(self.load(item))
@@ -510,7 +527,14 @@ class _CountyShare:
                 mine = frame[county_bucket(frame["county"], self.buckets) == bucket]
                 del frame
                 for year, part in mine.groupby(YEAR, sort=True):
-                    found = _evaluate_part(part, int(year), self.standards, self.facts)
+                    # Last year's result of these counties (one table) for the rises.
+                    before = None
+                    if last is not None and last[0] == int(year) - 1:
+                        before = (snapshots[last[0]], last[1])
+                    found, result = _evaluate_part(
+                        part, int(year), self.standards, self.facts, before
+                    )
+                    last = (int(year), result)
                     here = snapshots[int(year)]
                     for name, snap in found.items():
                         if name in here:
@@ -521,7 +545,18 @@ class _CountyShare:
             years = tuple(sorted(snapshots))
             standards = _standards(self.standards, years)
             trends = county_trends(years, snapshots, standards, self.renamed)
+            if not self.sections:
+                trends = [_without_sections(t) for t in trends]
         return list(years), trends
+
+
+def _without_sections(trend: CountyTrend) -> CountyTrend:
+    """A trend whose county-years keep verdict and coefficients, not the school sections."""
+    years = tuple(
+        (year, None if data is None else attrs.evolve(data, sections=()))
+        for year, data in trend.years
+    )
+    return attrs.evolve(trend, years=years)
 
 
 def monitor_by_county(
@@ -534,6 +569,7 @@ def monitor_by_county(
     buckets: int | None = None,
     scheduler: str = "processes",
     num_workers: int | None = None,
+    sections: bool = False,
 ) -> Monitoring:
     """Monitor with Dask partitioned by county across all years: the comparison runs in the workers.
 
@@ -542,7 +578,11 @@ def monitor_by_county(
     with a ``year`` column — e.g. one year file), keeps the counties of its bucket
     (a CRC-32 of the county name), evaluates them year by year and compares
     their years; only the county trends come back, to be joined, noted and
-    ranked in the calling process.  Same result as :func:`monitor_frame`.
+    ranked in the calling process.  Same result as :func:`monitor_frame` — every
+    flip, movement, presence event, warning, note and the overview — except that
+    the county-years in ``CountyTrend.years`` carry no school sections
+    (``sections=()``: the states the comparison read, about 200,000 objects a
+    year for a nation, which no output shows) unless ``sections=True``.
     Every task reads every item: worth it where the comparison, not the reading,
     is the cost (a nation over many years).
     """
@@ -554,7 +594,7 @@ def monitor_by_county(
         ) from None
     dask: Any = _dask
     n = buckets or num_workers or 2
-    task = _CountyShare(load, tuple(items), n, standard, facts or {}, renamed)
+    task = _CountyShare(load, tuple(items), n, standard, facts or {}, renamed, sections)
     delayed = [dask.delayed(task)(b) for b in range(n)]
     with dask.config.set({"dataframe.convert-string": False}):
         results = dask.compute(*delayed, scheduler=scheduler, num_workers=num_workers)
