@@ -39,6 +39,7 @@ __all__ = [
     "evaluate_with_result",
     "failing_rules",
     "indicator_parts",
+    "indicator_values",
     "status_of",
 ]
 
@@ -129,6 +130,23 @@ def indicator_parts(
         numerator = numerator + part.values[field]
     denominator = None if calc.denominator is None else part.values[calc.denominator]
     return numerator, denominator
+
+
+def indicator_values(result: ColumnarResult, indicator: str, level: str) -> np.ndarray | None:
+    """Per section of *level*: the indicator's value in floating point (NaN: missing
+    or a zero denominator), or None when the core did not read its columns."""
+    calc = result.plan.calcs[indicator]
+    values = result.levels[level].values
+    fields = [*calc.numerator, *([calc.denominator] if calc.denominator else [])]
+    if any(field not in values for field in fields):
+        return None
+    numerator, denominator = indicator_parts(result, indicator, level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scaled = numerator * float(calc.scale)
+        if denominator is None:
+            return scaled
+        found: np.ndarray = np.where(denominator == 0, np.nan, scaled / denominator)
+    return found
 
 
 def failing_rules(result: ColumnarResult) -> list[list[tuple[str, str | None, str | None]]]:

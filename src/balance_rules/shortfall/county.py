@@ -9,7 +9,7 @@ through the core; a disagreement is reported as a bug, never printed as a plan.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -123,9 +123,16 @@ class WorkCounty:
     """The sections of one county and exact section values under the additions."""
 
     def __init__(
-        self, standard: Standard, sites: Sequence[SiteInput], columns: Iterable[str]
+        self,
+        standard: Standard,
+        sites: Sequence[SiteInput],
+        columns: Iterable[str],
+        core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
     ) -> None:
         self.standard = standard
+        #: Per level and indicator, every section's value as the core computed it
+        #: (floats, NaN missing): the screen of a school the plan has not changed.
+        self.core_values = core_values
         self.split_items = frozenset(standard.split.items)
         needed = set(columns) | {f"{lv}_students" for lv in ALL_LEVELS}
         self.columns = tuple(sorted(needed))
@@ -184,6 +191,16 @@ class WorkCounty:
         cached = section.cache
         if cached is not None and section.cache_version == site.version:
             return cached
+        if site.version == 0 and self.core_values is not None and section.index >= 0:
+            i = section.index
+            core: dict[str, float | None] = {
+                ind_id: (None if value != value else value)
+                for ind_id, values in self.core_values[section.level].items()
+                for value in (values[i],)
+            }
+            section.cache = core
+            section.cache_version = 0
+            return core
         raw = site.raw.floats
         added = site.add_float
         shares = site.shares_float

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -29,8 +29,10 @@ from ..engine.inputs import (
     county_sites,
     evaluate_with_result,
     failing_rules,
+    indicator_values,
     status_of,
 )
+from ..engine.plan import Plan
 from ..errors import DataError, Problem, StandardError
 from ..report import CountyResult, Report
 from ..standard.model import (
@@ -58,6 +60,7 @@ from .model import (
     Total,
 )
 from .resources import RESOURCES, Resource
+from .steps import threshold_steps
 from .thresholds import least_addition, round_up
 from .waterfill import composite_targets, cv_within, water_level
 
@@ -126,8 +129,13 @@ class _CountyPlanner:
         sites: Sequence[SiteInput],
         costs: Costs | None,
         core: ColumnarResult | None = None,
+        core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
+        open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+        | None = None,
     ) -> None:
         self.standard = standard
+        #: The deciding thresholds the core did not pass, per rule (see shortfall.steps).
+        self.open = open_thresholds
         #: The core's evaluation of the county before the plan (statuses per section).
         self.core = core
         self.costs = costs
@@ -149,7 +157,7 @@ class _CountyPlanner:
             r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
         ]
         self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
-        self.work = WorkCounty(standard, sites, _columns(standard))
+        self.work = WorkCounty(standard, sites, _columns(standard), core_values)
         self.entries: list[_Entry] = []
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
@@ -324,11 +332,33 @@ class _CountyPlanner:
 
     def plan_thresholds(self) -> None:
         best: dict[tuple[int, str], _Entry] = {}
+
+        def keep(section: Section, rule: SchoolThreshold, column: str, amount: Fraction) -> None:
+            key = (id(section.site), column)
+            if key not in best or amount > best[key].amount:
+                level = section.level if _field_of(column)[1] else None
+                best[key] = _Entry(
+                    section.site, column, amount, rule.id, rule.indicator, "threshold", level
+                )
+
         for rule in self.thresholds:
+            # The core's open sections (those it did not pass), with the additions
+            # computed for the whole nation at once where floats decide them.
+            found = None if self.open is None else self.open.get(rule.id)
+            if self.open is not None and not found:
+                continue
             for section in self.work.sections:
                 if section.level not in rule.levels:
                     continue
-                if self._core_passes(rule.id, section):
+                if found is not None:
+                    key = (section.level, section.index)
+                    if key not in found:
+                        continue
+                    quick_amount = found[key]
+                    if quick_amount is not None:
+                        keep(section, rule, *quick_amount)
+                        continue
+                elif self._core_passes(rule.id, section):
                     continue
                 threshold = self.threshold_of(rule, section)
                 sid = section.site.school.school_id
@@ -361,13 +391,7 @@ class _CountyPlanner:
                 if isinstance(got, str):
                     self.refuse(rule.id, got, sid, section.level, rule.indicator)
                     continue
-                column, amount = got
-                key = (id(section.site), column)
-                if key not in best or amount > best[key].amount:
-                    level = section.level if _field_of(column)[1] else None
-                    best[key] = _Entry(
-                        section.site, column, amount, rule.id, rule.indicator, "threshold", level
-                    )
+                keep(section, rule, *got)
         for entry in best.values():
             self.add(entry)
 
@@ -432,25 +456,28 @@ class _CountyPlanner:
             return None
         met = 0
         failing: list[tuple[SchoolThreshold, Fraction, Fraction]] = []
+        floor_f = None if floor is None else float(floor)
         for member in applying:
             threshold = self.threshold_of(member, section)
             indicator = self.standard.indicators[member.indicator]
-            if threshold is not None and _clearly_meets(
-                self.work.quick(section, indicator), member.op, threshold
-            ):
-                met += 1
-                continue
             quick = self.work.quick(section, indicator)
-            if (
-                threshold is not None
-                and quick is not None
-                and member.op in _PLANNED_OPS
-                and _clearly_fails(quick, member.op, threshold)
-                and (floor is None or _clear_of(quick, floor * threshold))
-            ):
-                # decided in floats: fails, and is clearly above or below the floor
-                failing.append((member, threshold, Fraction(quick)))
-                continue
+            limit = self._float_threshold(member, section)
+            if threshold is not None and quick is not None and limit is not None:
+                margin = 1e-9 * max(abs(limit), 1.0)
+                if member.op in _PLANNED_OPS:
+                    if quick > limit + margin:
+                        met += 1
+                        continue
+                    bound = None if floor_f is None else floor_f * limit
+                    if quick < limit - margin and (
+                        bound is None or abs(quick - bound) > 1e-9 * max(abs(bound), 1.0)
+                    ):
+                        # decided in floats: fails, and is clearly above or below the floor
+                        failing.append((member, threshold, Fraction(quick)))
+                        continue
+                elif _clearly_meets(quick, member.op, threshold):
+                    met += 1
+                    continue
             value, why = self.work.indicator(section, indicator)
             if threshold is None or value is None:
                 self.refuse(
@@ -1063,6 +1090,14 @@ def _resolve_costs(costs: Any) -> Costs | None:
     raise TypeError(f"costs must be a Costs, a path or None, not {type(costs).__name__}")
 
 
+def _deciding_thresholds(plan: Plan) -> list[SchoolThreshold]:
+    return [
+        r
+        for r in plan.standard.rules.values()
+        if isinstance(r, SchoolThreshold) and plan.decides[r.id]
+    ]
+
+
 def check_plannable(standard: Standard) -> None:
     """A standard with nothing a plan could add to is refused (exit 2 on the CLI)."""
     for rule in standard.rules.values():
@@ -1109,9 +1144,12 @@ def _plan(
     before: CountyResult,
     costs: Costs | None,
     core: ColumnarResult | None = None,
+    core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
+    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+    | None = None,
 ) -> tuple[_CountyPlanner, list[Addition]]:
     """Plan one failing county (not yet verified)."""
-    planner = _CountyPlanner(standard, sites, costs, core)
+    planner = _CountyPlanner(standard, sites, costs, core, core_values, open_thresholds)
     planner.plan_thresholds()
     planner.plan_k_of_n()
     planner.plan_hires()
@@ -1231,6 +1269,14 @@ def plan_shortfall(
     report, core = evaluate_with_result(standard, county_list)
     code_of = {name: code for code, name in enumerate(core.county_names)}
     sections = county_sections(core)
+    open_thresholds = threshold_steps(core, standard, _deciding_thresholds(core.plan))
+    core_values: dict[str, dict[str, list[float]]] = {}
+    for level in core.levels:
+        core_values[level] = {}
+        for indicator in standard.indicators:
+            found = indicator_values(core, indicator, level)
+            if found is not None:
+                core_values[level][indicator] = found.tolist()
     results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
     pending: list[tuple[_CountyPlanner, list[Addition], CountyResult, County]] = []
@@ -1247,7 +1293,10 @@ def plan_shortfall(
             plans.append(_unchanged(before))
             continue
         sites = county_sites(core, code_of[county.name], sections)
-        planner, additions = _plan(standard, sites, before, resolved, core)
+        code = code_of[county.name]
+        planner, additions = _plan(
+            standard, sites, before, resolved, core, core_values, open_thresholds[code]
+        )
         if not additions:
             plans.append(
                 _finish(
