@@ -76,3 +76,40 @@ def test_a_new_kind_is_a_module_and_a_table_line() -> None:
         assert found["乡"].status == "fail"
     finally:
         KERNELS.pop("school_share", None)
+
+
+def test_the_warning_kinds_are_in_the_one_table_and_need_the_previous_year() -> None:
+    year_on_year = {kind for kind, kernel in KERNELS.items() if kernel.needs_previous}
+    assert year_on_year == {"warning_cv_margin", "warning_cv_rise", "warning_k_of_n_lost"}
+    for kind in year_on_year:
+        assert KERNELS[kind].kind == kind
+
+
+def test_the_one_year_evaluation_skips_a_kernel_that_needs_the_previous_year() -> None:
+    standard = mini_standard()
+    rule = SchoolShare(
+        id="area_share",
+        group="main",
+        source=Citation(document="测试", article="第二条"),
+        origin=Origin(layer=standard.id, file=""),
+        rule="area_min",
+        level="primary",
+        min_share=Decimal("1"),  # would fail the county below if it were run
+    )
+    rules = {**standard.rules, rule.id: rule}
+    share_standard = attrs.evolve(standard, rules=rules)  # type: ignore[arg-type]
+
+    def never(*args: object) -> None:
+        raise AssertionError("a year-on-year kernel was run on one year's data")
+
+    register(attrs.evolve(KERNEL, run=never, needs_previous=True))
+    try:
+        short = {"teaching_aux_area": 400, "primary_students": 100}  # 4 m²: fails area_min
+        fine = {"teaching_aux_area": 600, "primary_students": 100}
+        county = br.County(name="县", schools=[school("A", **fine), school("B", **short)])
+        report = br.evaluate(share_standard, county)
+        assert not [f for f in report.counties[0].findings if f.rule == "area_share"]
+        plain = br.evaluate(standard, county)
+        assert report.counties[0].verdict == plain.counties[0].verdict
+    finally:
+        KERNELS.pop("school_share", None)

@@ -75,7 +75,11 @@ def test_a_cv_exactly_at_cap_minus_margin_warns() -> None:
     assert point.coefficients[0].value == pytest.approx(0.4)
     assert point.coefficients[0].squares == (Fraction(4, 25),)
     assert [(w.year, w.rule) for w in trend.warnings] == [(2022, "near_cap")]
-    # 0.35 → 0.4 is a rise of exactly 0.05, not more than the rule's 0.05: no 'rising'.
+    # 0.35 → 0.4 is a rise of exactly 0.05, not more than the rule's 0.05: no 'rising';
+    # the floats' difference (0.0499999…) lay within a hair of it, so last year's CV
+    # got its exact square too: 0.35² = 49/400.
+    before = dict(trend.years)[2021]
+    assert before is not None and before.coefficients[0].squares == (Fraction(49, 400),)
 
 
 def test_the_columnar_path_decides_the_same() -> None:

@@ -117,6 +117,11 @@ def fill_squares(
         changed: dict[int, tuple[Fraction, ...]] = {}
         changed_before: dict[int, tuple[Fraction, ...]] = {}
         last = previous[0].get(county) if previous is not None else None
+        last_index = (
+            {(p.rule, p.level, p.indicator): j for j, p in enumerate(last.coefficients)}
+            if last is not None
+            else {}
+        )
         for rule in rules:
             for i, point in enumerate(year.coefficients):
                 if point.rule != rule.watches or point.level not in rule.levels:
@@ -135,20 +140,17 @@ def fill_squares(
                         changed[i] = found
                 if rule.rise is None or last is None or before_sections is None:
                     continue
-                for j, old in enumerate(last.coefficients):
-                    if (old.rule, old.level, old.indicator) != (
-                        point.rule,
-                        point.level,
-                        point.indicator,
-                    ):
-                        continue
-                    if old.value is None or not _near(point.value - old.value, float(rule.rise)):
-                        continue
-                    now = changed.get(i) or _squares(sections, codes, county, point)
-                    then = _squares(before_sections, before_codes, county, old)
-                    if now is not None and then is not None:
-                        changed[i] = now
-                        changed_before[j] = then
+                j = last_index.get((point.rule, point.level, point.indicator))
+                if j is None:
+                    continue
+                old = last.coefficients[j]
+                if old.value is None or not _near(point.value - old.value, float(rule.rise)):
+                    continue
+                now = changed.get(i) or _squares(sections, codes, county, point)
+                then = _squares(before_sections, before_codes, county, old)
+                if now is not None and then is not None:
+                    changed[i] = now
+                    changed_before[j] = then
         if changed:
             snapshots[county] = _with(year, changed)
         if changed_before and previous is not None and last is not None:
