@@ -101,3 +101,19 @@ def test_the_columnar_path_decides_the_same() -> None:
 
     result = monitor_frames([(2021, frame("54", "26")), (2022, frame("70", "30"))], standard())
     assert [(w.year, w.rule) for w in result.counties[0].warnings] == [(2022, "near_cap")]
+
+
+def test_a_warning_kernel_records_what_it_explains() -> None:
+    from balance_rules.engine.kernels import KERNELS
+    from balance_rules.monitor.core import compile_warnings
+
+    result = br.monitor({2021: _year("54", "26"), 2022: _year("70", "30")}, standard())
+    current = dict(result.counties[0].years)[2022]
+    assert current is not None
+    (kernel, compiled), *_ = compile_warnings(standard())
+    assert kernel is KERNELS["warning_cv_margin"] and kernel.needs_previous
+    (hit,) = kernel.run(compiled, current, None)
+    row = kernel.record(compiled, current, hit, 0)
+    assert row["rule"] == "near_cap" and row["threshold"] == "0.5" and row["figure"] == "0.1"
+    assert (row["county"], row["year"], row["level"]) == ("C县", 2022, "primary")
+    assert kernel.explain(compiled, current, hit, 0).layer == "test/monitor"
