@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from .data.columns import ColumnTable
+from .data.facts import checked_facts, standard_facts
 from .engine.columnar import evaluate_columns
 from .engine.plan import compile_standard
 from .records import county_records, flat_finding
@@ -85,7 +86,8 @@ def evaluate_frame(
         )
 
     table = ColumnTable.from_frame(frame)
-    result = evaluate_columns(compile_standard(standard), table, facts or {})
+    checked = checked_facts(facts or {}, standard_facts(standard))  # as the facts reader does
+    result = evaluate_columns(compile_standard(standard), table, checked)
     school_rows, county_rows = [], []
     for county in county_records(result):
         for section in county.sections:

@@ -7,12 +7,14 @@ to any error.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from ..numbers import significant_exponent
 
 __all__ = [
     "CellError",
+    "alias_table",
     "header_unit",
     "normalise_header",
     "parse_bool",
@@ -102,6 +104,16 @@ def normalise_header(header: str) -> tuple[str, Decimal, bool]:
         percent = True
         text = text[:-1].strip()
     return text, factor, percent
+
+
+def alias_table(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Header (normalised, lower case) -> canonical name, for names and their aliases."""
+    table: dict[str, str] = {}
+    for canonical, names in aliases.items():
+        table[canonical.lower()] = canonical
+        for name in names:
+            table[normalise_header(name)[0].lower()] = canonical
+    return table
 
 
 def header_unit(header: str) -> str | None:

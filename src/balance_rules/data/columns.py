@@ -28,13 +28,14 @@ from .fields import (
     TEXT_FIELDS,
     VALUE_ALIASES,
 )
-from .model import FLOAT_FIELDS, School, float_row
+from .model import FLOAT_FIELDS, School, float_row, number_problems
 
 __all__ = ["ColumnTable", "columns_of", "fast_columns", "read_columns"]
 
 NUMBERS = FLOAT_FIELDS
 _TEXT = operator.attrgetter(*TEXT_FIELDS)
 _COUNTED = operator.attrgetter("counted_as_school")
+_COUNT_ROWS = np.array([name in COUNT_FIELDS for name in NUMBERS])
 _DEFAULTS = {"ownership": "public", "authority": "county"}
 _CATEGORIES = frozenset({*VALUE_ALIASES, "county"})
 
@@ -86,6 +87,7 @@ class ColumnTable:
                 column = extras.setdefault(name, np.full(n, np.nan))
                 if value is not None:
                     column[i] = float(value)
+        _refuse_bad_numbers(schools, block, extras)
         counted = np.fromiter(map(_COUNTED, schools), dtype=bool, count=n)
         return cls(text, numbers, counted, extras, tuple(schools))
 
@@ -229,6 +231,37 @@ class ColumnTable:
                 values[name] = exact
         extra = {name: self.value(name, row) for name in self.extras}
         return School(counted_as_school=bool(self.counted[row]), extra=extra, **values)
+
+
+def _refuse_bad_numbers(
+    schools: Sequence[School], block: np.ndarray, extras: dict[str, np.ndarray]
+) -> None:
+    """Refuse negative numbers and fractional counts, however they got in.
+
+    School objects check themselves when built; this vectorised pass over the
+    whole table catches a value changed afterwards (an ``extra`` mapping edited
+    in place, an attribute forced with ``object.__setattr__``) with the School's
+    own message, naming the school and the column.
+    """
+    with np.errstate(invalid="ignore"):
+        bad = block < 0
+        bad[_COUNT_ROWS] |= block[_COUNT_ROWS] != np.floor(block[_COUNT_ROWS])
+        bad[_COUNT_ROWS] &= ~np.isnan(block[_COUNT_ROWS])
+        bad_extras = {name: c < 0 for name, c in extras.items()}
+    if not bad.any() and not any(b.any() for b in bad_extras.values()):
+        return
+    problems: list[Problem] = []
+    for j, i in zip(*np.nonzero(bad), strict=True):
+        school, name = schools[int(i)], NUMBERS[int(j)]
+        where = f"school {school.school_id!r}"
+        problems += number_problems(where, name, school.value(name), name in COUNT_FIELDS)
+    for name, found in bad_extras.items():
+        for i in np.flatnonzero(found):
+            school = schools[int(i)]
+            where = f"school {school.school_id!r}"
+            problems += number_problems(where, name, school.extra.get(name), whole=False)
+    if problems:
+        raise DataError(problems[:100], f"{len(problems)} bad number(s) in the schools")
 
 
 def _text(name: str, value: Any) -> str | None:

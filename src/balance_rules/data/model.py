@@ -17,17 +17,17 @@ from typing import Any
 import attrs
 
 from ..errors import DataError, Problem, did_you_mean
+from .facts import county_facts
 from .fields import (
     AUTHORITIES,
     COUNT_FIELDS,
-    FACTS,
     LOCATIONS,
     NUMERIC_FIELDS,
     OWNERSHIPS,
     SCHOOL_TYPES,
 )
 
-__all__ = ["FLOAT_FIELDS", "County", "School", "float_row", "to_decimal"]
+__all__ = ["FLOAT_FIELDS", "County", "School", "float_row", "number_problems", "to_decimal"]
 
 Number = Decimal | int | float | str
 
@@ -155,9 +155,9 @@ class School(_Memo):
             if name == "counted_as_school":
                 continue
             value = getattr(self, name)
-            yield from _number_problems(where, name, value, name in COUNT_FIELDS)
+            yield from number_problems(where, name, value, name in COUNT_FIELDS)
         for name, value in self.extra.items():
-            yield from _number_problems(where, name, value, whole=False)
+            yield from number_problems(where, name, value, whole=False)
 
     def value(self, name: str) -> Decimal | None:
         """A numeric column by canonical name, looking in ``extra`` for unknown names."""
@@ -173,34 +173,26 @@ _NUMERIC_ATTRS = frozenset(NUMERIC_FIELDS) - {"counted_as_school"}
 FLOAT_FIELDS: tuple[str, ...] = tuple(n for n in NUMERIC_FIELDS if n != "counted_as_school")
 _GET_NUMBERS = operator.attrgetter(*FLOAT_FIELDS)
 _PACK_ROW = struct.Struct(f"={len(FLOAT_FIELDS)}d").pack
-_WHOLE = tuple(name in COUNT_FIELDS for name in FLOAT_FIELDS)
 
 
 def float_row(school: School) -> bytes:
     """The school's numbers (:data:`FLOAT_FIELDS`) as packed native float64, NaN when missing.
 
-    Each is the float nearest to the exact Decimal (counts, whole by
-    validation, go through ``int``, which is cheaper and gives the same float).
-    Made on first use and kept on the object: a School is immutable, so every
-    later evaluation of it reads the same bytes (``np.frombuffer``) instead of
-    converting its Decimals again.
+    Each is the float nearest to the exact Decimal.  Made on first use and kept
+    on the object: a School is immutable, so every later evaluation of it reads
+    the same bytes (``np.frombuffer``) instead of converting its Decimals again.
     """
-    try:
-        return school._float_row
-    except AttributeError:
-        pass
+    kept: bytes | None = getattr(school, "_float_row", None)
+    if kept is not None:
+        return kept
     nan = math.nan
-    row = _PACK_ROW(
-        *[
-            nan if value is None else int(value) if whole else value
-            for value, whole in zip(_GET_NUMBERS(school), _WHOLE, strict=True)
-        ]
-    )
+    row = _PACK_ROW(*[nan if value is None else value for value in _GET_NUMBERS(school)])
     object.__setattr__(school, "_float_row", row)
     return row
 
 
-def _number_problems(where: str, name: str, value: Decimal | None, whole: bool) -> list[Problem]:
+def number_problems(where: str, name: str, value: Decimal | None, whole: bool) -> list[Problem]:
+    """What is wrong with one number of a school (*whole*: it must be a whole number)."""
     if value is None:
         return []
     if not value.is_finite():
@@ -212,18 +204,8 @@ def _number_problems(where: str, name: str, value: Decimal | None, whole: bool) 
     return []
 
 
-def _facts(value: Mapping[str, Any] | None) -> dict[str, Decimal | bool]:
-    result: dict[str, Decimal | bool] = {}
-    for key, item in (value or {}).items():
-        if item is None:
-            continue
-        if isinstance(item, bool):
-            result[str(key)] = item
-        else:
-            number = to_decimal(item)
-            if number is not None:
-                result[str(key)] = number
-    return result
+def _facts(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    return dict(value or {})  # read and checked in __attrs_post_init__ (it names the county)
 
 
 def _schools(value: Iterable[School]) -> tuple[School, ...]:
@@ -236,6 +218,11 @@ class County:
 
     ``facts`` maps canonical fact names (``domain/data.md``) to a Decimal or a
     bool; rates are percentages (95 means 95 %).  An absent fact is missing.
+    Facts are read as a facts file declaring ``rates: percent`` is read: a
+    Chinese name becomes its canonical one, ``"是"``/``"否"`` a bool, ``"95%"``
+    95; a value the file reader would refuse raises DataError naming the county
+    and the fact.  A name that is a typo of a fact is refused by ``evaluate``,
+    which knows the standard's own facts too.
     """
 
     name: str
@@ -243,16 +230,6 @@ class County:
     facts: Mapping[str, Decimal | bool] = attrs.field(factory=dict, converter=_facts)
 
     def __attrs_post_init__(self) -> None:
-        problems = []
-        for key, value in self.facts.items():
-            kind = FACTS.get(key)
-            if kind == "bool" and not isinstance(value, bool):
-                problems.append(
-                    Problem(f"county {self.name!r}: fact {key} must be yes or no, got {value}")
-                )
-            elif kind not in (None, "bool") and isinstance(value, bool):
-                problems.append(
-                    Problem(f"county {self.name!r}: fact {key} must be a number, got {value}")
-                )
-        if problems:
-            raise DataError(problems)
+        # The facts reader's own checks (data/facts.py): fact names and their
+        # Chinese aliases, typos refused with a did-you-mean, 是/否 and "95%" read.
+        object.__setattr__(self, "facts", county_facts(self.name, self.facts))

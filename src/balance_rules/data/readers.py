@@ -24,18 +24,25 @@ from typing import Any
 import attrs
 
 from ..errors import DataError, Problem, did_you_mean
-from .cells import UNIT_FACTORS, CellError, header_unit, normalise_header, parse_bool, parse_number
+from .cells import (
+    UNIT_FACTORS,
+    CellError,
+    alias_table,
+    header_unit,
+    normalise_header,
+    parse_bool,
+    parse_number,
+)
+from .facts import read_fact
+from .facts import recognise_fact as _recognise_fact
 from .fields import (
     AUTHORITIES,
     COMBINED_TYPES,
     COUNT_FIELDS,
-    FACT_ALIASES,
-    FACTS,
     LEVEL_SUFFIXES,
     LOCATIONS,
     NUMERIC_FIELDS,
     OWNERSHIPS,
-    PERCENT_FACTS,
     SCHOOL_ALIASES,
     SCHOOL_TYPE_LEVELS,
     SCHOOL_TYPES,
@@ -125,19 +132,9 @@ class _Column:
     summed: bool = False  # read only as a part of a derived field
 
 
-def _alias_table(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    table: dict[str, str] = {}
-    for canonical, names in aliases.items():
-        table[canonical.lower()] = canonical
-        for name in names:
-            table[normalise_header(name)[0].lower()] = canonical
-    return table
-
-
-_SCHOOL_HEADERS = _alias_table(
+_SCHOOL_HEADERS = alias_table(
     {**{n: () for n in (*TEXT_FIELDS, *NUMERIC_FIELDS)}, **SCHOOL_ALIASES}
 )
-_FACT_HEADERS = _alias_table({**{n: () for n in FACTS}, **FACT_ALIASES})
 
 
 def _recognise_school(mapping: HeaderMapping | None) -> Any:
@@ -155,10 +152,6 @@ def _recognise_school(mapping: HeaderMapping | None) -> Any:
         return _SCHOOL_HEADERS.get(normalise_header(header)[0].lower())
 
     return recognise
-
-
-def _recognise_fact(header: str) -> str | None:
-    return _FACT_HEADERS.get(normalise_header(header)[0].lower())
 
 
 # -- columns ------------------------------------------------------------------------
@@ -1526,84 +1519,15 @@ def read_facts(
                 entries.append((county, name, cell, where, percent))
     result: dict[str, dict[str, Decimal | bool]] = {}
     for county, name, value, where, header_percent in entries:
-        canonical = _recognise_fact(name) or name
-        if canonical not in FACTS:
-            suggestion = did_you_mean(canonical, FACTS)
-            if suggestion is not None:
-                problems.append(
-                    attrs.evolve(
-                        where,
-                        message=f"county {county!r}: unknown fact {canonical!r}",
-                        suggestion=suggestion,
-                    )
-                )
-                continue
-        try:
-            parsed = _fact_value(canonical, value, rates, header_percent)
-        except CellError as exc:
-            problems.append(
-                attrs.evolve(
-                    where,
-                    message=f"county {county!r}: {exc}",
-                    message_zh=f"县 {county!r}：{exc.zh or exc}",
-                )
+        try:  # the checks County objects make too (data/facts.py)
+            canonical, parsed = read_fact(
+                county, name, value, where=where, rates=rates, header_percent=header_percent
             )
+        except DataError as exc:
+            problems.extend(exc.problems)
             continue
         if parsed is not None:
             result.setdefault(county, {})[canonical] = parsed
     if problems:
         raise DataError(problems, f"{file}: {len(problems)} problem(s) in the county facts")
     return result
-
-
-def _fact_value(
-    name: str, value: Any, rates: str | None, header_percent: bool
-) -> Decimal | bool | None:
-    kind = FACTS.get(name)
-    if isinstance(value, bool):
-        if kind not in ("bool", None):
-            raise CellError(
-                f"{name} must be a number, got {value}", f"{name} 应为数值，实际为 {value}"
-            )
-        return value
-    text = str(value).strip() if value is not None else ""
-    if kind == "bool" or (
-        kind is None and text.lower() in ("yes", "no", "是", "否", "true", "false")
-    ):
-        return parse_bool(text)
-    parsed = parse_number(text)
-    if parsed is None:
-        return None
-    number, percent_sign = parsed
-    if name in PERCENT_FACTS:
-        if percent_sign or header_percent:
-            pass
-        elif rates == "fraction":
-            if not 0 <= number <= 1:
-                raise CellError(
-                    f"{name} = {text} is not a fraction, but the file declares `rates: fraction` "
-                    "(fractions lie between 0 and 1: write 0.95, or declare `rates: percent`)",
-                    f"{name} = {text} 不是小数比率，但文件声明了 `rates: fraction`"
-                    "（比率应在 0 与 1 之间，如 0.95；或改为 `rates: percent`）",
-                )
-            number *= 100
-        elif rates is None and 0 < number <= 1:
-            raise CellError(
-                f"{name} = {text} is ambiguous: write 95 or 95% for a percentage, "
-                "or declare `rates: fraction` (or `rates: percent`) in the file",
-                f"{name} = {text} 有歧义：百分比请写 95 或 95%，"
-                "或在文件中声明 `rates: fraction`（或 `rates: percent`）",
-            )
-        if not 0 <= number <= 100:
-            raise CellError(
-                f"{name} = {text} is out of range: a rate lies between 0 % and 100 %",
-                f"{name} = {text} 超出范围：比率应在 0% 与 100% 之间",
-            )
-    elif kind == "number" and number < 0:
-        raise CellError(f"{name} = {text} is negative", f"{name} = {text} 是负数")
-    elif name == "gov_effort_score" and number > 100:
-        raise CellError(
-            f"{name} = {text} is out of range: the score lies between 0 and 100",
-            f"{name} = {text} 超出范围：得分应在 0 与 100 之间",
-        )
-    return number

@@ -14,7 +14,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import numpy as np
@@ -28,7 +28,6 @@ from ..data.fields import (
     MINIMUM_FIELDS,
     SCHOOL_TYPE_LEVELS,
 )
-from ..data.model import County
 from ..report import Excluded, Report
 from ..sections import (
     LEVEL_ZH,
@@ -248,6 +247,13 @@ def compiled_rules(plan: Plan) -> tuple[dict[str, Any], list[tuple[int, int, Ker
     return compiled, staged
 
 
+class _Facts(NamedTuple):
+    """A county's facts, as the county_fact kernel reads them."""
+
+    name: str
+    facts: Mapping[str, Any]
+
+
 class _Evaluator:
     def __init__(
         self,
@@ -286,7 +292,8 @@ class _Evaluator:
         self.merged = np.zeros(len(table), dtype=bool)
         self.merged[list(self.children)] = True
         self.in_scope = kept & self._scope(kept)
-        self.fact_counties = [County(name=n, facts=facts.get(n, {})) for n in county_names]
+        # Facts as given: checked where they came in (the facts reader, County, check_facts).
+        self.fact_counties = [_Facts(n, facts.get(n) or {}) for n in county_names]
         self.findings: list[list[Any]] = [[] for _ in county_names]
         ids = np.array(table.text["school_id"].tolist(), dtype=str)
         self.rank = np.empty(len(table), dtype=np.int64)

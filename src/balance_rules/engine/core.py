@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..data.columns import ColumnTable
+from ..data.facts import checked_facts, refuse_fact_typos, standard_facts
 from ..data.model import County
 from ..errors import DataError, Problem
 from ..report import Report
@@ -58,6 +59,9 @@ def evaluate_counties(
 ) -> Report:
     """Evaluate County objects through the core; the Report lists them by name."""
     table, facts = table_of(counties)
+    # Counties read their facts' values when built; names are judged here, where
+    # the standard's own facts are known (the facts reader's did-you-mean).
+    refuse_fact_typos(facts, standard_facts(plan.standard))
     result = evaluate_columns(plan, table, facts, counties=[c.name for c in counties])
     return report_of(result, progress=progress)
 
@@ -68,6 +72,10 @@ def evaluate_table(
     facts: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
-    """Evaluate a ColumnTable (counties from its county column) through the core."""
-    result: ColumnarResult = evaluate_columns(plan, table, facts or {})
+    """Evaluate a ColumnTable (counties from its county column) through the core.
+
+    *facts* (keyed by county name) are checked as the facts reader checks them.
+    """
+    checked = checked_facts(facts or {}, standard_facts(plan.standard))
+    result: ColumnarResult = evaluate_columns(plan, table, checked)
     return report_of(result, progress=progress)

@@ -31,7 +31,7 @@ from typing import Any
 import attrs
 import yaml
 
-from ..data.fields import LOCATIONS, SCHOOL_TYPES
+from ..data.fields import LOCATIONS, PERCENT_FACTS, SCHOOL_TYPES
 from ..data.model import County, School
 from ..engine.plan import evaluate
 from ..errors import BalanceRulesError, DataError, Problem, StandardError
@@ -367,8 +367,8 @@ def _fact_cases(rule: CountyFact) -> list[dict[str, Any]]:
         _PASSES[rule.op],
         strict=True,
     ):
-        if value < 0:
-            continue
+        if value < 0 or (rule.fact in PERCENT_FACTS and value > 100):
+            continue  # no such rate: the facts reader (and County) refuse it
         cases.append(
             {
                 "name": f"{rule.id} {position} {fmt(threshold)}",

@@ -216,9 +216,10 @@ def county_facts(draw: st.DrawFn, standard: Standard | None = None) -> dict[str,
             factor = draw(
                 st.sampled_from((Decimal(1), Decimal("1.01"), Decimal("0.99"), Decimal("1.2")))
             )
-            facts[rule.fact] = max(
-                Decimal(0), (rule.threshold * factor).quantize(Decimal("0.0001"))
-            )
+            value = max(Decimal(0), (rule.threshold * factor).quantize(Decimal("0.0001")))
+            if rule.fact in PERCENT_FACTS or rule.fact == "gov_effort_score":
+                value = min(value, Decimal(100))  # a rate or score above 100 is refused
+            facts[rule.fact] = value
     return facts
 
 

@@ -49,6 +49,8 @@ class Compiled:
     decimals: dict[float, Decimal]
     #: The fields every finding of the rule shares.
     common: dict[str, Any]
+    #: level -> (the threshold as a float, layer) when one threshold serves every section.
+    uniform: dict[str, tuple[float, str]] = attrs.field(factory=dict)
 
 
 def compile(rule: SchoolThreshold, plan: Plan) -> Compiled:
@@ -59,7 +61,13 @@ def compile(rule: SchoolThreshold, plan: Plan) -> Compiled:
         "indicator": rule.indicator,
         "op": rule.op,
     }
-    return Compiled(rule, check.calc, check.thresholds, check.decides, decimals, shared)
+    uniform = {}
+    if rule.threshold.by is None:
+        for level in rule.levels:
+            entry = check.thresholds.get((level, "default"))
+            if entry is not None:
+                uniform[level] = (float(entry[1]), entry[2])
+    return Compiled(rule, check.calc, check.thresholds, check.decides, decimals, shared, uniform)
 
 
 def levels(compiled: Compiled) -> Sequence[str]:
@@ -73,6 +81,9 @@ def run(compiled: Compiled, run: Run) -> None:
         if part is None:
             continue
         value = run.indicator(rule.indicator, part)
+        if level in compiled.uniform:
+            _run_uniform(compiled, run, part, value)
+            continue
         threshold = np.full(len(part.rows), np.nan)
         layers: list[str] = []
         layer = np.full(len(part.rows), -1, dtype=np.int8)
@@ -112,6 +123,26 @@ def run(compiled: Compiled, run: Run) -> None:
                 Tie(compiled.calc, rule.op, level, part.rows, part.values, close, threshold, status)
             )
         run.outcomes[(rule.id, level)] = Outcome(status, value, threshold, layers, layer)
+
+
+def _run_uniform(compiled: Compiled, run: Run, part: Level, value: np.ndarray) -> None:
+    """One threshold for every section of the level: compared as a scalar."""
+    rule = compiled.rule
+    limit, layer = compiled.uniform[part.level]
+    n = len(part.rows)
+    status = np.where(_OPS[rule.op](value, limit), np.int8(PASS), np.int8(FAIL))
+    status[np.isnan(value)] = NOT_EVALUATED
+    threshold = np.full(n, limit)
+    close = np.flatnonzero(near(value, threshold))
+    if len(close):
+        run.ties.append(
+            Tie(
+                compiled.calc, rule.op, part.level, part.rows, part.values, close, threshold, status
+            )
+        )
+    run.outcomes[(rule.id, part.level)] = Outcome(
+        status, value, threshold, [layer], np.zeros(n, dtype=np.int8)
+    )
 
 
 def missing_inputs(calc: Calc, part: Level, i: int) -> tuple[tuple[str, ...], str | None]:
