@@ -15,7 +15,7 @@ from ..data.readers import SkippedRow, read_counties, read_facts
 from ..engine.columnar import evaluate_columns
 from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
-from ..render.csv import write_csv
+from ..render.csv import fast_csv_available, write_csv
 from ..render.html import render_html
 from ..render.json import render_json_summary, write_json
 from ..render.jsonl import write_jsonl
@@ -119,6 +119,11 @@ def inputs(args: argparse.Namespace) -> list[str | None]:
 
 
 _WARNING = {"zh": "警告", "en": "warning"}
+_SLOW_CSV = {
+    "zh": "注意：未安装 pyarrow，CSV 逐行写出（较慢）；pip install 'balance-rules[arrow]'",
+    "en": "note: pyarrow is not installed, so the CSV is written row by row (slower); "
+    "pip install 'balance-rules[arrow]'",
+}
 
 
 def _line_break_in_text(columns: ColumnTable, path: str) -> bool:
@@ -174,6 +179,8 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
     bar.stage("evaluate")
     result = evaluate_columns(plan, columns, facts)
     bar.stage("write")
+    if args.format == "csv" and not args.summary and not fast_csv_available():
+        streams.stderr.write(_SLOW_CSV[args.lang] + "\n")
     encoding = output_encoding(args)
     with open_output(args.output, streams.stdout, inputs=inputs(args), encoding=encoding) as stream:
         if args.format == "jsonl":

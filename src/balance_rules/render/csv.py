@@ -8,6 +8,12 @@ or a carriage return is prefixed with a single quote (OWASP "CSV injection"), so
 it is shown as text and never run as a formula; numbers (``-1.5``) are written as
 numbers.  The command writes a file with a UTF-8 byte-order mark (see
 ``--output-encoding``) so that Excel on Chinese Windows reads the headers.
+
+Every finding (not ``summary``) is built as columns and written by pyarrow when
+it is installed (``pip install 'balance-rules[arrow]'``; see
+:mod:`balance_rules.render.csv_columns`), which encloses every text cell in
+double quotes; without it, row by row with the ``csv`` module (the same cells
+once parsed, text unquoted).
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ __all__ = [
     "SCHOOL_COLUMNS",
     "SUMMARY_COLUMNS",
     "WORKING",
+    "fast_csv_available",
     "neutralise",
     "render_csv",
     "write_csv",
@@ -114,20 +121,36 @@ def _float(value: float | None) -> str | None:
     return repr(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def fast_csv_available() -> bool:
+    """Whether every finding is written by pyarrow (else row by row, slower)."""
+    from .csv_columns import arrow_available
+
+    return arrow_available()
+
+
 def write_csv(
     result: ColumnarResult,
     stream: TextIO,
     summary: bool = False,
     progress: Progress | None = None,
+    *,
+    rows: bool | None = None,
 ) -> None:
     """Write per county (``summary``), or per school section and rule, county by county.
 
     Each county's school rows (by school id, then level, then rule) are followed by
-    its county-level rows (CVs, composites, facts), which have no school.
+    its county-level rows (CVs, composites, facts), which have no school.  Every
+    finding is written by pyarrow when it is installed, unless ``rows`` asks for
+    the row-by-row writer (``rows=False`` requires pyarrow).
     """
     writer = csv.writer(stream, lineterminator="\n")
     if summary:
         writer.writerows(_rows(SUMMARY_COLUMNS, result.summary()))
+        return
+    if not rows and (rows is False or fast_csv_available()):
+        from .csv_columns import write_findings_arrow
+
+        write_findings_arrow(result, stream, neutralise, SCHOOL_COLUMNS, progress)
     else:
         # Finding rows hold only str, int, float (written with repr), bool and None
         # (written empty): the csv module writes them as they are.
@@ -136,8 +159,8 @@ def write_csv(
         writer.writerows(map(_safe_row, map(cells, _finding_rows(result, progress))))
 
 
-def render_csv(result: ColumnarResult, summary: bool = False) -> str:
+def render_csv(result: ColumnarResult, summary: bool = False, *, rows: bool | None = None) -> str:
     """The CSV text (see :func:`write_csv`)."""
     buffer = io.StringIO()
-    write_csv(result, buffer, summary)
+    write_csv(result, buffer, summary, rows=rows)
     return buffer.getvalue()
