@@ -256,3 +256,25 @@ def test_rules_are_compiled_once_per_plan_and_again_when_a_kernel_changes() -> N
         assert compiled_rules(plan)[0] is not first
     finally:
         register(original, replace=True)
+
+
+def test_the_facts_reader_takes_a_standards_own_facts_when_told(tmp_path: Path) -> None:
+    from balance_rules.data.facts import standard_facts
+
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("counties:\n  甲县:\n    backbone_rotation_rate: 16\n", "utf-8")
+    with pytest.raises(br.DataError):  # alone, it looks like a typo of rotation_rate
+        br.read_facts(facts)
+    known = standard_facts(br.load_standard("jiangsu/quality"))
+    assert br.read_facts(facts, known=known) == {"甲县": {"backbone_rotation_rate": Decimal(16)}}
+
+
+def test_exact_products_stay_exact_past_int64() -> None:
+    from balance_rules.engine.exact import _exact_product
+
+    small = _exact_product(np.array([3, 7], dtype=np.int64), np.array([5, 11], dtype=object))
+    assert small.tolist() == [15, 77]
+    big = _exact_product(np.array([3, 2**40], dtype=np.int64), np.array([5, 2**30], dtype=object))
+    assert big.tolist() == [15, 2**70]  # beyond int64: Python integers, exactly
+    huge = _exact_product(np.array([10**400], dtype=object), np.array([2], dtype=object))
+    assert huge.tolist() == [2 * 10**400]

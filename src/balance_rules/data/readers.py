@@ -16,7 +16,7 @@ an unknown unit) is refused with the mapping line that would fix it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -1445,7 +1445,11 @@ def _match_county_keys(
 
 
 def read_facts(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    known: Collection[str] = (),
 ) -> dict[str, dict[str, Decimal | bool]]:
     """Read county facts keyed by county name.
 
@@ -1455,7 +1459,9 @@ def read_facts(
     Chinese aliases).  Rates are percentages (95 or "95%"); a header with ``%``
     marks a percentage column; a file whose rates are fractions (0.95) says
     ``rates: fraction``.  A bare rate between 0 and 1 that nothing explains is
-    refused as ambiguous.
+    refused as ambiguous.  A name close to a known fact but none is refused with
+    a did-you-mean; *known* adds a standard's own facts
+    (:func:`~balance_rules.data.facts.standard_facts`), which are then no typos.
     """
     path = Path(path)
     file = str(path)
@@ -1521,7 +1527,13 @@ def read_facts(
     for county, name, value, where, header_percent in entries:
         try:  # the checks County objects make too (data/facts.py)
             canonical, parsed = read_fact(
-                county, name, value, where=where, rates=rates, header_percent=header_percent
+                county,
+                name,
+                value,
+                where=where,
+                rates=rates,
+                header_percent=header_percent,
+                known=known,
             )
         except DataError as exc:
             problems.extend(exc.problems)

@@ -352,6 +352,28 @@ def exact_value(sections: Sections, calc: Calc, row: int, level: str) -> Fractio
     return value
 
 
+def _exact_product(*factors: np.ndarray) -> np.ndarray:
+    """The elementwise product of integer arrays: in int64 when it surely fits, else exactly
+    in Python integers (object arrays)."""
+    import numpy as np
+
+    try:
+        size = np.ones(len(factors[0]))
+        for factor in factors:
+            size = size * np.abs(factor.astype(np.float64))
+        if len(size) == 0 or float(size.max()) < 2.0**62:  # far from 2**63 - 1
+            product = np.ones(len(factors[0]), dtype=np.int64)
+            for factor in factors:
+                product = product * factor.astype(np.int64)
+            return product
+    except OverflowError:  # a factor beyond floating point: surely too large
+        pass
+    exact: np.ndarray = factors[0].astype(object)
+    for factor in factors[1:]:
+        exact = exact * factor.astype(object)
+    return exact
+
+
 def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: int) -> None:
     """Decide, exactly, every section whose value is within a hair of its threshold.
 
@@ -406,8 +428,8 @@ def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: in
     q = np.array(q_of, dtype=object)[which]
     sn = np.repeat(np.array([f.numerator for f in scales], dtype=object), sizes)
     sd = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
-    left = numerator.astype(object) * sn * q * _POWERS_OF_TEN[d_places]
-    right = p * sd * denominator.astype(object) * _POWERS_OF_TEN[n_places]
+    left = _exact_product(numerator, sn, q, _POWERS_OF_TEN[d_places])
+    right = _exact_product(p, sd, denominator, _POWERS_OF_TEN[n_places])
     start = 0
     for tie, size in zip(pending, sizes, strict=True):
         own = slice(start, start + size)
