@@ -60,7 +60,7 @@ from .model import (
     Total,
 )
 from .resources import RESOURCES, Resource
-from .steps import threshold_steps
+from .steps import k_of_n_choices, threshold_steps
 from .thresholds import least_addition, round_up
 from .waterfill import composite_targets, cv_within, water_level
 
@@ -132,10 +132,13 @@ class _CountyPlanner:
         core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
         open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
         | None = None,
+        open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
     ) -> None:
         self.standard = standard
         #: The deciding thresholds the core did not pass, per rule (see shortfall.steps).
         self.open = open_thresholds
+        #: The deciding k-of-n sections the core did not pass, with their choices.
+        self.open_choices = open_choices
         #: The core's evaluation of the county before the plan (statuses per section).
         self.core = core
         self.costs = costs
@@ -450,6 +453,13 @@ class _CountyPlanner:
         applying = [m for m in members if section.level in m.levels]
         if not applying:
             return None
+        if self.open_choices is not None and section.site.version == 0 and section.index >= 0:
+            key = (rule.id, section.level, section.index)
+            if key not in self.open_choices:
+                return None  # the core passed it, and nothing changed since
+            known = self.open_choices[key]
+            if known is not None:
+                return known
         if self._core_passes(rule.id, section) or self._clearly_passes(
             rule, applying, section, floor
         ):
@@ -1147,9 +1157,12 @@ def _plan(
     core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
     open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
     | None = None,
+    open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
 ) -> tuple[_CountyPlanner, list[Addition]]:
     """Plan one failing county (not yet verified)."""
-    planner = _CountyPlanner(standard, sites, costs, core, core_values, open_thresholds)
+    planner = _CountyPlanner(
+        standard, sites, costs, core, core_values, open_thresholds, open_choices
+    )
     planner.plan_thresholds()
     planner.plan_k_of_n()
     planner.plan_hires()
@@ -1270,6 +1283,15 @@ def plan_shortfall(
     code_of = {name: code for code, name in enumerate(core.county_names)}
     sections = county_sections(core)
     open_thresholds = threshold_steps(core, standard, _deciding_thresholds(core.plan))
+    open_choices = k_of_n_choices(
+        core,
+        standard,
+        [
+            r
+            for r in standard.rules.values()
+            if isinstance(r, SchoolKOfN) and core.plan.decides[r.id]
+        ],
+    )
     core_values: dict[str, dict[str, list[float]]] = {}
     for level in core.levels:
         core_values[level] = {}
@@ -1295,7 +1317,14 @@ def plan_shortfall(
         sites = county_sites(core, code_of[county.name], sections)
         code = code_of[county.name]
         planner, additions = _plan(
-            standard, sites, before, resolved, core, core_values, open_thresholds[code]
+            standard,
+            sites,
+            before,
+            resolved,
+            core,
+            core_values,
+            open_thresholds[code],
+            open_choices[code],
         )
         if not additions:
             plans.append(
