@@ -430,14 +430,22 @@ def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: in
     sd = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
     left = _exact_product(numerator, sn, q, _POWERS_OF_TEN[d_places])
     right = _exact_product(p, sd, denominator, _POWERS_OF_TEN[n_places])
+    # Every comparison at once, one operator at a time; then each rule's statuses.
+    ops = np.repeat(np.array([tie.op for tie in pending], dtype=object), sizes)
+    decided = np.zeros(len(ops), dtype=bool)
+    for op in set(ops.tolist()):
+        where = ops == op
+        decided[where] = np.asarray(_OPS[op](left[where], right[where]), dtype=bool)
+    statuses = np.where(decided, pass_, fail)
     start = 0
     for tie, size in zip(pending, sizes, strict=True):
         own = slice(start, start + size)
         start += size
-        compare = _OPS[tie.op]
         here = fast[own]
-        decided = np.asarray(compare(left[own][here], right[own][here]), dtype=bool)
-        tie.status[tie.near[here]] = np.where(decided, pass_, fail)
+        tie.status[tie.near[here]] = statuses[own][here]
+        if here.all():
+            continue
+        compare = _OPS[tie.op]
         rows = tie.rows[tie.near]
         for j in np.flatnonzero(~here):
             exact = exact_value(sections, tie.calc, int(rows[j]), tie.level)
