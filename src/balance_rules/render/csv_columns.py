@@ -37,7 +37,7 @@ from ..report import Finding
 __all__ = ["arrow_available", "write_findings_arrow"]
 
 #: About this many rows are built and written at a time (memory stays flat).
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 100_000
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
