@@ -85,6 +85,21 @@ def _needs_quotes(values: Sequence[str]) -> bool:
     return any(c in joined for c in _STRUCTURAL)
 
 
+def _shown(value: Any) -> str | None:
+    """A record's cell as the row-by-row writer writes it (None: empty)."""
+    return None if value is None else str(value)
+
+
+def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
+    """Codes of section thresholds (the record's ``number(threshold)``; NaN: empty)."""
+    missing = np.isnan(thresholds)
+    distinct, inverse = np.unique(np.where(missing, 0.0, thresholds), return_inverse=True)
+    lookup = np.array([text.code(str(number(float(v)))) for v in distinct.tolist()], np.int32)
+    codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
+    codes[missing] = -1
+    return codes
+
+
 class _Text:
     """A text column: a dictionary of distinct values (neutralised) and codes into it."""
 
@@ -209,6 +224,7 @@ class _Prepared:
                 "document", "article", "layer", "missing", "detail",
             )
         }  # fmt: skip
+        self.text["threshold"] = _Text(lambda shown: shown)  # a number: never neutralised
         for status in _STATUS:  # status codes of the outcome arrays are the dictionary codes
             self.text["status"].code(status)
         self.constants: dict[tuple[str, str], dict[str, int]] = {}
@@ -234,9 +250,11 @@ class _Prepared:
 
 _TEXT_COLUMNS = (
     "level", "rule", "indicator", "op", "status", "decides", "document", "article",
-    "layer", "missing", "detail",
+    "layer", "missing", "detail", "threshold",
 )  # fmt: skip
-_NUMBER_COLUMNS = ("value", "threshold", "students", "mean", "std")
+#: Thresholds take few values: each is written once as the row-by-row writer shows
+#: it (``str`` of the record's value) and the column is a dictionary like the text.
+_NUMBER_COLUMNS = ("value", "students", "mean", "std")
 
 
 class _Chunk:
@@ -265,6 +283,7 @@ class _Chunk:
             text["layer"].code(record["layer"]),
             text["missing"].code(";".join(record["missing"])),
             text["detail"].code(record.get("detail")),
+            text["threshold"].code(_shown(record["threshold"])),
         )
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
@@ -272,7 +291,6 @@ class _Chunk:
         for name, code in zip(_TEXT_COLUMNS, self.encode(record), strict=True):
             self.text[name][position] = code
         self.numbers["value"].put(position, record["value"])
-        self.numbers["threshold"].put(position, record["threshold"])
 
 
 def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -> None:
@@ -304,7 +322,9 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
         )
         chunk.text["layer"][at] = layers[outcome.layer[sections].astype(np.int64) + 1]
         chunk.numbers["value"].values[at] = outcome.value[sections]
-        chunk.numbers["threshold"].values[at] = outcome.threshold[sections]
+        chunk.text["threshold"][at] = _threshold_codes(
+            prepared.text["threshold"], outcome.threshold[sections]
+        )
         kind = kernel.kind
         if kind not in _FROM_OUTCOMES:
             explain = np.arange(n)
@@ -357,7 +377,7 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     refs = np.empty(count, dtype=np.int64)
     seen: dict[int, int] = {}
     encoded: list[tuple[int, ...]] = []
-    shown: list[tuple[Any, Any]] = []
+    shown: list[Any] = []
     working: dict[str, list[float]] = {"students": [], "mean": [], "std": []}
     worked: list[int] = []
     for n, (code, item) in enumerate(zip(item_codes, items, strict=True)):
@@ -366,7 +386,7 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
             record = KERNELS[item.kind].record(result.compiled[item.rule], result, item, code)
             ref = seen[id(item)] = len(encoded)
             encoded.append(chunk.encode(record))
-            shown.append((record["value"], record["threshold"]))
+            shown.append(record["value"])
         refs[n] = ref
         if item.kind == "coefficients" and not isinstance(item, Finding):
             worked.append(n)
@@ -378,15 +398,14 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
         codes = np.array(encoded, dtype=np.int32)
         for k, name in enumerate(_TEXT_COLUMNS):
             chunk.text[name][at] = codes[refs, k]
-        for k, name in enumerate(("value", "threshold")):
-            distinct = _Numbers(len(shown))
-            for d, cells in enumerate(shown):
-                distinct.put(d, cells[k])
-            column = chunk.numbers[name]
-            column.values[at] = distinct.values[refs]
-            for d, text in distinct.text.items():
-                for position in at[refs == d].tolist():
-                    column.text[position] = text
+        distinct = _Numbers(len(shown))
+        for d, cell in enumerate(shown):
+            distinct.put(d, cell)
+        column = chunk.numbers["value"]
+        column.values[at] = distinct.values[refs]
+        for d, text in distinct.text.items():
+            for position in at[refs == d].tolist():
+                column.text[position] = text
         for name, values in working.items():  # the CV's working (its shown digits: below)
             chunk.numbers[name].values[at[worked]] = values
     everything = np.concatenate([school_order, at])
