@@ -278,3 +278,17 @@ def test_exact_products_stay_exact_past_int64() -> None:
     assert big.tolist() == [15, 2**70]  # beyond int64: Python integers, exactly
     huge = _exact_product(np.array([10**400], dtype=object), np.array([2], dtype=object))
     assert huge.tolist() == [2 * 10**400]
+
+
+def test_the_command_takes_the_standards_own_facts(tmp_path: Path) -> None:
+    facts = tmp_path / "facts.yaml"
+    facts.write_text("counties:\n  示例县:\n    backbone_rotation_rate: 16\n", "utf-8")
+    for extra in ([], ["--summary"], ["--format", "json"]):
+        out, err = io.StringIO(), io.StringIO()
+        args = ["evaluate", "examples/example-county.csv", "--facts", str(facts)]
+        code = main([*args, "--standard", "jiangsu/quality", *extra], stdout=out, stderr=err)
+        assert code in (0, 1), err.getvalue()
+    # Under a standard without that fact, it is a typo of rotation_rate.
+    out, err = io.StringIO(), io.StringIO()
+    assert main([*args, "--lang", "en"], stdout=out, stderr=err) == 2
+    assert "rotation_rate" in err.getvalue()

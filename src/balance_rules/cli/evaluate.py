@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 
 from ..data.columns import ColumnTable, fast_columns
+from ..data.facts import standard_facts
 from ..data.mapping import mapping_inputs
 from ..data.readers import SkippedRow, read_counties, read_facts
 from ..engine.columnar import evaluate_columns
@@ -166,7 +167,8 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
             streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
         skipped = table.skipped
         columns = ColumnTable.from_schools(table.schools)
-    facts = read_facts(args.facts, encoding=args.encoding) if args.facts else {}
+    known = standard_facts(plan.standard)  # the standard's own facts are no typos
+    facts = read_facts(args.facts, encoding=args.encoding, known=known) if args.facts else {}
     names = set(columns.text["county"].tolist())
     unknown = sorted(set(facts) - names)
     if unknown:
@@ -221,7 +223,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
             streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
-        counties = read_counties(table, args.facts, encoding=args.encoding)
+        counties = read_counties(
+            table, args.facts, encoding=args.encoding, known=standard_facts(standard)
+        )
         bar.stage("evaluate")
         report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
     if args.format == "xlsx":
@@ -275,7 +279,9 @@ def _summary(args: argparse.Namespace, streams: Streams) -> int:
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
             streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
-        counties = read_counties(table, args.facts, encoding=args.encoding)
+        counties = read_counties(
+            table, args.facts, encoding=args.encoding, known=standard_facts(standard)
+        )
         bar.stage("evaluate")
         report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
     if args.format == "json":

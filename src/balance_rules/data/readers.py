@@ -1387,10 +1387,12 @@ def read_counties(
     sheet: str | None = None,
     mapping: HeaderMapping | None = None,
     skip_bad_rows: bool = False,
+    known: Collection[str] = (),
 ) -> list[County]:
     """Read a school table and (optionally) a county facts file into counties.
 
-    A facts file naming a county that has no schools is an error.
+    A facts file naming a county that has no schools is an error.  *known*: a
+    standard's own facts, for :func:`read_facts`.
     """
     table = (
         schools
@@ -1399,7 +1401,7 @@ def read_counties(
             schools, encoding=encoding, sheet=sheet, mapping=mapping, skip_bad_rows=skip_bad_rows
         )
     )
-    fact_table = read_facts(facts, encoding=encoding) if facts is not None else {}
+    fact_table = read_facts(facts, encoding=encoding, known=known) if facts is not None else {}
     names = list(dict.fromkeys(s.county or Path(table.file).stem for s in table.schools))
     fact_table = _match_county_keys(fact_table, names)
     counties = group_counties(table.schools, fact_table, default_name=Path(table.file).stem)
