@@ -132,7 +132,9 @@ def _run_uniform(compiled: Compiled, run: Run, part: Level, value: np.ndarray) -
     n = len(part.rows)
     status = np.where(_OPS[rule.op](value, limit), np.int8(PASS), np.int8(FAIL))
     status[np.isnan(value)] = NOT_EVALUATED
-    threshold = np.full(n, limit)
+    # One threshold (and layer) for every section: a read-only view of one number
+    # instead of a full array per rule and level (a nation's worth of memory).
+    threshold = np.broadcast_to(np.float64(limit), (n,))
     close = np.flatnonzero(near(value, threshold))
     if len(close):
         run.ties.append(
@@ -141,7 +143,7 @@ def _run_uniform(compiled: Compiled, run: Run, part: Level, value: np.ndarray) -
             )
         )
     run.outcomes[(rule.id, part.level)] = Outcome(
-        status, value, threshold, [layer], np.zeros(n, dtype=np.int8)
+        status, value, threshold, [layer], np.broadcast_to(np.int8(0), (n,))
     )
 
 
