@@ -167,6 +167,9 @@ class _CountyPlanner:
         self._thresholds: dict[tuple[str, str, object], Fraction | None] = {}
         self._float_thresholds: dict[tuple[str, str], float | None] = {}
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
+        #: Bumped by every addition: a CV computed at the same version still holds.
+        self.version = 0
+        self._cvs: dict[tuple[str, str], tuple[int, float | None]] = {}
 
     # -- helpers --------------------------------------------------------------------
 
@@ -191,6 +194,7 @@ class _CountyPlanner:
             return
         entry.site.grow(entry.column, entry.amount)
         self.entries.append(entry)
+        self.version += 1
 
     def threshold_of(self, rule: SchoolThreshold, section: Section) -> Fraction | None:
         by = rule.threshold.by
@@ -645,6 +649,14 @@ class _CountyPlanner:
 
     def _quick_cv(self, indicator_id: str, level: str) -> float | None:
         """The CV in floats, or None when a value is missing (then the exact path explains)."""
+        cached = self._cvs.get((indicator_id, level))
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        found = self._compute_cv(indicator_id, level)
+        self._cvs[(indicator_id, level)] = (self.version, found)
+        return found
+
+    def _compute_cv(self, indicator_id: str, level: str) -> float | None:
         ind = self.standard.indicators[indicator_id]
         weights: list[float] = []
         values: list[float] = []
