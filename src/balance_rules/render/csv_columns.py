@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import codecs
 import math
-import queue
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -36,7 +34,8 @@ from ..report import Finding
 
 __all__ = ["arrow_available", "write_findings_arrow"]
 
-#: About this many rows are built and written at a time (memory stays flat).
+#: About this many rows are built and written at a time (memory stays flat).  (Writing
+#: a chunk on a second thread while the next is built was slower on 2 busy cores.)
 CHUNK_ROWS = 100_000
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
@@ -499,48 +498,23 @@ def write_findings_arrow(
             pacsv.write_csv(table, sink, options_)
             stream.write(sink.getvalue().to_pybytes().decode("utf-8"))
 
-    # Chunks are built (Python and NumPy) while the one before is turned into text
-    # and written by pyarrow on a second thread, which runs without the GIL.
-    work: queue.Queue[tuple[_Chunk, np.ndarray, dict[str, Any], bool] | None] = queue.Queue(1)
-    failed: list[BaseException] = []
-
-    def writer() -> None:
-        while True:
-            item = work.get()
-            if item is None:
-                return
-            if failed:
-                continue
-            try:
-                arrays = _arrays(prepared, *item[:2], columns, item[2])
-                write(pa.Table.from_arrays(arrays, names=list(columns)), item[3])
-            except BaseException as exc:  # handed to the caller's thread below
-                failed.append(exc)
-
-    thread = threading.Thread(target=writer, name="balance-rules-csv", daemon=True)
-    thread.start()
-    try:
-        first = 0
-        rows = prepared.school_rows
-        while first < total and not failed:
-            last = first + 1
-            size = rows[first]
-            while last < total and size + rows[last] <= CHUNK_ROWS:
-                size += rows[last]
-                last += 1
-            if progress is not None:
-                progress(first, total)
-            chunk, order = _build(prepared, first, last)
-            values = {name: list(t.values) for name, t in prepared.text.items()}
-            plain = not prepared.quoted and not any(map(_needs_quotes, values.values()))
-            text = {name: pa.array(v, type=pa.string()) for name, v in values.items()}
-            work.put((chunk, order, text, plain))
-            first = last
-    finally:
-        work.put(None)
-        thread.join()
-    if failed:
-        raise failed[0]
+    first = 0
+    rows = prepared.school_rows
+    while first < total:
+        last = first + 1
+        size = rows[first]
+        while last < total and size + rows[last] <= CHUNK_ROWS:
+            size += rows[last]
+            last += 1
+        if progress is not None:
+            progress(first, total)
+        chunk, order = _build(prepared, first, last)
+        values = {name: list(t.values) for name, t in prepared.text.items()}
+        plain = not prepared.quoted and not any(map(_needs_quotes, values.values()))
+        text = {name: pa.array(v, type=pa.string()) for name, v in values.items()}
+        arrays = _arrays(prepared, chunk, order, columns, text)
+        write(pa.Table.from_arrays(arrays, names=list(columns)), plain)
+        first = last
     if raw is not None:
         raw.flush()
     if progress is not None:
