@@ -7,11 +7,14 @@ of counties as NumPy columns straight from the result's outcome arrays (status,
 value, threshold and layer of every section rule); only what needs a sentence —
 a row not evaluated (its missing columns), a k-of-n row at a section where some
 rule was not evaluated, a county row — goes through its kernel's ``record``, as
-every row of the row-by-row writer does.  Text columns are dictionaries (each
-distinct value once, neutralised against formulas once); numbers stay numbers.
+every row of the row-by-row writer does.  Text columns, and thresholds (few
+distinct values), are dictionaries: each distinct value shown once, text
+neutralised against formulas once; values stay numbers.
 
-pyarrow encloses every text cell in double quotes (``"pass"``); the header is
-written as before.  A number is written with the digits the row-by-row writer
+When no cell needs quotes the file is byte for byte the row-by-row writer's
+(pyarrow writes unquoted); otherwise pyarrow encloses every text cell of that
+chunk in double quotes (``"pass"``) — the same cells once parsed; the header is
+written as before.  A value is written with the digits the row-by-row writer
 gives it (shortest round trip, integral values without ``.0``); where pyarrow's
 own float text would differ (below 1e-4, from 1e10, ``-0.0``, a ``0.0`` as the
 JSON report writes it, a yes/no), that column of that chunk is written as text.
