@@ -12,7 +12,7 @@ demand, each with its full reason, by the kernels' ``record``/``explain``.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -126,20 +126,26 @@ def _level_of(field: str) -> str | None:
 
 def _merge(
     table: ColumnTable,
+    needed: Collection[str] | None = None,
 ) -> tuple[
     dict[str, np.ndarray],
     dict[str, np.ndarray],
     list[tuple[int, str, str | None]],
     dict[int, list[int]],
 ]:
-    """Sub-sites merged into their root parent, as the object path merges them."""
-    numbers = {name: column.copy() for name, column in table.numbers.items()}
+    """Sub-sites merged into their root parent, as the object path merges them.
+
+    Only the *needed* number columns (all by default) are copied and merged; the
+    others are the table's own, unmerged, and must not be read.
+    """
+    names = [n for n in table.numbers if needed is None or n in needed]
+    numbers = {name: column.copy() for name, column in table.numbers.items() if name in names}
     extras = {name: column.copy() for name, column in table.extras.items()}
     events: list[tuple[int, str, str | None]] = []
     children: dict[int, list[int]] = {}
     subs = np.flatnonzero(~table.counted)
     if len(subs) == 0:
-        return numbers, extras, events, children
+        return {**table.numbers, **numbers}, extras, events, children
     ids = table.text["school_id"]
     parents = table.text["parent_school_id"]
     counties = table.text["county"].tolist()
@@ -158,7 +164,6 @@ def _merge(
         for i, (county, school_id) in enumerate(zip(counties, ids.tolist(), strict=True))
         if school_id in needed
     }
-    names = list(numbers)
     for sub in subs:
         seen = {int(sub)}
         current = int(sub)
@@ -192,7 +197,18 @@ def _merge(
             numbers[name][roots] = _merged_column(name, before, table.numbers, kids)
         for name in extras:
             extras[name][roots] = extras[name][roots] + table.extras[name][kids]
-    return numbers, extras, events, children
+    return {**table.numbers, **numbers}, extras, events, children
+
+
+def _needed_columns(plan: Plan) -> frozenset[str]:
+    """The number columns an evaluation under *plan* reads (merged for sub-sites)."""
+    names = {f"{level}_{suffix}" for level in ALL_LEVELS for suffix in ("students", "classes")}
+    for name in plan.fields:
+        if name in LEVEL_SUFFIXES:
+            names.update(f"{level}_{name}" for level in ALL_LEVELS)
+        else:
+            names.update(plan.spellings.get(name, (name,)))
+    return frozenset(names)
 
 
 def _merged_column(
@@ -266,7 +282,8 @@ class _Evaluator:
         self.standard = plan.standard
         self.table = table
         self.facts = facts
-        self.numbers, self.extras, events, self.children = _merge(table)
+        needed = _needed_columns(plan)
+        self.numbers, self.extras, events, self.children = _merge(table, needed)
         self.exact_sections: dict[tuple[int, str], Section] = {}
         self._type_rows: dict[str, np.ndarray] | None = None
         self._compulsory: dict[str, np.ndarray] = {}
