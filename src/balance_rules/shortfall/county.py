@@ -32,15 +32,49 @@ if TYPE_CHECKING:
 __all__ = ["Section", "Site", "WorkCounty", "column_of"]
 
 
+class _Lazy(dict[str, "Decimal | None"]):
+    """A school's columns as Decimals, read from the School on first use."""
+
+    def __init__(self, school: School, columns: frozenset[str]) -> None:
+        super().__init__()
+        self.school = school
+        self.columns = columns
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.columns
+
+    def __missing__(self, key: str) -> Decimal | None:
+        school = self.school
+        value = getattr(school, key) if key in _ATTRS else school.value(key)
+        self[key] = value
+        return value
+
+
+class _Floats(dict[str, "float | None"]):
+    """The same columns in floats, made on first use (for screening only)."""
+
+    def __init__(self, decimals: _Lazy) -> None:
+        super().__init__()
+        self.decimals = decimals
+
+    def get(self, key: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        if dict.__contains__(self, key):
+            return self[key]
+        if key not in self.decimals:
+            return default
+        value = self.decimals[key]
+        result = None if value is None else float(value)
+        self[key] = result
+        return result
+
+
 class _Raw(dict[str, "Fraction | None"]):
     """Merged column values: exact Fractions made on first use from the Decimals."""
 
-    def __init__(self, decimals: dict[str, Decimal | None]) -> None:
+    def __init__(self, decimals: _Lazy) -> None:
         super().__init__()
         self.decimals = decimals
-        self.floats: dict[str, float | None] = {
-            k: None if v is None else float(v) for k, v in decimals.items()
-        }
+        self.floats = _Floats(decimals)
 
     def get(self, key: str, default: Fraction | None = None) -> Fraction | None:  # type: ignore[override]
         if key in self:
@@ -148,11 +182,10 @@ class WorkCounty:
             level: [_program(ind, level, self.split_items) for ind in standard.indicators.values()]
             for level in standard.levels
         }
+        columns_set = frozenset(self.columns)
         for given in sites:
             school = given.school
-            raw = _Raw(
-                {c: getattr(school, c) if c in _ATTRS else school.value(c) for c in self.columns}
-            )
+            raw = _Raw(_Lazy(school, columns_set))
             site = Site(school, raw, shares=given.shares)
             if given.shares is not None:
                 site.shares_float = {k: float(v) for k, v in given.shares.items()}
