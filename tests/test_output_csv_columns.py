@@ -142,6 +142,16 @@ def test_odd_cells_give_the_row_writers_rows_quoted() -> None:
     assert ',"5",">=","4.2","pass",' in line  # 25 per 500 students = 5 per 100: no ".0"
 
 
+def test_a_section_kind_read_row_by_row_gives_the_same_rows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A kind the columnar writer does not read from outcome arrays (a new kernel)
+    # has every row explained by its kernel's record.
+    monkeypatch.setattr(csv_columns, "_FROM_OUTCOMES", set())
+    columns, rows = _both(_evaluate("national/quality-2017", _odd_county()))
+    assert _parsed(columns) == _parsed(rows)
+
+
 def test_small_chunks_keep_the_order(monkeypatch: pytest.MonkeyPatch) -> None:
     county_list = [
         br.County(name=f"县{n}", schools=[_school(f"{n}-{k}", f"学校{k}") for k in range(3)])
