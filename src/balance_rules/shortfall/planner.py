@@ -607,35 +607,31 @@ class _CountyPlanner:
     def plan_hires(self) -> None:
         """The level's teacher total grows with every hire, and with upgrades or
         designations beyond the teachers already there."""
-        by_site: dict[int, list[_Entry]] = {}
+        # Per site and level: the teachers its additions hire (directly or as
+        # PE/art teachers); sites without additions keep their totals.
+        by_site: dict[int, dict[str | None, Fraction]] = {}
         for entry in self.entries:
             if entry.reason != "hire":
-                by_site.setdefault(id(entry.site), []).append(entry)
+                levels = by_site.setdefault(id(entry.site), {})
+                field, lv = _field_of(entry.column)
+                if lv is not None and (field == "teachers" or RESOURCES[field].mode == "hire"):
+                    levels[lv] = levels.get(lv, Fraction(0)) + entry.amount
         for site in self.work.sites:
-            if id(site) not in by_site:
+            hires = by_site.get(id(site))
+            if hires is None:
                 continue
             for level in self.standard.levels:
                 total_col = f"{level}_teachers"
                 raw_total = site.raw.get(total_col)
                 if raw_total is None:
                     continue
-                direct = Fraction(0)
-                hired = Fraction(0)
-                for entry in by_site[id(site)]:
-                    field, lv = _field_of(entry.column)
-                    if lv != level:
-                        continue
-                    if field == "teachers":
-                        direct += entry.amount
-                    elif RESOURCES[field].mode == "hire":
-                        hired += entry.amount
-                need = raw_total + direct + hired
-                for suffix in LEVEL_TEACHER_SUFFIXES:
+                need = raw_total + hires.get(level, Fraction(0))
+                for suffix in _NOT_HIRED:
                     col = f"{level}_{suffix}"
-                    if suffix == "teachers" or RESOURCES[suffix].mode == "hire":
+                    if not site.add.get(col):
                         continue
                     now = site.column(col)
-                    if now is not None and site.add.get(col):
+                    if now is not None:
                         need = max(need, now)
                 grow = need - (site.column(total_col) or Fraction(0))
                 if grow > 0:
@@ -947,6 +943,12 @@ class _CountyPlanner:
 
 
 _MISSING = object()
+#: Teacher columns a plan grows without hiring (upgrades, designations).
+_NOT_HIRED = tuple(
+    suffix
+    for suffix in LEVEL_TEACHER_SUFFIXES
+    if suffix != "teachers" and RESOURCES[suffix].mode != "hire"
+)
 
 
 _COLUMNS: dict[int, tuple[Standard, frozenset[str]]] = {}
