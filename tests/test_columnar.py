@@ -288,7 +288,8 @@ def _counties_with_gaps(draw: st.DrawFn) -> br.County:
         blank = draw(st.lists(st.sampled_from(_BLANKABLE), max_size=2, unique=True))
         if school.school_type in ("nine_year", "twelve_year", "complete_secondary"):
             blank = [b for b in blank if not b.endswith("_students")]
-        schools.append(attrs.evolve(school, **dict.fromkeys(blank)))
+        blanks: dict[str, Any] = dict.fromkeys(blank)
+        schools.append(attrs.evolve(school, **blanks))
     return attrs.evolve(county, schools=tuple(schools))
 
 
