@@ -15,18 +15,16 @@ import gc
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 from ..data.model import County
-from ..engine.kernels import KERNELS, Kernel
 from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
 from ..report import Report
 from ..standard.loader import load_standard
 from ..standard.model import Standard
-from .exactness import fill_squares
 from .model import (
     CountyTrend,
     CountyYear,
@@ -57,17 +55,22 @@ __all__ = [
     "run_warnings",
 ]
 
+if TYPE_CHECKING:  # the kernels need NumPy: imported when warnings are compiled
+    from ..engine.kernels import Kernel
+
 DEFAULT_STANDARD = "national/quality-2017"
 
 YearData = Report | County | Sequence[County]
 StandardRef = Standard | str
 
 
-Compiled = list[tuple[Kernel, Any]]
+Compiled = list[tuple["Kernel", Any]]
 
 
 def compile_warnings(standard: Standard) -> Compiled:
     """Every warning rule of *standard*, compiled by its kernel in the core's table."""
+    from ..engine.kernels import KERNELS
+
     compiled = []
     plan = compile_standard(standard)
     for rule in standard.warnings.values():
@@ -162,6 +165,8 @@ def monitor(
                 )
             )
     ordered = tuple(sorted(reports))
+    from .exactness import fill_squares
+
     snapshots = {year: report_years(reports[year], year) for year in ordered}
     for before, year in zip((None, *ordered), ordered, strict=False):
         # The exact CV squares where a warning is near its boundary (from the core's
