@@ -50,31 +50,25 @@ class _Lazy(dict[str, "Decimal | None"]):
         return value
 
 
-class _Floats(dict[str, "float | None"]):
-    """The same columns in floats, made on first use (for screening only)."""
-
-    def __init__(self, decimals: _Lazy) -> None:
-        super().__init__()
-        self.decimals = decimals
-
-    def get(self, key: str, default: float | None = None) -> float | None:  # type: ignore[override]
-        if dict.__contains__(self, key):
-            return self[key]
-        if key not in self.decimals:
-            return default
-        value = self.decimals[key]
-        result = None if value is None else float(value)
-        self[key] = result
-        return result
-
-
 class _Raw(dict[str, "Fraction | None"]):
     """Merged column values: exact Fractions made on first use from the Decimals."""
 
     def __init__(self, decimals: _Lazy) -> None:
         super().__init__()
         self.decimals = decimals
-        self.floats = _Floats(decimals)
+        self._floats: dict[str, float | None] | None = None
+
+    @property
+    def floats(self) -> dict[str, float | None]:
+        """Every column in floats (for screening only), made when first needed."""
+        if self._floats is None:
+            decimals = self.decimals
+            self._floats = {
+                name: None if value is None else float(value)
+                for name in decimals.columns
+                for value in (decimals[name],)
+            }
+        return self._floats
 
     def get(self, key: str, default: Fraction | None = None) -> Fraction | None:  # type: ignore[override]
         if key in self:
