@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from .data.facts import fact_typo, refuse_fact_typos, standard_facts
 from .data.model import County
 from .engine.plan import evaluate
 from .report import CountyResult, Finding, Report, Status, Verdict
@@ -205,6 +206,30 @@ def compare_reports(old: Report, new: Report) -> FlipReport:
 
 
 def flip_report(old: Standard, new: Standard, counties: County | Iterable[County]) -> FlipReport:
-    """Evaluate *counties* under both standards and list what flips."""
+    """Evaluate *counties* under both standards and list what flips.
+
+    A fact that only one of the two standards reads (a provincial layer's own
+    fact) is no typo: it is given to that standard and left out for the other.
+    A name that neither standard knows but is close to one is still refused.
+    """
     counties = [counties] if isinstance(counties, County) else list(counties)
-    return compare_reports(evaluate(old, counties), evaluate(new, counties))
+    known = standard_facts(old) | standard_facts(new)
+    refuse_fact_typos({c.name: c.facts for c in counties}, known)
+    return compare_reports(
+        evaluate(old, _facts_for(old, counties)), evaluate(new, _facts_for(new, counties))
+    )
+
+
+def _facts_for(standard: Standard, counties: list[County]) -> list[County]:
+    """*counties* without the facts that *standard* would take for a typo."""
+    known = standard_facts(standard)
+    result = []
+    for county in counties:
+        kept = {
+            name: value
+            for name, value in county.facts.items()
+            if fact_typo(county.name, str(name), known) is None
+        }
+        same = len(kept) == len(county.facts)
+        result.append(county if same else attrs.evolve(county, facts=kept))
+    return result

@@ -207,7 +207,15 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     lang = getattr(args, "lang", "zh")
     limit = getattr(args, "limit", 0) or 0
     table = read_table(args)
-    counties = read_counties(table, args.facts, encoding=args.encoding)
+    standard: Standard | None = None
+    known: frozenset[str] = frozenset()
+    if getattr(args, "standard", None):
+        from ..data.facts import standard_facts
+        from ..standard.loader import load_standard
+
+        standard = load_standard(args.standard)
+        known = standard_facts(standard)
+    counties = read_counties(table, args.facts, encoding=args.encoding, known=known)
     zh = lang == "zh"
     out = streams.stdout
     if table.columns:
@@ -237,11 +245,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             + (f", facts for {with_facts}" if args.facts else "")
             + "\n"
         )
-    if not getattr(args, "standard", None):
+    if standard is None:
         return EXIT_OK
-    from ..standard.loader import load_standard
-
-    standard = load_standard(args.standard)
     gaps = completeness(standard, counties)
     if not gaps:
         out.write(

@@ -140,6 +140,21 @@ def _standards(
     return by_year, notes
 
 
+def _known_facts(args: argparse.Namespace) -> frozenset[str]:
+    """Facts the run's standards read (a standard's own fact is no typo)."""
+    from ..data.facts import standard_facts
+
+    refs = [args.standard or DEFAULT_STANDARD]
+    refs += [item.partition("=")[2] for item in args.standard_for or ()]
+    names: set[str] = set()
+    for ref in refs:
+        try:
+            names |= standard_facts(load_standard(ref))
+        except BalanceRulesError:  # reported where the standard is used
+            continue
+    return frozenset(names)
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = choose_format(args.format, args.output, FORMATS)
     from ..data.readers import load_mapping
@@ -152,6 +167,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         encoding=args.encoding,
         sheet=args.sheet,
         mapping=mapping,
+        known=_known_facts(args),
     )
     for warning in data.warnings:
         streams.stderr.write(f"warning: {warning}\n")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
+from ..data.facts import standard_facts
 from ..data.fields import NUMERIC_FIELDS, TEXT_FIELDS
 from ..data.model import School
 from ..data.readers import read_counties
@@ -122,7 +123,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     table = read_table(args)
     for warning in table.warnings:
         streams.stderr.write(f"warning: {warning}\n")
-    counties = read_counties(table, args.facts, encoding=args.encoding)
+    counties = read_counties(
+        table, args.facts, encoding=args.encoding, known=standard_facts(standard)
+    )
     plan = plan_shortfall(standard, counties, costs)
     if args.format == "json":
         from ..render.shortfall import render_shortfall_json

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..data.facts import standard_facts
 from ..data.readers import read_counties, read_school_table
 from ..errors import DataError, Problem
 from ..flips import flip_report
@@ -94,7 +95,9 @@ def run_diff(args: argparse.Namespace, streams: Streams) -> int:
     flips = None
     if args.data:
         table = read_school_table(args.data, encoding=args.encoding, sheet=args.sheet)
-        flips = flip_report(old, new, read_counties(table, args.facts, encoding=args.encoding))
+        known = standard_facts(old) | standard_facts(new)
+        counties = read_counties(table, args.facts, encoding=args.encoding, known=known)
+        flips = flip_report(old, new, counties)
     if args.format == "json":
         if flips is None:
             stdout.write(render_diff_json(old, new, changes))

@@ -10,7 +10,7 @@ are an error naming both.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -100,6 +100,7 @@ def read_years(
     sheet: str | None = None,
     mapping: HeaderMapping | None = None,
     skip_bad_rows: bool = False,
+    known: Collection[str] = (),
 ) -> Years:
     """Read one school table per year (or one with a year column) and the facts.
 
@@ -147,7 +148,7 @@ def read_years(
                     ]
                 )
             tables[part_year] = (str(path), part)
-    fact_tables = _facts_by_year(facts, sorted(tables), encoding)
+    fact_tables = _facts_by_year(facts, sorted(tables), encoding, known)
     counties: dict[int, tuple[County, ...]] = {}
     warnings: list[Problem] = []
     skipped: list[SkippedRow] = []
@@ -179,7 +180,10 @@ def read_years(
 
 
 def _facts_by_year(
-    facts: Sequence[str | Path], years: Sequence[int], encoding: str | None
+    facts: Sequence[str | Path],
+    years: Sequence[int],
+    encoding: str | None,
+    known: Collection[str] = (),
 ) -> dict[int, dict[str, dict[str, Decimal | bool]]]:
     by_year: dict[int, dict[str, dict[str, Decimal | bool]]] = {}
     general: str | None = None
@@ -204,9 +208,9 @@ def _facts_by_year(
             )
         if year in by_year:
             raise DataError([Problem(f"two facts files for {year}", file=str(path))])
-        by_year[year] = read_facts(path, encoding=encoding)
+        by_year[year] = read_facts(path, encoding=encoding, known=known)
     if general is not None:
-        table = read_facts(general, encoding=encoding)
+        table = read_facts(general, encoding=encoding, known=known)
         for year in years:
             by_year.setdefault(year, table)
     return by_year
