@@ -93,3 +93,25 @@ def test_escape(raw: str, shown: str) -> None:
 
 def test_clean() -> None:
     assert clean("a\x1b[0mb\tc\nd\x00") == "a[0mb c d"
+
+
+
+def test_warnings_on_stderr_carry_no_terminal_escapes() -> None:
+    """Every warning line of a command goes through Streams.warn, which cleans it."""
+    from balance_rules.cli.common import Streams
+
+    err = io.StringIO()
+    Streams(io.StringIO(), err).warn("warning: county \x1b]0;pwned\x07\x1b[31m示例县\u202e: gap\n")
+    assert err.getvalue() == "warning: county ]0;pwned[31m示例县: gap\n"
+
+
+def test_no_command_writes_warnings_around_the_cleaner() -> None:
+    """No subcommand writes a formatted warning to stderr except through Streams.warn."""
+    cli = Path(__file__).resolve().parent.parent / "src" / "balance_rules" / "cli"
+    offenders = [
+        f"{path.name}:{number}"
+        for path in cli.glob("*.py")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "stderr.write(f" in line and "warning" in line.lower()
+    ]
+    assert offenders == []

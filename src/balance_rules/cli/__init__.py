@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     Streams,
+    clean_message,
 )
 
 __all__ = ["COMMANDS", "main"]
@@ -84,13 +84,7 @@ def _silence(stream: TextIO) -> None:
     os.close(devnull)
 
 
-#: Control characters (terminal escapes) never reach the terminal from data quoted
-#: in a message; newline and tab are kept.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def _clean(text: str) -> str:
-    return _CONTROL.sub("", text)
+_clean = clean_message
 
 
 def _internal_error_text(error: BaseException, command: str | None) -> str:

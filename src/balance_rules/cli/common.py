@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import TextIO
 
 import attrs
@@ -17,6 +18,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "Streams",
+    "clean_message",
     "data_options",
     "read_table",
 ]
@@ -28,12 +30,26 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a process killed by it
 
 
+#: Control characters (terminal escapes, bidirectional overrides) never reach the
+#: terminal from data quoted in a message; newline and tab are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_message(text: str) -> str:
+    """*text* without control characters (for messages that quote input data)."""
+    return _CONTROL.sub("", text)
+
+
 @attrs.frozen
 class Streams:
     """Where a subcommand writes: its report to ``stdout``, messages to ``stderr``."""
 
     stdout: TextIO
     stderr: TextIO
+
+    def warn(self, text: str) -> None:
+        """One message line on stderr, cleaned of control characters from the data."""
+        self.stderr.write(clean_message(text.rstrip("\n")) + "\n")
 
 
 def data_options(parser: argparse.ArgumentParser) -> None:

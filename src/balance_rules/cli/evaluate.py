@@ -164,7 +164,7 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
         # so; a line break inside a cell (an unbalanced quote?): it refuses naming the row.
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
+            streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
         skipped = table.skipped
         columns = ColumnTable.from_schools(table.schools)
     known = standard_facts(plan.standard)  # the standard's own facts are no typos
@@ -222,7 +222,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
+            streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
         counties = read_counties(
             table, args.facts, encoding=args.encoding, known=standard_facts(standard)
         )
@@ -278,7 +278,7 @@ def _summary(args: argparse.Namespace, streams: Streams) -> int:
         bar.stage("read", Path(args.schools).name)
         table = read_table(args, args.skip_bad_rows)
         for warning in table.warnings:
-            streams.stderr.write(f"{_WARNING[args.lang]}: {warning.render(args.lang)}\n")
+            streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
         counties = read_counties(
             table, args.facts, encoding=args.encoding, known=standard_facts(standard)
         )

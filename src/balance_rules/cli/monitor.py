@@ -170,7 +170,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         known=_known_facts(args),
     )
     for warning in data.warnings:
-        streams.stderr.write(f"warning: {warning}\n")
+        streams.warn(f"warning: {warning}")
     standard, notes = _standards(args, sorted(data.counties))
     renamed = read_renamed(args.renamed) if args.renamed else None
     result = monitor(
@@ -180,7 +180,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         notes=notes,
     )
     for note in result.notes:
-        streams.stderr.write(f"warning: {note_text(note, args.lang)}\n")
+        streams.warn(f"warning: {note_text(note, args.lang)}")
     inputs = [
         *args.data,
         *args.facts,

@@ -122,7 +122,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     costs = load_costs(args.costs) if args.costs else None
     table = read_table(args)
     for warning in table.warnings:
-        streams.stderr.write(f"warning: {warning}\n")
+        streams.warn(f"warning: {warning}")
     counties = read_counties(
         table, args.facts, encoding=args.encoding, known=standard_facts(standard)
     )

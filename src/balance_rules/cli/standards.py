@@ -76,7 +76,7 @@ def run_validate(args: argparse.Namespace, streams: Streams) -> int:
             else:
                 streams.stderr.write(f"{name}: invalid ({len(problems)} problem(s))\n")
             for problem in problems:
-                streams.stderr.write(f"  {problem.render(args.lang)}\n")
+                streams.warn(f"  {problem.render(args.lang)}")
         else:
             streams.stdout.write(f"{name}: ok\n")
     return EXIT_USAGE if bad else EXIT_OK
