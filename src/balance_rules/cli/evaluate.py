@@ -24,6 +24,7 @@ from ..render.markdown import render_markdown
 from ..render.progress import ProgressBar, interactive
 from ..render.text import render_text
 from ..render.xlsx import require_format, write_xlsx
+from ..report import Report
 from ..standard.loader import load_standard
 from ..standard.model import Standard
 from .common import EXIT_FAIL, EXIT_OK, Streams, data_options, read_table
@@ -209,6 +210,20 @@ def show_progress(args: argparse.Namespace, streams: Streams) -> bool:
     return interactive(streams.stdout) and args.format not in STREAMED
 
 
+def _report(args: argparse.Namespace, streams: Streams, bar: ProgressBar) -> Report:
+    """Read the table and facts (warnings to stderr) and evaluate: the whole Report."""
+    standard = load_args_standard(args)
+    bar.stage("read", Path(args.schools).name)
+    table = read_table(args, args.skip_bad_rows)
+    for warning in table.warnings:
+        streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
+    counties = read_counties(
+        table, args.facts, encoding=args.encoding, known=standard_facts(standard)
+    )
+    bar.stage("evaluate")
+    return attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     args.format = choose_format(args.format, args.output, FORMATS)
     require_format(args.format, args.output)
@@ -218,16 +233,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
         if args.format in COLUMNAR:
             return _evaluate_columns(args, streams, bar)
-        standard = load_args_standard(args)
-        bar.stage("read", Path(args.schools).name)
-        table = read_table(args, args.skip_bad_rows)
-        for warning in table.warnings:
-            streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
-        counties = read_counties(
-            table, args.facts, encoding=args.encoding, known=standard_facts(standard)
-        )
-        bar.stage("evaluate")
-        report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
+        report = _report(args, streams, bar)
     if args.format == "xlsx":
         with open_output(args.output, streams.stdout, inputs=inputs(args), binary=True) as raw:
             write_xlsx(report, raw, args.lang)
@@ -274,16 +280,7 @@ def _summary(args: argparse.Namespace, streams: Streams) -> int:
     """--summary with text, markdown or json: one line, row or entry per county."""
     shown = show_progress(args, streams)
     with ProgressBar(streams.stderr, lang=args.lang, enabled=shown) as bar:
-        standard = load_args_standard(args)
-        bar.stage("read", Path(args.schools).name)
-        table = read_table(args, args.skip_bad_rows)
-        for warning in table.warnings:
-            streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
-        counties = read_counties(
-            table, args.facts, encoding=args.encoding, known=standard_facts(standard)
-        )
-        bar.stage("evaluate")
-        report = attrs.evolve(evaluate(standard, counties, bar.update), skipped=table.skipped)
+        report = _report(args, streams, bar)
     if args.format == "json":
         text = render_json_summary(report, args.lang)
     elif args.format == "markdown":
