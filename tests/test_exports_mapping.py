@@ -290,3 +290,18 @@ def test_an_output_never_overwrites_a_joined_file(tmp_path: Path) -> None:
     )  # fmt: skip
     assert code == 2 and "rooms.csv" in err
     assert rooms.read_bytes() == before
+
+
+def test_a_joined_file_is_found_beside_the_mapping(tmp_path: Path) -> None:
+    """`file:` is relative to the mapping file (the one resolver), not the data file."""
+    data, maps = tmp_path / "data", tmp_path / "mappings"
+    data.mkdir()
+    maps.mkdir()
+    (data / "schools.csv").write_text(
+        "学校标识码,学校类型,县区,小学在校生数\nA,小学,甲县,400\n", "utf-8"
+    )
+    (maps / "rooms.csv").write_text("学校标识码,体育运动场馆面积\nA,4400\n", "utf-8")
+    mapping = maps / "m.yaml"
+    mapping.write_text("sheets:\n  - {}\n  - file: rooms.csv\n", "utf-8")
+    (school,) = br.read_school_table(data / "schools.csv", mapping=load_mapping(mapping)).schools
+    assert school.sports_area == 4400

@@ -470,8 +470,21 @@ def _inherit(top: HeaderMapping, part: HeaderMapping) -> HeaderMapping:
     )
 
 
+def joined_path(name: str, mapping: HeaderMapping, data: str | Path) -> Path:
+    """The file a mapping's ``sheets:`` entry names with ``file:``.
+
+    Through the one resolver for files that a file names (``balance_rules.paths``):
+    relative to the mapping file's folder, or to the data file's for a mapping
+    made in memory.
+    """
+    from ..paths import resolve_named
+
+    naming = Path(mapping.file).parent if mapping.file else Path(data).parent
+    return resolve_named(name, naming, None)
+
+
 def mapping_inputs(mapping: str | Path | None, data: str | Path) -> list[str]:
-    """The other files a mapping's ``sheets:`` read (relative to the data file).
+    """The other files a mapping's ``sheets:`` read (see :func:`joined_path`).
 
     For a command to refuse an output that would overwrite one of them; a mapping
     that cannot be read names none (reading it later reports why).
@@ -482,5 +495,4 @@ def mapping_inputs(mapping: str | Path | None, data: str | Path) -> list[str]:
         loaded = load_mapping(mapping)
     except DataError:
         return []
-    base = Path(data).parent
-    return [str(base / part.file) for part in loaded.sheets if part.file]
+    return [str(joined_path(part.file, loaded, data)) for part in loaded.sheets if part.file]

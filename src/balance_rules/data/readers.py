@@ -50,7 +50,7 @@ from .fields import (
     VALUE_ALIASES,
 )
 from .headers import HeaderColumn, is_total_marker, name_candidates
-from .mapping import IGNORE, HeaderMapping, SheetMapping, load_mapping, sheet_parts
+from .mapping import IGNORE, HeaderMapping, SheetMapping, joined_path, load_mapping, sheet_parts
 from .model import County, School
 from .tables import RawTable, load_structured, read_raw_table
 
@@ -793,7 +793,7 @@ def _read_joined(
 ) -> SchoolTable:
     parsed: list[tuple[SheetMapping, _Parsed]] = []
     for part in sheet_parts(mapping):
-        source = path if part.file is None else path.parent / part.file
+        source = path if part.file is None else joined_path(part.file, mapping, path)
         table = read_school_raw_table(
             source, encoding=encoding, sheet=part.sheet, mapping=part.mapping
         )
