@@ -327,11 +327,25 @@ def render_monitor_text(monitoring: Monitoring, lang: str = "zh") -> str:
             name = indicator_label(
                 row.worst_indicator, row.worst_indicator == "composite", standards, lang
             )
+            over = (
+                row.worst_value is not None
+                and row.worst_max is not None
+                and row.worst_value > row.worst_max
+            )
+            cap = cap_text(row.worst_max)
+            if over:  # "0.667 ≤ 0.5" would read as a claim: say it is over
+                cap = ("上限 " if lang_of(lang) == "zh" else "over the cap ") + cap
             worst = (
                 f"; {L['worst']}: {level_label(row.worst_level, lang)} {name} "
-                f"{cv_text(row.worst_value)} {cap_text(row.worst_max)}"
+                f"{cv_text(row.worst_value)}{' ✗' if over else ''} ({cap})"
             )
-        flags = f"; red {row.red}, yellow {row.yellow}" if row.red or row.yellow else ""
+        flags = ""
+        if row.red or row.yellow:
+            flags = (
+                f"; 红色预警 {row.red}，黄色预警 {row.yellow}"
+                if lang_of(lang) == "zh"
+                else f"; red warnings {row.red}, yellow {row.yellow}"
+            )
         lines.append(f"  {row.urgency}. {row.county}  {verdicts}{worst}{flags}")
     for trend in monitoring.counties:
         lines.append("")
