@@ -355,16 +355,18 @@ def _read_csv_fast(path: Path) -> ColumnTable | None:
     known = set(TEXT_FIELDS) | set(NUMERIC_FIELDS)
     if "school_id" not in header or not set(header) <= known:
         return None  # Chinese or unknown headers: the full reader maps them
-    try:
-        frame = pd.read_csv(
-            path,
-            dtype={name: str for name in TEXT_FIELDS if name in header},
-            keep_default_na=False,
-            na_values=[""],
-            encoding="utf-8-sig",
-        )
-    except (UnicodeDecodeError, ValueError):
-        return None
+    frame = _read_csv_arrow(path, header)
+    if frame is None:
+        try:
+            frame = pd.read_csv(
+                path,
+                dtype={name: str for name in TEXT_FIELDS if name in header},
+                keep_default_na=False,
+                na_values=[""],
+                encoding="utf-8-sig",
+            )
+        except (UnicodeDecodeError, ValueError):
+            return None
     if frame.empty or any(frame[c].dtype.kind not in "iuf" for c in header if c in NUMBERS):
         return None  # text in a number column: the full reader says where
     marker = frame["school_id"].astype(str).str.strip().isin(["合计", "总计", "小计"])
@@ -382,6 +384,37 @@ def _read_csv_fast(path: Path) -> ColumnTable | None:
         return None
     table.file = str(path)
     return table
+
+
+def _read_csv_arrow(path: Path, header: list[str]) -> Any:
+    """The canonical CSV as a DataFrame through pyarrow's parser (the ``arrow``
+    extra): text columns as text, every other column as float64, a blank cell
+    missing.  About twice as fast as pandas' own parser on a nation; both parse
+    a number to the nearest float.  None when pyarrow is not installed or the
+    file does not parse that way (text in a number column, a bad row): the
+    pandas parser, and after it the full reader, then say what is wrong.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pcsv
+    except ImportError:
+        return None
+    if len(set(header)) != len(header):
+        return None  # a repeated header: the full reader names it
+    types = {name: pa.string() if name in TEXT_FIELDS else pa.float64() for name in header}
+    try:
+        table = pcsv.read_csv(
+            path,
+            read_options=pcsv.ReadOptions(encoding="utf8"),
+            convert_options=pcsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+        return None
+    if table.column_names and table.column_names[0].startswith("\ufeff"):
+        return None  # a byte-order mark kept in the header: let pandas read it
+    return table.to_pandas(self_destruct=True, split_blocks=True)
 
 
 def columns_of(schools: Iterable[School] | ColumnTable) -> ColumnTable:
