@@ -41,9 +41,12 @@ __all__ = [
     "column_name",
     "exclusion_for",
     "merge_sub_sites",
+    "merged_site",
     "parent_cycles",
     "refuse_parent_cycles",
+    "section_shares",
     "section_values",
+    "site_section",
 ]
 
 #: Reason codes the engine itself gives (standards add their own, e.g. ``private``).
@@ -232,7 +235,7 @@ def exclusion_for(school: School, exclusions: Iterable[Exclusion]) -> Exclusion 
     return None
 
 
-def _shares(school: School, split: Split) -> dict[str, Fraction] | None:
+def section_shares(school: School, split: Split) -> dict[str, Fraction] | None:
     """Each level's share of the school's facilities, or None if it cannot be split."""
     levels = SCHOOL_TYPE_LEVELS[school.school_type]
     if len(levels) == 1:
@@ -331,6 +334,33 @@ def section_values(
     return values
 
 
+def merged_site(schools: Sequence[School]) -> School:
+    """A school with its sub-sites (``schools[1:]``) merged into it (``schools[0]``)."""
+    if len(schools) == 1:
+        return schools[0]
+    merged, _ = merge_sub_sites(schools)
+    return merged[0]
+
+
+def site_section(
+    schools: Sequence[School],
+    level: str,
+    split: Split,
+    fields: Iterable[str],
+    spellings: Mapping[str, Sequence[str]] | None = None,
+) -> Section:
+    """The exact section of a school (``schools[0]``, its sub-sites after it) at *level*.
+
+    The one builder of exact sections: the core's exact step and monitoring's
+    exact CV squares both read sections made here.
+    """
+    school = merged_site(schools)
+    values = section_values(
+        school, level, section_shares(school, split), split, fields, spellings
+    )
+    return Section(school, level, values)
+
+
 def build_sections(
     schools: Sequence[School],
     *,
@@ -357,7 +387,7 @@ def build_sections(
         if not school_levels:
             excluded.append(Excluded(school.school_id, school.school_name, "level_not_evaluated"))
             continue
-        shares = _shares(school, split)
+        shares = section_shares(school, split)
         for level in school_levels:
             students = school.value(f"{level}_students")
             if students == 0:

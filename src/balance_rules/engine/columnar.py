@@ -35,11 +35,9 @@ from ..sections import (
     NO_STUDENTS,
     PARENT_MISSING,
     Section,
-    merge_sub_sites,
     refuse_parent_cycles,
-    section_values,
+    site_section,
 )
-from ..sections import _shares as object_shares
 from .exact import Tie, decide_ties
 from .kernels import KERNELS, Kernel
 from .kernels.base import FAIL, NOT_EVALUATED, PASS, CountyFinding, Level, Outcome
@@ -459,13 +457,13 @@ class _Evaluator:
         if cached is not None:
             return cached
         rows = [row, *self.children.get(row, [])]
-        merged, _ = merge_sub_sites([self.table.school(r) for r in rows])
-        school = merged[0]
-        shares = object_shares(school, self.standard.split)
-        values = section_values(
-            school, level, shares, self.standard.split, self.plan.fields, self.plan.spellings
+        section = site_section(
+            [self.table.school(r) for r in rows],
+            level,
+            self.standard.split,
+            self.plan.fields,
+            self.plan.spellings,
         )
-        section = Section(school, level, values)
         self.exact_sections[key] = section
         return section
 

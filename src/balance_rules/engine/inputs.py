@@ -20,8 +20,7 @@ import numpy as np
 
 from ..data.model import County, School
 from ..report import Report
-from ..sections import _shares as core_shares
-from ..sections import merge_sub_sites
+from ..sections import merged_site, section_shares
 from ..standard.model import Standard
 from .columnar import ColumnarResult, evaluate_columns
 from .core import table_of
@@ -98,13 +97,8 @@ def county_sites(
     sites = []
     split = result.plan.standard.split
     for row in sorted(found):
-        children = result.children.get(row)
-        if children:
-            merged, _ = merge_sub_sites([result.table.school(r) for r in [row, *children]])
-            school = merged[0]
-        else:
-            school = result.table.school(row)
-        sites.append(SiteInput(row, school, core_shares(school, split), tuple(found[row])))
+        school = merged_site([result.table.school(r) for r in [row, *result.children.get(row, ())]])
+        sites.append(SiteInput(row, school, section_shares(school, split), tuple(found[row])))
     return sites
 
 

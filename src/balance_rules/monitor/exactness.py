@@ -21,8 +21,7 @@ import attrs
 
 from ..engine.columnar import ColumnarResult
 from ..engine.exact import MARGIN, group_values, weighted_cv_squared
-from ..sections import Section, merge_sub_sites, section_values
-from ..sections import _shares as core_shares
+from ..sections import Section, site_section
 from ..standard.model import Composite, Standard
 from .model import CountyYear, CVPoint
 
@@ -42,15 +41,11 @@ class _Sections:
         if found is not None:
             return found
         result = self.result
-        plan, table = result.plan, result.table
-        merged, _ = merge_sub_sites([table.school(r) for r in [row, *result.children.get(row, [])]])
-        school = merged[0]
-        split = plan.standard.split
-        values = section_values(
-            school, level, core_shares(school, split), split, plan.fields, plan.spellings
-        )
-        self.cache[key] = Section(school, level, values)
-        return self.cache[key]
+        plan = result.plan
+        schools = [result.table.school(r) for r in [row, *result.children.get(row, [])]]
+        section = site_section(schools, level, plan.standard.split, plan.fields, plan.spellings)
+        self.cache[key] = section
+        return section
 
 
 def _squares(
