@@ -32,14 +32,12 @@ from .data.fields import (
 )
 from .data.model import School
 from .errors import DataError, Problem
-from .standard.model import Exclusion, Split
+from .standard.model import Split
 
 __all__ = [
     "Excluded",
     "Section",
-    "build_sections",
     "column_name",
-    "exclusion_for",
     "merge_sub_sites",
     "merged_site",
     "parent_cycles",
@@ -208,33 +206,6 @@ def _root_parent(school: School, by_id: Mapping[str, School]) -> str | None:
     return current.school_id
 
 
-def _compulsory_students(school: School) -> Decimal | None:
-    total = Decimal(0)
-    for level in SCHOOL_TYPE_LEVELS[school.school_type]:
-        if level == "senior":
-            continue
-        value = school.value(f"{level}_students")
-        if value is None:
-            return None
-        total += value
-    return total
-
-
-def exclusion_for(school: School, exclusions: Iterable[Exclusion]) -> Exclusion | None:
-    """The first exclusion whose every condition the school meets."""
-    for exclusion in exclusions:
-        if all(
-            getattr(school, attribute) in values
-            for attribute, values in exclusion.conditions.items()
-        ):
-            if exclusion.students_below is not None:
-                students = _compulsory_students(school)
-                if students is None or students >= exclusion.students_below:
-                    continue
-            return exclusion
-    return None
-
-
 def section_shares(school: School, split: Split) -> dict[str, Fraction] | None:
     """Each level's share of the school's facilities, or None if it cannot be split."""
     levels = SCHOOL_TYPE_LEVELS[school.school_type]
@@ -359,44 +330,3 @@ def site_section(
         school, level, section_shares(school, split), split, fields, spellings
     )
     return Section(school, level, values)
-
-
-def build_sections(
-    schools: Sequence[School],
-    *,
-    levels: Sequence[str],
-    exclusions: Sequence[Exclusion],
-    split: Split,
-    fields: Iterable[str],
-    spellings: Mapping[str, Sequence[str]] | None = None,
-) -> tuple[list[Section], list[Excluded]]:
-    """Sections in scope, and every school or section left out with its reason."""
-    fields = tuple(dict.fromkeys(("students", *fields)))
-    kept, excluded = merge_sub_sites(schools)
-    merged_from: dict[str, list[str]] = {}
-    for item in excluded:
-        if item.reason == MERGED_INTO_PARENT and item.detail:
-            merged_from.setdefault(item.detail, []).append(item.school_id)
-    sections: list[Section] = []
-    for school in kept:
-        exclusion = exclusion_for(school, exclusions)
-        if exclusion is not None:
-            excluded.append(Excluded(school.school_id, school.school_name, exclusion.reason))
-            continue
-        school_levels = [lv for lv in SCHOOL_TYPE_LEVELS[school.school_type] if lv in levels]
-        if not school_levels:
-            excluded.append(Excluded(school.school_id, school.school_name, "level_not_evaluated"))
-            continue
-        shares = section_shares(school, split)
-        for level in school_levels:
-            students = school.value(f"{level}_students")
-            if students == 0:
-                excluded.append(
-                    Excluded(school.school_id, school.school_name, NO_STUDENTS, level=level)
-                )
-                continue
-            values = section_values(school, level, shares, split, fields, spellings)
-            sections.append(
-                Section(school, level, values, tuple(merged_from.get(school.school_id, ())))
-            )
-    return sections, excluded

@@ -12,41 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import NamedTuple
 
 from .exact import MARGIN, cap_allows, composite_allows, weighted_cv_squared
 
 __all__ = [
     "MARGIN",
-    "Moments",
     "cap_allows",
     "composite_allows",
     "weighted_cv",
     "weighted_cv_squared",
-    "weighted_moments",
 ]
-
-
-class Moments(NamedTuple):
-    """The working of one CV: total students P, weighted mean X̄, S and CV (floats)."""
-
-    students: float
-    mean: float | None
-    std: float | None
-    cv: float | None
-
-
-def weighted_moments(weights: Sequence[Fraction], values: Sequence[Fraction]) -> Moments:
-    """P, X̄, S and CV in floating point (display only); CV None when the mean is 0."""
-    w = [float(p) for p in weights]
-    x = [float(v) for v in values]
-    total = math.fsum(w)
-    if total <= 0:
-        return Moments(total, None, None, None)
-    mean = math.fsum(p * v for p, v in zip(w, x, strict=True)) / total
-    variance = math.fsum(p * (v - mean) ** 2 for p, v in zip(w, x, strict=True)) / total
-    std = math.sqrt(variance)
-    return Moments(total, mean, std, None if mean == 0 else std / abs(mean))
 
 
 def weighted_cv(weights: Sequence[Fraction], values: Sequence[Fraction]) -> float | None:
