@@ -67,3 +67,38 @@ def test_not_yaml_and_missing_file(tmp_path: Path) -> None:
         load_costs(bad)
     with pytest.raises(DataError, match="not found"):
         load_costs(tmp_path / "none.yaml")
+
+
+def test_a_file_that_is_no_costs_file_is_not_quoted_back(tmp_path: Path) -> None:
+    """A CSV given as --costs: one message naming the file, none of its contents."""
+    import io
+
+    from balance_rules.cli import main
+
+    table = Path(__file__).resolve().parent.parent / "examples" / "example-county.csv"
+    err = io.StringIO()
+    code = main(
+        ["shortfall", str(table), "--costs", str(table), "--lang", "en"],
+        stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert code == 2
+    assert "not a costs file" in err.getvalue() and "example-county.csv" in err.getvalue()
+    assert "学校标识码" not in err.getvalue()  # the CSV's header is not echoed
+
+
+def test_write_applied_over_an_input_names_its_own_option(tmp_path: Path) -> None:
+    import io
+    import shutil
+
+    from balance_rules.cli import main
+
+    table = tmp_path / "schools.csv"
+    shutil.copy(Path(__file__).resolve().parent.parent / "examples" / "example-county.csv", table)
+    before = table.read_bytes()
+    err = io.StringIO()
+    code = main(
+        ["shortfall", str(table), "--write-applied", str(table), "--lang", "en"],
+        stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert code == 2 and "--write-applied names an input file" in err.getvalue()
+    assert table.read_bytes() == before

@@ -110,6 +110,7 @@ def open_output(
     inputs: Iterable[str | None] = (),
     binary: Literal[False] = False,
     encoding: str = "utf-8",
+    option: str = "--output",
 ) -> Iterator[TextIO]: ...
 
 
@@ -122,6 +123,7 @@ def open_output(
     inputs: Iterable[str | None] = (),
     binary: Literal[True],
     encoding: str = "utf-8",
+    option: str = "--output",
 ) -> Iterator[IO[bytes]]: ...
 
 
@@ -133,11 +135,13 @@ def open_output(
     inputs: Iterable[str | None] = (),
     binary: bool = False,
     encoding: str = "utf-8",
+    option: str = "--output",
 ) -> Iterator[IO[str] | IO[bytes]]:
     """The ``--output`` file (complete or not there at all), else ``stdout``.
 
     With ``binary`` (xlsx) a path is required.  ``inputs`` are the run's input
-    files; the output may be none of them.
+    files; the output may be none of them.  ``option`` is how messages name the
+    path (``--write-applied``, say).
     """
     if not path:
         if binary:
@@ -150,15 +154,15 @@ def open_output(
             raise DataError(
                 [
                     Problem(
-                        "--output names an input file of this run; it would be overwritten. "
+                        f"{option} names an input file of this run; it would be overwritten. "
                         "Choose another output file",
                         file=path,
-                        message_zh="--output 指向本次运行的输入文件，会被覆盖；请换一个输出文件",
+                        message_zh=f"{option} 指向本次运行的输入文件，会被覆盖；请换一个输出文件",
                     )
                 ]
             )
     if target.is_dir():
-        raise DataError([Problem("--output names a folder, not a file", file=path)])
+        raise DataError([Problem(f"{option} names a folder, not a file", file=path)])
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)

@@ -162,6 +162,8 @@ def _status(
         additions = [a for c in plan.counties for a in c.additions]
         applied = apply_to_schools(schools, additions)
         applied_inputs = [*_inputs(args), args.output]  # nor over the plan just written
-        with open_output(args.write_applied, streams.stdout, inputs=applied_inputs) as stream:
+        with open_output(
+            args.write_applied, streams.stdout, inputs=applied_inputs, option="--write-applied"
+        ) as stream:
             write_schools_csv(applied, stream)
     return EXIT_OK if all(c.verdict_after == "pass" for c in plan.counties) else EXIT_FAIL

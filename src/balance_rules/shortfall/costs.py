@@ -105,6 +105,16 @@ class Costs:
 
 
 def _problems(document: Any, file: str) -> list[Problem]:
+    if not isinstance(document, dict):  # never quote a file that is not a costs file
+        return [
+            Problem(
+                "not a costs file: a costs file is a YAML mapping of unit costs "
+                "(see docs/costs-format.md)",
+                file=file,
+                message_zh="不是单价文件：单价文件应为各项单价的 YAML 映射"
+                "（见 docs/costs-format.md）",
+            )
+        ]
     validator = jsonschema.Draft7Validator(COSTS_SCHEMA)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
