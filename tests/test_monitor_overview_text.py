@@ -28,3 +28,15 @@ def test_an_over_cap_cv_is_marked_over_in_both_languages() -> None:
     assert "0.667 ✗ (上限 ≤ 0.5)" in zh and "红色预警 2，黄色预警 3" in zh
     (en,) = _overview("en")
     assert "0.667 ✗ (over the cap ≤ 0.5)" in en and "red warnings 2, yellow 3" in en
+
+
+def test_no_usable_standard_says_why() -> None:
+    err = io.StringIO()
+    code = main(
+        ["monitor", str(EXAMPLES / "schools-2021.csv"), "--standard-for", "2021=nope/x",
+         "--lang", "en"],
+        stdout=io.StringIO(), stderr=err,
+    )  # fmt: skip
+    assert code == 2
+    assert "no year has a standard" in err.getvalue()
+    assert "unknown standard 'nope/x'" in err.getvalue()  # the reason, not only the outcome

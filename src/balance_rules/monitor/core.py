@@ -142,8 +142,16 @@ def monitor(
         key = id(ref)
         loaded.setdefault(key, _standard(ref))
         by_year[year] = loaded[key]
-    if not by_year:
-        raise DataError([Problem("no year has a standard to evaluate it by (give --standard)")])
+    if not by_year:  # say why for each year (an unknown standard, say), not only that
+        raise DataError(
+            [
+                Problem(
+                    "no year has a standard to evaluate it by (give --standard)",
+                    message_zh="没有任何一年有可用的评估标准（请用 --standard 指定）",
+                ),
+                *(Problem(n.message_en, message_zh=n.message) for n in all_notes),
+            ]
+        )
     reports: dict[int, Report] = {}
     results: dict[int, Any] = {}
     for year, std in by_year.items():
