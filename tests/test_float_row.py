@@ -9,7 +9,6 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from balance_rules.data import model
 from balance_rules.data.model import FLOAT_FIELDS, School, float_row
 
 
@@ -21,8 +20,8 @@ decimals = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False)
 
 
 @given(st.lists(decimals, min_size=2, max_size=2))
-def test_each_number_is_the_nearest_float_however_often_it_was_seen(values: list[Decimal]) -> None:
-    for _ in range(2):  # the second school reads the shared cache
+def test_each_number_is_the_nearest_float_and_missing_is_nan(values: list[Decimal]) -> None:
+    for _ in range(2):
         school = School(school_id="s", school_name="n", site_area=values[0], building_area=values[1])
         floats = dict(zip(FLOAT_FIELDS, _unpack(float_row(school)), strict=True))
         assert floats["site_area"] == float(values[0])
@@ -35,25 +34,6 @@ def test_equal_decimals_written_differently_give_the_same_float() -> None:
     b = School(school_id="b", school_name="b", site_area=Decimal("12.5"))
     index = FLOAT_FIELDS.index("site_area")
     assert _unpack(float_row(a))[index] == _unpack(float_row(b))[index] == 12.5
-
-
-def test_zero_is_not_cached_so_its_sign_is_the_decimals_own() -> None:
-    plain = School(school_id="a", school_name="a", books=Decimal("0"))
-    index = FLOAT_FIELDS.index("books")
-    assert math.copysign(1, _unpack(float_row(plain))[index]) == 1
-    assert Decimal("0") not in model._FLOATS
-
-
-def test_the_cache_is_bounded() -> None:
-    model._FLOATS.clear()
-    size = model._FLOAT_CACHE_SIZE
-    try:
-        model._FLOAT_CACHE_SIZE = 4
-        for i in range(1, 20):
-            float_row(School(school_id=str(i), school_name="x", books=Decimal(i)))
-            assert len(model._FLOATS) <= 4 + len(FLOAT_FIELDS)
-    finally:
-        model._FLOAT_CACHE_SIZE = size
 
 
 def test_the_view_is_made_once_per_school() -> None:

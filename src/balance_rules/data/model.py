@@ -175,34 +175,6 @@ _GET_NUMBERS = operator.attrgetter(*FLOAT_FIELDS)
 _PACK_ROW = struct.Struct(f"={len(FLOAT_FIELDS)}d").pack
 
 
-#: Floats of Decimals already converted, shared by every School: a county's
-#: numbers repeat (head counts, room counts), and a dictionary lookup costs a
-#: quarter of ``float(Decimal)``.  Bounded: emptied when it reaches this size.
-_FLOAT_CACHE_SIZE = 1 << 16
-_FLOATS: dict[Decimal, float] = {}
-
-
-def _floats(values: tuple[Decimal | None, ...]) -> list[float]:
-    """Each value as the float nearest to it (NaN when missing), through the cache."""
-    floats = _FLOATS
-    if len(floats) >= _FLOAT_CACHE_SIZE:
-        floats.clear()
-    get = floats.get
-    out: list[float] = []
-    for value in values:
-        if value is None:
-            out.append(math.nan)
-            continue
-        known = get(value)
-        if known is None:
-            # -0 and 0 are equal keys with different floats: zeros are never cached.
-            known = float(value)
-            if known:
-                floats[value] = known
-        out.append(known)
-    return out
-
-
 def float_row(school: School) -> bytes:
     """The school's numbers (:data:`FLOAT_FIELDS`) as packed native float64, NaN when missing.
 
@@ -213,11 +185,8 @@ def float_row(school: School) -> bytes:
     kept: bytes | None = getattr(school, "_float_row", None)
     if kept is not None:
         return kept
-    values = _GET_NUMBERS(school)
-    try:
-        row = _PACK_ROW(*_floats(values))
-    except TypeError:  # a signalling NaN cannot be a dictionary key (refused later)
-        row = _PACK_ROW(*[math.nan if v is None else float(v) for v in values])
+    nan = math.nan
+    row = _PACK_ROW(*[nan if value is None else value for value in _GET_NUMBERS(school)])
     object.__setattr__(school, "_float_row", row)
     return row
 
