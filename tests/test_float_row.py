@@ -22,7 +22,9 @@ decimals = st.decimals(min_value=0, max_value=10**9, places=4, allow_nan=False)
 @given(st.lists(decimals, min_size=2, max_size=2))
 def test_each_number_is_the_nearest_float_and_missing_is_nan(values: list[Decimal]) -> None:
     for _ in range(2):
-        school = School(school_id="s", school_name="n", site_area=values[0], building_area=values[1])
+        school = School(
+            school_id="s", school_name="n", site_area=values[0], building_area=values[1]
+        )
         floats = dict(zip(FLOAT_FIELDS, _unpack(float_row(school)), strict=True))
         assert floats["site_area"] == float(values[0])
         assert floats["building_area"] == float(values[1])
