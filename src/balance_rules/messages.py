@@ -73,12 +73,95 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         ),
         "{d} 锁定的规则 {k}：{rest}；锁定于 {w}，下级标准只能收紧",
     ),
+    # costs files (shortfall planning)
+    (_p(r"costs file not found"), "找不到成本文件"),
+    (_p(r"(?P<f>.+): cannot read costs file"), "{f}：无法读取成本文件"),
+    (_p(r"(?P<f>.+): invalid costs file"), "{f}：成本文件无效"),
+    (_p(r"a cost cannot be negative \(got (?P<v>.+)\)"), "成本不能为负数（实际为 {v}）"),
+    (_p(r"a cost must be a number of 元, got (?P<v>.+)"), "成本必须是以元计的数字，实际为 {v}"),
+    # YAML
+    (_p(r"not valid YAML: (?P<m>.+)"), "不是有效的 YAML：{m}"),
+    # monitoring: years, facts, renamed schools
+    (
+        _p(
+            r"which year is this\? Put the year in the file name \((?P<e>[^)]+)\), "
+            r"add a year column \(年份\), or give --year"
+        ),
+        "无法确定年份：请把年份写进文件名（{e}）、加一列年份（年份），或用 --year 指定",
+    ),
+    (_p(r"year (?P<v>.+) is not a year \(write it as 2023\)"), "年份 {v} 不是年份（请写成 2023）"),
+    (_p(r"no year"), "没有年份"),
+    (
+        _p(
+            r"(?P<n>\d+) --year value\(s\) for (?P<m>\d+) data file\(s\): "
+            r"give one year per file, in the same order"
+        ),
+        "给了 {n} 个 --year，但有 {m} 个数据文件：请按同样的顺序为每个文件给一个年份",
+    ),
+    (
+        _p(r"two files claim the year (?P<y>\d+): (?P<a>.+) and (?P<b>.+); give each year once"),
+        "两个文件都是 {y} 年：{a} 和 {b}；每个年份只能给一次",
+    ),
+    (
+        _p(r"facts for county (?P<c>.+) \((?P<y>\d+)\), which has no schools in any year"),
+        "县 {c}（{y} 年）有县级指标，但任何年份都没有该县的学校",
+    ),
+    (
+        _p(
+            r"two facts files without a year in the name \((?P<a>.+) and (?P<b>.+)\); "
+            r"name them by year \((?P<e>[^)]+)\)"
+        ),
+        "两个县级指标文件的文件名都没有年份（{a} 和 {b}）；请按年份命名（{e}）",
+    ),
+    (
+        _p(r"facts for (?P<y>\d+), a year without school data"),
+        "{y} 年有县级指标，但没有该年的学校数据",
+    ),
+    (_p(r"two facts files for (?P<y>\d+)"), "{y} 年有两个县级指标文件"),
+    (_p(r"(?P<o>.+) is renamed twice \((?P<a>.+), (?P<b>.+)\)"), "{o} 被改名两次（{a}、{b}）"),
+    (_p(r"no new_id \(新学校标识码\) column"), "没有 new_id（新学校标识码）列"),
+    (_p(r"old or new id is blank"), "原标识码或新标识码为空"),
+    (_p(r"--standard-for gives (?P<y>\d+) twice"), "--standard-for 两次给出 {y} 年"),
+    (
+        _p(r"no years to monitor: give at least one year of data"),
+        "没有可监测的年份：请至少给出一年的数据",
+    ),
+    (_p(r"no years to monitor"), "没有可监测的年份"),
+    (_p(r"no rows to monitor"), "没有可监测的行"),
+    (_p(r"no standard for year\(s\) (?P<y>.+)"), "以下年份没有标准：{y}"),
+    (_p(r"the DataFrame has no 'year' column"), "DataFrame 没有 'year' 列"),
+    (_p(r"two frames for the year (?P<y>\d+)"), "{y} 年有两个 DataFrame"),
+    (
+        _p(r"county (?P<c>'[^']*') \((?P<y>\d+)\) was cut between partitions"),
+        "县 {c}（{y} 年）被分到了不同的分区",
+    ),
+    (
+        _p(r"county (?P<c>'[^']*') \((?P<y>\d+)\) is in two partitions"),
+        "县 {c}（{y} 年）出现在两个分区中",
+    ),
+    # output files
+    (
+        _p(r"this format needs --output FILE \(it is not text\)"),
+        "此格式需要 --output 文件（它不是文本）",
+    ),
+    (_p(r"(?P<o>\S+) names a folder, not a file"), "{o} 指向文件夹而不是文件"),
+    (_p(r"cannot write here: (?P<m>.+)"), "无法写入此处：{m}"),
+    (
+        _p(r"no case files \(NAME\.cases\.yaml\) for (?P<t>.+)"),
+        "没有 {t} 的用例文件（NAME.cases.yaml）",
+    ),
     # schema
     (_p(r"unknown key (?P<k>.+); allowed here: (?P<a>.+)"), "未知的键 {k}；此处允许：{a}"),
+    (
+        _p(r"unknown key (?P<k>.+); expected one of (?P<a>.+)"),
+        "未知的键 {k}；应为以下之一：{a}",
+    ),
     (_p(r"unknown key (?P<k>.+)"), "未知的键 {k}"),
     (_p(r"(?P<v>.+) is not one of: (?P<a>.+)"), "{v} 不是以下之一：{a}"),
     (_p(r"(?P<v>.+) is a required property"), "缺少必填项 {v}"),
     (_p(r"(?P<v>'[^']*') is required"), "缺少必填项 {v}"),
+    (_p(r"(?P<v>'[^']*') is missing"), "缺少必填项 {v}"),
+    (_p(r"(?P<v>.+) was expected"), "应为 {v}"),
     (_p(r"is a required property"), "缺少必填项"),
     (_p(r"must be (?P<v>.+), got (?P<g>.+)"), "必须是 {v}，实际为 {g}"),
     (
