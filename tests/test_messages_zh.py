@@ -42,6 +42,9 @@ MESSAGES = {
     "no standard for year(s) 2023, 2024": "以下年份没有标准：2023, 2024",
     "this format needs --output FILE (it is not text)": "此格式需要 --output 文件（它不是文本）",
     "--output names a folder, not a file": "--output 指向文件夹而不是文件",
+    "--format xlsx needs --output FILE.xlsx (it is not text)": (
+        "--format xlsx 需要 --output FILE.xlsx（它不是文本）"
+    ),
 }
 
 
@@ -97,3 +100,11 @@ def test_monitor_without_a_year_says_so_in_chinese(tmp_path: Path) -> None:
     assert code == 2
     assert "无法确定年份" in err and "--year" in err
     assert "which year" not in err
+
+
+def test_a_missing_mapping_file_is_said_to_be_missing(tmp_path: Path) -> None:
+    argv = ["evaluate", str(EXAMPLES / "example-county.csv")]
+    code, err = _run([*argv, "--mapping", str(tmp_path / "no-mapping.yaml")])
+    assert code == 2 and "no-mapping.yaml" in err and "文件不存在" in err
+    code, err = _run([*argv, "--mapping", str(tmp_path / "no-mapping.yaml"), "--lang", "en"])
+    assert code == 2 and "no such file" in err

@@ -144,6 +144,10 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
         _p(r"this format needs --output FILE \(it is not text\)"),
         "此格式需要 --output 文件（它不是文本）",
     ),
+    (
+        _p(r"--format (?P<f>\w+) needs --output (?P<o>\S+) \(it is not text\)"),
+        "--format {f} 需要 --output {o}（它不是文本）",
+    ),
     (_p(r"(?P<o>\S+) names a folder, not a file"), "{o} 指向文件夹而不是文件"),
     (_p(r"cannot write here: (?P<m>.+)"), "无法写入此处：{m}"),
     (

@@ -231,6 +231,8 @@ def load_mapping(path: str | Path) -> HeaderMapping:
         document = read_yaml(Path(path))
     except YamlReadError as exc:
         raise DataError(exc.problems) from None
+    except FileNotFoundError:
+        raise DataError([Problem("no such file", file=file, message_zh="文件不存在")]) from None
     except OSError as exc:
         raise DataError(
             [Problem(exc.strerror or "cannot read", file=file, message_zh="无法读取文件")]
