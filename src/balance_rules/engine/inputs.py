@@ -12,12 +12,15 @@ splitting a second time.  It never changes the result.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import attrs
 import numpy as np
 
+from ..data.columns import ColumnTable
 from ..data.model import County, School
 from ..report import Report
 from ..sections import merged_site, section_shares
@@ -35,6 +38,7 @@ __all__ = [
     "SiteInput",
     "county_sections",
     "county_sites",
+    "evaluate_changed",
     "evaluate_with_result",
     "failing_rules",
     "indicator_parts",
@@ -55,6 +59,86 @@ def evaluate_with_result(
     table, facts = table_of(counties)
     result = evaluate_columns(plan, table, facts, counties=names)
     return report_of(result), result
+
+
+@attrs.define(eq=False)
+class _ChangedTable(ColumnTable):
+    """Some counties' rows of a core table, with some cells changed (exact values).
+
+    ``schools`` holds the original School objects; :meth:`school` gives, for a
+    changed row, the School with its changed values (made when first asked, for
+    the core's exact re-checks), so no School is rebuilt for rows the core never
+    re-checks exactly.
+    """
+
+    changed: dict[int, dict[str, Decimal]] = attrs.field(factory=dict)
+    made: dict[int, School] = attrs.field(factory=dict)
+
+    def school(self, row: int) -> School:
+        values = self.changed.get(row)
+        if values is None:
+            return ColumnTable.school(self, row)
+        found = self.made.get(row)
+        if found is None:
+            original = ColumnTable.school(self, row)
+            own: dict[str, Any] = {k: v for k, v in values.items() if hasattr(original, k)}
+            extra = {k: v for k, v in values.items() if not hasattr(original, k)}
+            if extra:
+                own["extra"] = {**original.extra, **extra}
+            found = self.made[row] = attrs.evolve(original, **own)
+        return found
+
+
+def evaluate_changed(
+    result: ColumnarResult,
+    names: Sequence[str],
+    additions: Mapping[int, Mapping[str, Decimal]],
+) -> tuple[Report, ColumnarResult]:
+    """Evaluate the counties *names* of *result* again, with *additions* added.
+
+    *additions* maps a row of ``result.table`` to {column: amount to add}; a
+    missing cell becomes the amount.  The table's number arrays of those
+    counties are copied and the changed cells set to the float nearest to the
+    exact new value (what the School with that value would give), so the core
+    evaluates exactly what it would evaluate from the changed School objects.
+    *result* is not changed.
+    """
+    table = result.table
+    wanted = np.isin(table.text["county"], np.array(list(names), dtype=object))
+    rows = np.flatnonzero(wanted)
+    position = {int(r): i for i, r in enumerate(rows.tolist())}
+    numbers = {name: column[rows] for name, column in table.numbers.items()}
+    extras = {name: column[rows] for name, column in table.extras.items()}
+    changed: dict[int, dict[str, Decimal]] = {}
+    for row, columns in additions.items():
+        new_row = position[row]
+        values: dict[str, Decimal] = {}
+        for name, amount in columns.items():
+            before = (
+                table.value(name, row)
+                if table.schools is None
+                else table.schools[row].value(name)
+            )
+            exact = amount if before is None else before + amount
+            target = numbers.get(name)
+            if target is None:
+                target = extras.setdefault(name, np.full(len(rows), np.nan))
+            target[new_row] = float(exact)
+            values[name] = exact
+        changed[new_row] = values
+    schools = None if table.schools is None else tuple(table.schools[r] for r in rows.tolist())
+    subset = _ChangedTable(
+        {name: column[rows] for name, column in table.text.items()},
+        numbers,
+        table.counted[rows],
+        extras,
+        schools,
+        table.file,
+        changed=changed,
+    )
+    facts = {name: result.facts[name] for name in names if name in result.facts}
+    after = evaluate_columns(result.plan, subset, facts, counties=list(names))
+    return report_of(after), after
 
 
 @attrs.frozen

@@ -93,6 +93,8 @@ class Site:
     #: Bumped by every addition (cached section values of older versions are stale).
     version: int = 0
     add_float: dict[str, float] = attrs.Factory(dict)
+    #: The school's row in the core's table (its counted parent's row).
+    row: int = -1
 
     def grow(self, column: str, amount: Fraction) -> None:
         self.add[column] = self.add.get(column, Fraction(0)) + amount
@@ -180,7 +182,7 @@ class WorkCounty:
         for given in sites:
             school = given.school
             raw = _Raw(_Lazy(school, columns_set))
-            site = Site(school, raw, shares=given.shares)
+            site = Site(school, raw, shares=given.shares, row=given.row)
             if given.shares is not None:
                 site.shares_float = {k: float(v) for k, v in given.shares.items()}
             self.sites.append(site)

@@ -27,6 +27,7 @@ from ..engine.inputs import (
     SiteInput,
     county_sections,
     county_sites,
+    evaluate_changed,
     evaluate_with_result,
     failing_rules,
     indicator_values,
@@ -44,7 +45,6 @@ from ..standard.model import (
     Standard,
     size_band,
 )
-from .apply import apply_additions
 from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
@@ -135,6 +135,8 @@ class _CountyPlanner:
         open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
     ) -> None:
         self.standard = standard
+        #: The county's name (set by the caller).
+        self.county = ""
         #: The deciding thresholds the core did not pass, per rule (see shortfall.steps).
         self.open = open_thresholds
         #: The deciding k-of-n sections the core did not pass, with their choices.
@@ -1174,13 +1176,36 @@ def _plan(
     open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
 ) -> tuple[_CountyPlanner, list[Addition]]:
     """Plan one failing county (not yet verified)."""
+    planner = _plan_schools(
+        standard, sites, costs, core, core_values, open_thresholds, open_choices
+    )
+    planner.plan_coefficients()
+    _refuse_facts(planner, before)
+    return planner, planner.additions()
+
+
+def _plan_schools(
+    standard: Standard,
+    sites: Sequence[SiteInput],
+    costs: Costs | None,
+    core: ColumnarResult | None = None,
+    core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
+    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+    | None = None,
+    open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
+) -> _CountyPlanner:
+    """The school stages of one county's plan: thresholds, k of n, teacher totals."""
     planner = _CountyPlanner(
         standard, sites, costs, core, core_values, open_thresholds, open_choices
     )
     planner.plan_thresholds()
     planner.plan_k_of_n()
     planner.plan_hires()
-    planner.plan_coefficients()
+    return planner
+
+
+def _refuse_facts(planner: _CountyPlanner, before: CountyResult) -> None:
+    """County facts that fail or are missing: listed, never planned."""
     for rule in planner.facts:
         finding = next((f for f in before.findings if f.rule == rule.id), None)
         if finding is not None and finding.status != "pass":
@@ -1190,7 +1215,40 @@ def _plan(
                 if finding.status == "fail"
                 else f"county fact missing: {', '.join(finding.missing) or rule.fact}",
             )
-    return planner, planner.additions()
+
+
+def _cvs_clear(planner: _CountyPlanner, result: CountyResult) -> bool:
+    """Whether the core's evaluation *result* of the county under the plan so far
+    shows every deciding CV clearly within its cap, so that the water-filling
+    stage (whose float screen would find the same) adds and refuses nothing.
+
+    The margin (a relative 2e-9 against the stage's 1e-9) covers the two float
+    computations of the same CV; anything closer, missing or undefined goes to
+    the stage itself.  Composites always go to the stage.
+    """
+    if planner.composites:
+        return False
+    values = {(c.rule, c.level, c.indicator): c.value for c in result.coefficients}
+    for rule in planner.coefficients:
+        for level in rule.levels:
+            cap = rule.max.get(level)
+            if cap is None:
+                continue
+            limit = float(cap) * (1 - 2e-9)
+            for indicator in rule.indicators:
+                value = values.get((rule.id, level, indicator))
+                if value is None or not value < limit:  # NaN: not clear
+                    return False
+    return True
+
+
+def _changes(planner: _CountyPlanner) -> dict[int, dict[str, Decimal]]:
+    """Per table row, each column's total addition under the plan so far."""
+    return {
+        site.row: {column: _exact(amount) for column, amount in site.add.items() if amount}
+        for site in planner.work.sites
+        if site.add
+    }
 
 
 def _finish(
@@ -1270,6 +1328,27 @@ def _verify(
         )
 
 
+Failing = tuple[str, str | None, str | None]
+
+
+def _evaluate_plans(
+    core: ColumnarResult, planners: Sequence[_CountyPlanner]
+) -> dict[str, tuple[CountyResult, list[Failing]]]:
+    """Each planned county evaluated by the core with its additions applied (one
+    evaluation for all): its result and its failing deciding rules."""
+    if not planners:
+        return {}
+    changes: dict[int, dict[str, Decimal]] = {}
+    names = []
+    for planner in planners:
+        changes.update(_changes(planner))
+        names.append(planner.county)
+    report, after_core = evaluate_changed(core, names, changes)
+    failing = failing_rules(after_core)
+    after_code = {name: code for code, name in enumerate(after_core.county_names)}
+    return {r.county: (r, failing[after_code[r.county]]) for r in report.counties}
+
+
 def plan_shortfall(
     standard: Standard,
     counties: County | Iterable[County],
@@ -1315,7 +1394,6 @@ def plan_shortfall(
                 core_values[level][indicator] = found.tolist()
     results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
-    pending: list[tuple[_CountyPlanner, list[Addition], CountyResult, County]] = []
     failing_found: list[list[tuple[str, str | None, str | None]]] = []
 
     def failing_before() -> list[list[tuple[str, str | None, str | None]]]:
@@ -1323,53 +1401,54 @@ def plan_shortfall(
             failing_found.extend(failing_rules(core))
         return failing_found
 
+    staged: list[tuple[_CountyPlanner, CountyResult, int]] = []
     for county in county_list:
         before = results[county.name]
         if before.verdict == "pass":
             plans.append(_unchanged(before))
             continue
-        sites = county_sites(core, code_of[county.name], sections)
         code = code_of[county.name]
-        planner, additions = _plan(
+        sites = county_sites(core, code, sections)
+        planner = _plan_schools(
             standard,
             sites,
-            before,
             resolved,
             core,
             core_values,
             open_thresholds[code],
             open_choices[code],
         )
-        if not additions:
-            plans.append(
-                _finish(
-                    planner,
-                    additions,
-                    before,
-                    before,
-                    resolved is not None,
-                    failing_before()[code_of[county.name]],
-                )
-            )
+        planner.county = county.name
+        staged.append((planner, before, code))
+    # The school stages' additions applied to the core's columns and every county
+    # with additions evaluated again, at once: that evaluation verifies the plan
+    # of a county whose CVs it shows clearly within their caps (the water-filling
+    # stage would add nothing); the others go through that stage and are
+    # evaluated once more.
+    first = _evaluate_plans(core, [p for p, _b, _c in staged if p.entries])
+    done: list[tuple[_CountyPlanner, CountyResult, CountyResult, list[Failing]]] = []
+    again: list[tuple[_CountyPlanner, CountyResult]] = []
+    for planner, before, code in staged:
+        name = before.county
+        after, failing = first.get(name) or (before, failing_before()[code])
+        if _cvs_clear(planner, after):
+            done.append((planner, before, after, failing))
             continue
-        pending.append((planner, additions, before, apply_additions(county, additions)))
-    # every planned county re-evaluated at once with its plan applied (the verification)
-    if pending:
-        after_report, after_core = evaluate_with_result(standard, [p[3] for p in pending])
-        after = {r.county: r for r in after_report.counties}
-        failing = failing_rules(after_core)
-        after_code = {name: code for code, name in enumerate(after_core.county_names)}
-        for planner, additions, before, applied in pending:
-            plans.append(
-                _finish(
-                    planner,
-                    additions,
-                    before,
-                    after[applied.name],
-                    resolved is not None,
-                    failing[after_code[applied.name]],
-                )
-            )
+        version = planner.version
+        planner.plan_coefficients()
+        if planner.version == version:
+            done.append((planner, before, after, failing))
+        else:
+            again.append((planner, before))
+    second = _evaluate_plans(core, [p for p, _b in again])
+    for planner, before in again:
+        after, failing = second[before.county]
+        done.append((planner, before, after, failing))
+    for planner, before, after, failing in done:
+        _refuse_facts(planner, before)
+        plans.append(
+            _finish(planner, planner.additions(), before, after, resolved is not None, failing)
+        )
     plans.sort(key=lambda p: p.county)
     return ShortfallPlan(
         standard_id=standard.id,
