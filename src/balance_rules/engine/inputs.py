@@ -104,8 +104,12 @@ def evaluate_changed(
     *result* is not changed.
     """
     table = result.table
-    wanted = np.isin(table.text["county"], np.array(list(names), dtype=object))
-    rows = np.flatnonzero(wanted)
+    column = table.text["county"]
+    chosen = set(names)
+    if chosen.issuperset(result.county_names):
+        rows = np.arange(len(column))
+    else:
+        rows = np.flatnonzero(np.fromiter(map(chosen.__contains__, column), bool, len(column)))
     position = {int(r): i for i, r in enumerate(rows.tolist())}
     numbers = {name: column[rows] for name, column in table.numbers.items()}
     extras = {name: column[rows] for name, column in table.extras.items()}

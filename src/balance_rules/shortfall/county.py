@@ -169,6 +169,9 @@ class WorkCounty:
         self.sites: list[Site] = []
         self.sections: list[Section] = []
         self.by_id: dict[str, Site] = {}
+        #: The section at (level, index in the core's level), and its place here.
+        self.section_at: dict[tuple[str, int], Section] = {}
+        self.position: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[int, str], tuple[int, tuple[Fraction | None, str | None]]] = {}
         #: Level-free fields the float screen reads (the others go the exact way).
         self.plain_fields = frozenset(
@@ -188,7 +191,10 @@ class WorkCounty:
             self.sites.append(site)
             self.by_id[school.school_id] = site
             for level, index in given.sections:
-                self.sections.append(Section(site, level, index=index))
+                section = Section(site, level, index=index)
+                self.section_at[(level, index)] = section
+                self.position[(level, index)] = len(self.sections)
+                self.sections.append(section)
 
     def value(self, section: Section, field: str) -> Fraction | None:
         """A level-free field of a section, with the additions so far."""

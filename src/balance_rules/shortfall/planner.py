@@ -19,10 +19,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..data.fields import LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
+from ..data.fields import ALL_LEVELS, LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
 from ..data.model import County
 from ..engine.columnar import ColumnarResult
 from ..engine.inputs import (
+    FAIL,
     PASS,
     SiteInput,
     county_sections,
@@ -172,6 +173,7 @@ class _CountyPlanner:
         #: Bumped by every addition: a CV computed at the same version still holds.
         self.version = 0
         self._cvs: dict[tuple[str, str], tuple[int, float | None]] = {}
+        self._member_columns: dict[tuple[str, str], frozenset[str]] = {}
 
     # -- helpers --------------------------------------------------------------------
 
@@ -356,17 +358,39 @@ class _CountyPlanner:
             found = None if self.open is None else self.open.get(rule.id)
             if self.open is not None and not found:
                 continue
-            for section in self.work.sections:
-                if section.level not in rule.levels:
-                    continue
+            if found is None:
+                sections = [s for s in self.work.sections if s.level in rule.levels]
+            else:  # only the open sections, in the county's section order
+                at = self.work.section_at
+                sections = [
+                    at[key]
+                    for key in sorted(found, key=self.work.position.__getitem__)
+                    if key[0] in rule.levels
+                ]
+            refusal = self._refusal(rule)
+            for section in sections:
                 if found is not None:
-                    key = (section.level, section.index)
-                    if key not in found:
-                        continue
-                    quick_amount = found[key]
+                    quick_amount = found[(section.level, section.index)]
                     if quick_amount is not None:
                         keep(section, rule, *quick_amount)
                         continue
+                    if refusal is not None and self._core_fails(rule.id, section):
+                        # the core decided exactly that the untouched section fails
+                        # and the reason does not depend on the section
+                        reason = refusal
+                        if reason == "":
+                            limit = self.threshold_of(rule, section)
+                            if limit is not None:
+                                reason = f"needs a reduction ({rule.op} {limit}), not an addition"
+                        if reason:
+                            self.refuse(
+                                rule.id,
+                                reason,
+                                section.site.school.school_id,
+                                section.level,
+                                rule.indicator,
+                            )
+                            continue
                 elif self._core_passes(rule.id, section):
                     continue
                 threshold = self.threshold_of(rule, section)
@@ -459,7 +483,11 @@ class _CountyPlanner:
         applying = [m for m in members if section.level in m.levels]
         if not applying:
             return None
-        if self.open_choices is not None and section.site.version == 0 and section.index >= 0:
+        if (
+            self.open_choices is not None
+            and section.index >= 0
+            and not self._touched(rule, members, section)
+        ):
             key = (rule.id, section.level, section.index)
             if key not in self.open_choices:
                 return None  # the core passed it, and nothing changed since
@@ -535,6 +563,46 @@ class _CountyPlanner:
             self.refuse(rule.id, "not enough indicators can be raised", sid, section.level)
             return None
         return SectionChoice(tuple(options), needed)
+
+    def _touched(
+        self, rule: SchoolKOfN, members: Sequence[SchoolThreshold], section: Section
+    ) -> bool:
+        """Whether the plan has added to a column the section's members read (the
+        core's decision and the choice made from its arrays no longer hold)."""
+        added = section.site.add
+        if not added:
+            return False
+        key = (rule.id, section.level)
+        columns = self._member_columns.get(key)
+        if columns is None:
+            columns = self._member_columns[key] = _read_columns(
+                self.standard, members, section.level
+            )
+        return any(column in columns for column in added)
+
+    def _refusal(self, rule: SchoolThreshold) -> str | None:
+        """Why no addition meets *rule* at any failing section, when that does not
+        depend on the section: "" for an operator that needs a reduction (the
+        message names the section's threshold), the reason for a numerator that
+        is no resource; None when additions may meet it."""
+        if rule.op not in _PLANNED_OPS:
+            return ""
+        field = self.standard.indicators[rule.indicator].numerator[0]
+        if RESOURCES.get(field) is not None:
+            return None
+        if field.startswith("min_"):
+            return (
+                f"{field} is the smallest room's area: enlarge or rebuild that room "
+                "(not a count a plan adds to)"
+            )
+        return f"{field} is not a resource a plan can add to"
+
+    def _core_fails(self, rule_id: str, section: Section) -> bool:
+        """Whether the core decided (exactly) that the section fails the rule, and
+        the plan has not changed the school since."""
+        if self.core is None or section.site.version or section.index < 0:
+            return False
+        return status_of(self.core, rule_id, section.level, section.index) == FAIL
 
     def _core_passes(self, rule_id: str, section: Section) -> bool:
         """Whether the core decided (exactly) that the section passes the rule, and
@@ -951,6 +1019,24 @@ _NOT_HIRED = tuple(
     for suffix in LEVEL_TEACHER_SUFFIXES
     if suffix != "teachers" and RESOURCES[suffix].mode != "hire"
 )
+
+
+def _read_columns(
+    standard: Standard, members: Sequence[SchoolThreshold], level: str
+) -> frozenset[str]:
+    """Every school column the members' indicators read for a section of *level*
+    (whole-school sums read every level's column)."""
+    columns: set[str] = set()
+    for member in members:
+        for name in standard.indicators[member.indicator].fields:
+            if name in LEVEL_SUFFIXES:
+                columns.add(f"{level}_{name}")
+            elif name in ("school_students", "school_classes"):
+                suffix = "students" if name == "school_students" else "classes"
+                columns.update(f"{lv}_{suffix}" for lv in ALL_LEVELS)
+            else:
+                columns.add(name)
+    return frozenset(columns)
 
 
 _COLUMNS: dict[int, tuple[Standard, frozenset[str]]] = {}
