@@ -119,9 +119,7 @@ def evaluate_changed(
         values: dict[str, Decimal] = {}
         for name, amount in columns.items():
             before = (
-                table.value(name, row)
-                if table.schools is None
-                else table.schools[row].value(name)
+                table.value(name, row) if table.schools is None else table.schools[row].value(name)
             )
             exact = amount if before is None else before + amount
             target = numbers.get(name)

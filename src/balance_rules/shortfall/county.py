@@ -97,8 +97,9 @@ class Site:
     row: int = -1
 
     def grow(self, column: str, amount: Fraction) -> None:
-        self.add[column] = self.add.get(column, Fraction(0)) + amount
-        self.add_float[column] = float(self.add[column])
+        current = self.add.get(column)
+        total = self.add[column] = amount if current is None else current + amount
+        self.add_float[column] = float(total)
         self.version += 1
 
     def column_float(self, name: str) -> float | None:

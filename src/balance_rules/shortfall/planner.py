@@ -116,6 +116,16 @@ class _Entry:
 
 def _field_of(column: str) -> tuple[str, str | None]:
     """(level-free resource field, level or None) of a school column."""
+    found = _FIELDS.get(column)
+    if found is None:
+        found = _FIELDS[column] = _split_column(column)
+    return found
+
+
+_FIELDS: dict[str, tuple[str, str | None]] = {}
+
+
+def _split_column(column: str) -> tuple[str, str | None]:
     for level in ("primary", "junior"):
         prefix = f"{level}_"
         if column.startswith(prefix) and column[len(prefix) :] in LEVEL_TEACHER_SUFFIXES:
@@ -448,18 +458,16 @@ class _CountyPlanner:
                 else:
                     amounts = _all_to_threshold(choices)
                     self._floor_options(rule, items)
+                targets: dict[tuple[str, str], list[Fraction]] = {}
+                for c in choices:
+                    for o in c.options:
+                        if o.to_threshold > 0:
+                            targets.setdefault((o.rule, o.column), []).append(o.to_threshold)
                 for (column, member), amount in sorted(amounts.items()):
                     member_rule = self.standard.rules[member]
                     indicator = getattr(member_rule, "indicator", None)
                     level = _field_of(column)[1]
-                    full = any(
-                        o.rule == member
-                        and o.column == column
-                        and amount == o.to_threshold
-                        and o.to_threshold > 0
-                        for c in choices
-                        for o in c.options
-                    )
+                    full = amount in targets.get((member, column), ())
                     self.add(
                         _Entry(
                             site,
@@ -963,50 +971,46 @@ class _CountyPlanner:
     # -- result -------------------------------------------------------------------------
 
     def additions(self) -> list[Addition]:
-        merged: dict[tuple[int, str, str, str], _Entry] = {}
-        order: list[tuple[int, str, str, str]] = []
+        merged: dict[tuple[int, str, str, str], tuple[_Entry, Fraction]] = {}
         for entry in self.entries:
             key = (id(entry.site), entry.column, entry.rule, entry.reason)
-            if key in merged:
-                merged[key].amount += entry.amount
-            else:
-                merged[key] = _Entry(
-                    entry.site,
-                    entry.column,
-                    entry.amount,
-                    entry.rule,
-                    entry.indicator,
-                    entry.reason,
-                    entry.level,
-                )
-                order.append(key)
+            found = merged.get(key)
+            merged[key] = (
+                (entry, entry.amount) if found is None else (found[0], found[1] + entry.amount)
+            )
+        columns: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
         result = []
-        for key in order:
-            entry = merged[key]
+        for (site_id, column, _rule, reason), (entry, amount) in merged.items():
             site = entry.site
-            field, _lv = _field_of(entry.column)
+            field = _field_of(column)[0]
             resource = RESOURCES[field]
-            before = site.raw.get(entry.column)
-            after = site.column(entry.column)
+            values = columns.get((site_id, column))
+            if values is None:
+                before = site.raw.get(column)
+                after = site.column(column)
+                values = columns[(site_id, column)] = (
+                    None if before is None else _exact(before),
+                    None if after is None else _exact(after),
+                )
             cost = None
-            if self.costs is not None and entry.reason != "hire":
-                cost = _exact(self.unit_cost(entry.column, entry.amount))
-            mode = resource.mode if entry.reason != "hire" else "hire"
+            if self.costs is not None and reason != "hire":
+                cost = _exact(self.unit_cost(column, amount))
+            mode = resource.mode if reason != "hire" else "hire"
             result.append(
                 Addition(
                     school_id=site.school.school_id,
                     name=site.school.school_name,
                     level=entry.level,
-                    field=entry.column,
-                    add=_exact(entry.amount),
+                    field=column,
+                    add=_exact(amount),
                     unit=resource.unit_zh,
                     rule=entry.rule,
                     indicator=entry.indicator,
                     mode=mode,  # type: ignore[arg-type]
-                    before=None if before is None else _exact(before),
-                    after=None if after is None else _exact(after),
+                    before=values[0],
+                    after=values[1],
                     cost=cost,
-                    reason=entry.reason,
+                    reason=reason,
                 )
             )
         return result

@@ -39,8 +39,8 @@ def threshold_steps(
     """Every section that does not pass a deciding threshold, with its least addition."""
     out: OpenThresholds = [{} for _ in core.county_names]
     split = frozenset(standard.split.items)
-    combined = np.array(sorted(COMBINED_TYPES), dtype=object)
     types = core.table.text["school_type"]
+    combined = _combined_rows(types)
     for rule in rules:
         for level in rule.levels:
             outcome = core.outcomes.get((rule.id, level))
@@ -84,7 +84,7 @@ def _amounts(
     else:
         column = field
         if field in split:  # a combined school's share of the column: exact path
-            ok &= ~np.isin(types[part.rows[idx]], combined)
+            ok &= ~combined[part.rows[idx]]
     numerator, denominator = indicator_parts(core, indicator.id, level)
     num = numerator[idx]
     den = np.ones(len(idx)) if denominator is None else denominator[idx]
@@ -99,9 +99,29 @@ def _amounts(
         ok &= np.abs(q - whole) > 1e-9 * np.maximum(1.0, np.abs(q))
         steps = np.where(ok, np.maximum(np.ceil(q), 0), 0)
     result = none
-    for j in np.flatnonzero(ok).tolist():
-        result[j] = (column, int(steps[j]) * resource.step)
+    step_fraction = resource.step
+    for j, n in zip(np.flatnonzero(ok).tolist(), steps[ok].tolist(), strict=True):
+        result[j] = (column, _times(int(n), step_fraction))
     return result
+
+
+_MULTIPLES: dict[tuple[int, Fraction], Fraction] = {}
+
+
+def _times(n: int, step: Fraction) -> Fraction:
+    """``n × step``, the same Fraction object for the same amount (amounts repeat)."""
+    key = (n, step)
+    found = _MULTIPLES.get(key)
+    if found is None:
+        if len(_MULTIPLES) > 100_000:
+            _MULTIPLES.clear()
+        found = _MULTIPLES[key] = n * step
+    return found
+
+
+def _combined_rows(types: np.ndarray) -> np.ndarray:
+    """Per table row: whether the school is a combined school."""
+    return np.fromiter(map(COMBINED_TYPES.__contains__, types), bool, len(types))
 
 
 #: Per county code: (k-of-n rule id, level, section index) → the section's choice,
@@ -126,8 +146,8 @@ def k_of_n_choices(
     members fail, and what each needs to its threshold and to the floor."""
     out: OpenChoices = [{} for _ in core.county_names]
     split = frozenset(standard.split.items)
-    combined = np.array(sorted(COMBINED_TYPES), dtype=object)
     types = core.table.text["school_type"]
+    combined = _combined_rows(types)
     for rule in rules:
         members = [standard.rules[m] for m in rule.rules]
         floor = None if rule.floor_ratio is None else float(rule.floor_ratio)
