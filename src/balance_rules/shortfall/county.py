@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -164,9 +164,28 @@ class WorkCounty:
         #: Per level and indicator, every section's value as the core computed it
         #: (floats, NaN missing): the screen of a school the plan has not changed.
         self.core_values = core_values
-        self.split_items = frozenset(standard.split.items)
-        needed = set(columns) | {f"{lv}_students" for lv in ALL_LEVELS}
-        self.columns = tuple(sorted(needed))
+        columns = tuple(columns)
+        shared = _SHARED.get(id(standard))
+        if shared is None or shared[0] is not standard or shared[1] != columns:
+            split_items = frozenset(standard.split.items)
+            shared = (
+                standard,
+                columns,
+                split_items,
+                tuple(sorted(set(columns) | {f"{lv}_students" for lv in ALL_LEVELS})),
+                frozenset(name for ind in standard.indicators.values() for name in ind.fields),
+                {
+                    level: [
+                        _program(ind, level, split_items) for ind in standard.indicators.values()
+                    ]
+                    for level in standard.levels
+                },
+            )
+            if len(_SHARED) >= 32:
+                _SHARED.pop(next(iter(_SHARED)))
+            _SHARED[id(standard)] = shared
+        self.split_items = shared[2]
+        self.columns = shared[3]
         self.sites: list[Site] = []
         self.sections: list[Section] = []
         self.by_id: dict[str, Site] = {}
@@ -175,13 +194,8 @@ class WorkCounty:
         self.position: dict[tuple[str, int], int] = {}
         self._cache: dict[tuple[int, str], tuple[int, tuple[Fraction | None, str | None]]] = {}
         #: Level-free fields the float screen reads (the others go the exact way).
-        self.plain_fields = frozenset(
-            name for ind in standard.indicators.values() for name in ind.fields
-        )
-        self._programs = {
-            level: [_program(ind, level, self.split_items) for ind in standard.indicators.values()]
-            for level in standard.levels
-        }
+        self.plain_fields = shared[4]
+        self._programs = shared[5]
         columns_set = frozenset(self.columns)
         for given in sites:
             school = given.school
@@ -332,6 +346,9 @@ class WorkCounty:
 
 
 _PLAIN, _SPLIT, _SUM = 0, 1, 2
+#: Per standard (by id, the object kept to check it): what every county's model
+#: shares — (standard, columns, split items, columns read, plain fields, programs).
+_SHARED: dict[int, tuple[Any, ...]] = {}
 _ATTRS = frozenset(n for n in NUMERIC_FIELDS if n != "counted_as_school")
 _Spec = tuple[str, int]
 

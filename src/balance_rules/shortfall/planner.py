@@ -446,7 +446,15 @@ class _CountyPlanner:
             members = [m for m in member_rules if isinstance(m, SchoolThreshold)]
             floor = Fraction(rule.floor_ratio) if rule.floor_ratio is not None else None
             by_site: dict[int, list[tuple[Section, SectionChoice]]] = {}
+            known = self.open_choices
             for section in self.work.sections:
+                if (
+                    known is not None
+                    and not section.site.add
+                    and section.index >= 0
+                    and (rule.id, section.level, section.index) not in known
+                ):
+                    continue  # the core passed it, and the plan added nothing there
                 choice = self._section_choice(rule, members, section, floor)
                 if choice is not None:
                     by_site.setdefault(id(section.site), []).append((section, choice))
@@ -699,6 +707,10 @@ class _CountyPlanner:
             if hires is None:
                 continue
             for level in self.standard.levels:
+                if level not in hires and not any(
+                    site.add.get(f"{level}_{suffix}") for suffix in _NOT_HIRED
+                ):
+                    continue  # nothing hired or upgraded: the total already holds
                 total_col = f"{level}_teachers"
                 raw_total = site.raw.get(total_col)
                 if raw_total is None:
@@ -1270,7 +1282,7 @@ def _plan(
         standard, sites, costs, core, core_values, open_thresholds, open_choices
     )
     planner.plan_coefficients()
-    _refuse_facts(planner, before)
+    _refuse_facts(planner, before.findings)
     return planner, planner.additions()
 
 
@@ -1294,10 +1306,19 @@ def _plan_schools(
     return planner
 
 
-def _refuse_facts(planner: _CountyPlanner, before: CountyResult) -> None:
-    """County facts that fail or are missing: listed, never planned."""
+def _refuse_facts(planner: _CountyPlanner, findings: Iterable[Any]) -> None:
+    """County facts that fail or are missing: listed, never planned.
+
+    *findings* are the county's findings before the plan (a fact's is the full
+    Finding in the core's result as in the report).
+    """
+    if not planner.facts:
+        return
+    by_rule: dict[str, Any] = {}
+    for item in findings:
+        by_rule.setdefault(item.rule, item)
     for rule in planner.facts:
-        finding = next((f for f in before.findings if f.rule == rule.id), None)
+        finding = by_rule.get(rule.id)
         if finding is not None and finding.status != "pass":
             planner.refuse(
                 rule.id,
@@ -1535,7 +1556,7 @@ def plan_shortfall(
         after, failing = second[before.county]
         done.append((planner, before, after, failing))
     for planner, before, after, failing in done:
-        _refuse_facts(planner, before)
+        _refuse_facts(planner, core.county_findings[code_of[before.county]])
         plans.append(
             _finish(planner, planner.additions(), before, after, resolved is not None, failing)
         )
