@@ -12,7 +12,7 @@ the columnar core made.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -24,12 +24,54 @@ from .report import Finding
 if TYPE_CHECKING:  # the columnar core needs numpy; keep `import balance_rules` light
     from .engine.columnar import ColumnarResult
 
-__all__ = ["CountyRecords", "Progress", "county_records", "finding_record", "flat_finding"]
+__all__ = [
+    "ROW_KEYS",
+    "WORKING_KEYS",
+    "CountyRecords",
+    "Progress",
+    "county_columns",
+    "county_records",
+    "finding_record",
+    "flat_finding",
+    "flat_row",
+]
 
 #: ``progress(done, total)``, called as counties are produced.
 Progress = Callable[[int, int], None]
 
 _PASSED = {1: True, 0: False, -1: None}
+
+#: The keys of a finding's flat row (a CSV or frame row less its county and school):
+#: the record's keys with ``source`` split and ``missing`` joined by ``;``.
+ROW_KEYS = (
+    "level", "rule", "kind", "indicator", "value", "op", "threshold", "status",
+    "decides", "veto", "document", "article", "layer", "missing", "detail",
+)  # fmt: skip
+#: What a county kernel's ``columns`` may add: a CV's working (total students N,
+#: weighted mean X̄, S), None where there is none; the record does not hold it.
+WORKING_KEYS = ("students", "mean", "std")
+
+
+def flat_row(record: dict[str, Any]) -> dict[str, Any]:
+    """A kernel's record as a flat row (:data:`ROW_KEYS`)."""
+    source = record["source"]
+    return {
+        "level": record["level"],
+        "rule": record["rule"],
+        "kind": record["kind"],
+        "indicator": record["indicator"],
+        "value": record["value"],
+        "op": record["op"],
+        "threshold": record["threshold"],
+        "status": record["status"],
+        "decides": record["decides"],
+        "veto": record["veto"],
+        "document": source["document"],
+        "article": source["article"],
+        "layer": record["layer"],
+        "missing": ";".join(record["missing"]),
+        "detail": record.get("detail"),
+    }
 
 
 @attrs.frozen
@@ -168,24 +210,50 @@ def flat_finding(
     county: str, school_id: str | None, school_name: str | None, finding: dict[str, Any]
 ) -> dict[str, Any]:
     """A finding as one flat row (a CSV or DataFrame row): source split, missing joined."""
-    source = finding["source"]
     return {
         "county": county,
         "school_id": school_id,
         "school_name": school_name,
-        "level": finding["level"],
-        "rule": finding["rule"],
-        "kind": finding["kind"],
-        "indicator": finding["indicator"],
-        "value": finding["value"],
-        "op": finding["op"],
-        "threshold": finding["threshold"],
-        "status": finding["status"],
-        "decides": finding["decides"],
-        "veto": finding["veto"],
-        "document": source["document"],
-        "article": source["article"],
-        "layer": finding["layer"],
-        "missing": ";".join(finding["missing"]),
-        "detail": finding.get("detail"),
+        **flat_row(finding),
     }
+
+
+def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]) -> Any:
+    """The flat rows of county findings (CVs, composites, facts) as columns, in order.
+
+    Each rule's findings are explained together by its kernel's ``columns`` when
+    the kernel has one, else by its ``record`` row by row; entry *i* of every
+    column is ``items[i]``'s (found in county ``codes[i]``).  The CV's working
+    (``students``, ``mean``, ``std``) is there when some kernel gives it (None
+    on other rows).  Columns are NumPy object arrays.
+    """
+    import numpy as np
+
+    from .engine.kernels import KERNELS
+    from .engine.kernels.base import record_columns
+
+    n = len(items)
+    out: dict[str, Any] = {key: np.full(n, None, dtype=object) for key in ROW_KEYS}
+    by_rule: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        by_rule.setdefault(item.rule, []).append(i)
+    for rule_id, positions in by_rule.items():
+        kernel = KERNELS[items[positions[0]].kind]
+        mine = [items[i] for i in positions]
+        where = [codes[i] for i in positions]
+        compiled = result.compiled[rule_id]
+        if kernel.columns is not None:
+            found = kernel.columns(compiled, result, mine, where)
+        else:
+            found = record_columns(kernel.record, compiled, result, mine, where)
+        at = np.array(positions, dtype=np.int64)
+        for key, column in found.items():
+            target = out.get(key)
+            if target is None:
+                if key not in WORKING_KEYS:
+                    continue
+                target = out[key] = np.full(n, None, dtype=object)
+            cells = np.empty(len(positions), dtype=object)
+            cells[:] = column
+            target[at] = cells
+    return out

@@ -2,22 +2,27 @@
 
 The rows are those of the row-by-row writer in :mod:`balance_rules.render.csv`, in
 the same order (county by county: its school rows by school id, level and rule,
-then its county rows), with the same cells once parsed.  They are built per chunk
-of counties as NumPy columns straight from the result's outcome arrays (status,
-value, threshold and layer of every section rule); only what needs a sentence —
-a row not evaluated (its missing columns), a k-of-n row at a section where some
-rule was not evaluated, a county row — goes through its kernel's ``record``, as
-every row of the row-by-row writer does.  Text columns, and thresholds (few
-distinct values), are dictionaries: each distinct value shown once, text
-neutralised against formulas once; values stay numbers.
+then its county rows), with the same cells.  They are built per chunk of counties
+as NumPy columns straight from the result's outcome arrays (status, value,
+threshold and layer of every section rule); only what needs a sentence — a row
+not evaluated (its missing columns), a k-of-n row at a section where some rule was
+not evaluated — goes through its kernel's ``record``, as every row of the
+row-by-row writer does.  County rows (CVs, composites, facts) are explained once
+for the whole result, rule by rule, by their kernel's ``columns`` (or its
+``record`` row by row for a kind without it: :func:`balance_rules.records.
+county_columns`).  Text columns, and thresholds (few distinct values), are
+dictionaries: each distinct value shown once, text neutralised against formulas
+once; pyarrow then writes plain text columns (it is several times slower on
+dictionary columns).
 
-When no cell needs quotes the file is byte for byte the row-by-row writer's
-(pyarrow writes unquoted); otherwise pyarrow encloses every text cell of that
-chunk in double quotes (``"pass"``) — the same cells once parsed; the header is
-written as before.  A value is written with the digits the row-by-row writer
-gives it (shortest round trip, integral values without ``.0``); where pyarrow's
-own float text would differ (below 1e-4, from 1e10, ``-0.0``, a ``0.0`` as the
-JSON report writes it, a yes/no), that column of that chunk is written as text.
+A chunk where no cell needs quotes is written unquoted, byte for byte the
+row-by-row writer's; in a chunk where some cell does, pyarrow encloses every text
+cell of that chunk in double quotes (``"pass"``) — the same cells once parsed.  The
+header is written as before.  A value is written with the digits the row-by-row
+writer gives it (shortest round trip, integral values without ``.0``); every
+number column is handed to pyarrow as text: a value with pyarrow's own float text
+where that is the row writer's, else (below 1e-4, from 1e10, ``-0.0``, a ``0.0``
+as the JSON report writes it, a yes/no) the row writer's text.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
 from ..engine.kernels.base import NOT_EVALUATED
-from ..report import Finding
+from ..records import county_columns
 
-__all__ = ["arrow_available", "write_findings_arrow"]
+__all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
-#: About this many rows are built and written at a time (memory stays flat).  (Writing
-#: a chunk on a second thread while the next is built was slower on 2 busy cores.)
+#: About this many rows are built and written at a time (memory stays flat).
 CHUNK_ROWS = 100_000
+#: Rows pyarrow turns into text at a time (its default, 1024, is slower here).
+WRITE_BATCH = 4096
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
@@ -47,6 +53,9 @@ _FROM_OUTCOMES = {"school_threshold", "school_k_of_n"}
 #: Of those, kinds whose row can name missing inputs of other rules at the section.
 _READS_OTHER_RULES = {"school_k_of_n"}
 _STATUS = ("pass", "fail", "not_evaluated")
+#: Characters that make a CSV cell need quotes.
+_STRUCTURAL = (",", '"', "\n", "\r")
+_STRUCTURAL_PATTERN = '[,"\\n\\r]'
 
 
 def arrow_available() -> bool:
@@ -77,29 +86,36 @@ def _in_band(values: np.ndarray) -> np.ndarray:
     return plain
 
 
-#: Characters that make a CSV cell need quotes.
-_STRUCTURAL = (",", '"', "\n", "\r")
+def _needs_quotes(value: str) -> bool:
+    return any(c in value for c in _STRUCTURAL)
 
 
-def _needs_quotes(values: Sequence[str]) -> bool:
-    """Whether any of these cells needs quotes (pyarrow then quotes every text cell)."""
-    joined = "\x00".join(values)
-    return any(c in joined for c in _STRUCTURAL)
+def number_cells(values: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
+    """Record values as the row-by-row writer writes them: floats, else text.
 
-
-def _shown(value: Any) -> str | None:
-    """A record's cell as the row-by-row writer writes it (None: empty)."""
-    return None if value is None else str(value)
-
-
-def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
-    """Codes of section thresholds (the record's ``number(threshold)``; NaN: empty)."""
-    missing = np.isnan(thresholds)
-    distinct, inverse = np.unique(np.where(missing, 0.0, thresholds), return_inverse=True)
-    lookup = np.array([text.code(str(number(float(v)))) for v in distinct.tolist()], np.int32)
-    codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
-    codes[missing] = -1
-    return codes
+    A value pyarrow writes with the row writer's digits is a float (NaN: empty);
+    any other (an integral float such as ``0.0``, a value out of pyarrow's plain
+    band, a yes/no, an integer beyond it) is its ``str``, by position.
+    """
+    floats = np.full(len(values), np.nan)
+    text: dict[int, str] = {}
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        if type(value) is float:
+            if _plain(value) and not value.is_integer():
+                floats[i] = value
+            else:
+                text[i] = str(value)
+            continue
+        shown = str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            as_float = float(value)
+            if _plain(as_float) and _shortest(as_float) == shown:
+                floats[i] = as_float
+                continue
+        text[i] = shown
+    return floats, text
 
 
 class _Text:
@@ -109,6 +125,9 @@ class _Text:
         self.neutralise = neutralise
         self.codes: dict[Any, int] = {}
         self.values: list[str] = []
+        self.quotes: list[bool] = []
+        self._array: Any = None
+        self._flags: np.ndarray | None = None
 
     def code(self, value: Any) -> int:
         """The code of a cell (-1: empty)."""
@@ -119,39 +138,53 @@ class _Text:
             shown = self.neutralise(value) if isinstance(value, str) else str(value)
             found = self.codes[value] = len(self.values)
             self.values.append(shown)
+            self.quotes.append(_needs_quotes(shown))
         return found
 
+    def codes_of(self, column: Sequence[Any]) -> np.ndarray:
+        """The codes of many cells (each distinct cell looked up once)."""
+        lookup = {value: self.code(value) for value in dict.fromkeys(column)}
+        return np.fromiter(map(lookup.__getitem__, column), dtype=np.int32, count=len(column))
 
-class _Numbers:
-    """A number column of one chunk: floats (NaN empty) and cells written as text."""
+    def array(self) -> Any:
+        """The dictionary as an Arrow array, with a null last (the code of empty cells)."""
+        import pyarrow as pa
 
-    def __init__(self, size: int) -> None:
-        self.values = np.full(size, np.nan)
-        self.text: dict[int, str] = {}
+        if self._array is None or len(self._array) != len(self.values) + 1:
+            self._array = pa.array([*self.values, None], type=pa.string())
+            self._flags = np.array([*self.quotes, False], dtype=bool)
+        return self._array
 
-    def put(self, position: int, value: Any) -> None:
-        """A cell as the row-by-row writer writes it (``str`` of the value, None empty)."""
-        if value is None:
-            self.values[position] = np.nan
-            self.text.pop(position, None)
-            return
-        shown = str(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            number_ = float(value)
-            if _plain(number_) and _shortest(number_) == shown:
-                self.values[position] = number_
-                self.text.pop(position, None)
-                return
-        self.values[position] = np.nan
-        self.text[position] = shown
+    def quoted(self, codes: np.ndarray) -> bool:
+        """Whether any of these cells needs quotes."""
+        self.array()
+        assert self._flags is not None
+        return bool(self._flags[codes].any())
+
+
+def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
+    """Text cells (None: empty) neutralised, as an Arrow array; which need quotes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .csv import FORMULA_START
+
+    array = pa.array(values, type=pa.string())
+    starts = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
+    risky = pc.fill_null(pc.match_substring_regex(array, starts), False).to_numpy(False)
+    if risky.any():
+        shown = array.to_pylist()
+        for i in np.flatnonzero(risky).tolist():
+            shown[i] = neutralise(shown[i])
+        array = pa.array(shown, type=pa.string())
+    quotes = pc.fill_null(pc.match_substring_regex(array, _STRUCTURAL_PATTERN), False)
+    return array, quotes.to_numpy(zero_copy_only=False)
 
 
 class _Prepared:
-    """What every chunk shares: rules per level, section order, dictionaries."""
+    """What every chunk shares: rules per level, section order, dictionaries, county rows."""
 
     def __init__(self, result: ColumnarResult, neutralise: Callable[[Any], Any]) -> None:
-        import pyarrow as pa
-
         self.result = result
         table = result.table
         text = table.text
@@ -183,10 +216,8 @@ class _Prepared:
             self.bounds[level] = np.searchsorted(part.counties[by_county], np.arange(k + 1))
         all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         all_rows = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        school_ids = np.array(
-            [str(v) if v is not None else "" for v in text["school_id"].tolist()], dtype=str
-        )
-        _, id_rank = np.unique(school_ids[all_rows], return_inverse=True)
+        school_ids = [str(v) if v is not None else "" for v in text["school_id"].tolist()]
+        _, id_rank = np.unique(np.array(school_ids, dtype=str)[all_rows], return_inverse=True)
         level_key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
         within = np.concatenate(index) if index else np.zeros(0, dtype=np.int64)
         order = np.lexsort((within, level_key, id_rank.reshape(-1), all_codes))
@@ -206,19 +237,11 @@ class _Prepared:
             for rule_id, _, _ in self.rules.get(level, ()):
                 found |= result.outcomes[(rule_id, level)].status == NOT_EVALUATED
             self.unknown[level] = found
-        # Dictionaries: the table's ids and names by row, the rest as they come.
-        names = text["school_name"].tolist()
-        self.ids = pa.array([neutralise(v) if isinstance(v, str) else str(v) for v in school_ids])
-        self.names = pa.array(
-            [neutralise(v) if isinstance(v, str) else "" for v in names], type=pa.string()
-        )
-        self.no_name = np.array([not v for v in names], dtype=bool)
-        self.counties = pa.array([neutralise(n) for n in result.county_names], type=pa.string())
-        self.quoted = (
-            _needs_quotes(self.ids.to_pylist())
-            or _needs_quotes(self.names.to_pylist())
-            or _needs_quotes(self.counties.to_pylist())
-        )
+        # The table's ids and names by row (the last row: empty), the counties by code.
+        names = [v if isinstance(v, str) and v else None for v in text["school_name"].tolist()]
+        self.ids, self.id_quotes = _strings([*school_ids, None], neutralise)
+        self.names, self.name_quotes = _strings([*names, None], neutralise)
+        self.counties, self.county_quotes = _strings([*result.county_names, None], neutralise)
         self.text = {
             name: _Text(neutralise)
             for name in (
@@ -230,6 +253,23 @@ class _Prepared:
         for status in _STATUS:  # status codes of the outcome arrays are the dictionary codes
             self.text["status"].code(status)
         self.constants: dict[tuple[str, str], dict[str, int]] = {}
+        # Per section rule: the codes of every section's threshold and layer.
+        self.thresholds: dict[tuple[str, str], np.ndarray] = {}
+        self.layers: dict[tuple[str, str], np.ndarray] = {}
+        for level, rules in self.rules.items():
+            for rule_id, _, compiled in rules:
+                outcome = result.outcomes[(rule_id, level)]
+                self.thresholds[(rule_id, level)] = _threshold_codes(
+                    self.text["threshold"], outcome.threshold
+                )
+                rule = getattr(compiled, "rule", None)
+                origin = rule.origin.layer if rule is not None else None
+                layer = self.text["layer"]
+                layers = np.array(
+                    [layer.code(origin), *(layer.code(x) for x in outcome.layers)], dtype=np.int32
+                )
+                self.layers[(rule_id, level)] = layers[outcome.layer.astype(np.int64) + 1]
+        self.county_rows = _CountyRows(self, result)
 
     def constant(self, rule_id: str, kernel: Any, compiled: Any, level: str) -> dict[str, int]:
         """The cells one rule's rows share at a level, from its kernel's own record."""
@@ -250,13 +290,64 @@ class _Prepared:
         return found
 
 
+def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
+    """Codes of section thresholds (the record's ``number(threshold)``; NaN: empty)."""
+    missing = np.isnan(thresholds)
+    distinct, inverse = np.unique(np.where(missing, 0.0, thresholds), return_inverse=True)
+    lookup = np.array([text.code(str(number(float(v)))) for v in distinct.tolist()], np.int32)
+    codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
+    codes[missing] = -1
+    return codes
+
+
 _TEXT_COLUMNS = (
     "level", "rule", "indicator", "op", "status", "decides", "document", "article",
     "layer", "missing", "detail", "threshold",
 )  # fmt: skip
 #: Thresholds take few values: each is written once as the row-by-row writer shows
 #: it (``str`` of the record's value) and the column is a dictionary like the text.
-_NUMBER_COLUMNS = ("value", "students", "mean", "std")
+_WORKING = ("students", "mean", "std")
+
+
+class _CountyRows:
+    """Every county row of the result (CVs, composites, facts), explained once.
+
+    County by county in county code order, each county's in the standard's rule
+    order; ``start[code]`` is where county *code*'s rows begin.
+    """
+
+    def __init__(self, prepared: _Prepared, result: ColumnarResult) -> None:
+        items: list[Any] = []
+        owners: list[int] = []
+        start = [0]
+        for code, found in enumerate(result.county_findings):
+            items.extend(found)
+            owners.extend([code] * len(found))
+            start.append(len(items))
+        self.start = np.array(start, dtype=np.int64)
+        self.county = np.array(owners, dtype=np.int32)
+        rows = county_columns(result, items, owners)
+        text = prepared.text
+        shown: dict[str, list[Any]] = {
+            "decides": [str(v) for v in rows["decides"]],
+            "threshold": [None if v is None else str(v) for v in rows["threshold"]],
+        }
+        self.text = {
+            name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS
+        }
+        self.value, text_at = number_cells(rows["value"])
+        self.text_at = np.array(sorted(text_at), dtype=np.int64)
+        self.text_cells = [text_at[i] for i in self.text_at.tolist()]
+        # The CV's working, where a kernel gives it: a text per row, and a null last
+        # (the cell of every other row).
+        self.working = {}
+        for name in _WORKING:
+            figures = np.full(len(items) + 1, np.nan)
+            column = rows.get(name)
+            if column is not None:
+                present = np.flatnonzero(column != None)  # noqa: E711 (elementwise)
+                figures[present] = column[present].astype(float)
+            self.working[name] = _number_text(figures)
 
 
 class _Chunk:
@@ -267,32 +358,36 @@ class _Chunk:
         self.county = np.full(size, -1, dtype=np.int32)
         self.school = np.full(size, -1, dtype=np.int64)  # table row: id and name
         self.text = {name: np.full(size, -1, dtype=np.int32) for name in _TEXT_COLUMNS}
-        self.numbers = {name: _Numbers(size) for name in _NUMBER_COLUMNS}
-
-    def encode(self, record: dict[str, Any]) -> tuple[int, ...]:
-        """The text cells of a kernel's record, as codes (in ``_TEXT_COLUMNS`` order)."""
-        text = self.prepared.text
-        source = record["source"]
-        return (
-            text["level"].code(record["level"]),
-            text["rule"].code(record["rule"]),
-            text["indicator"].code(record["indicator"]),
-            text["op"].code(record["op"]),
-            text["status"].code(record["status"]),
-            text["decides"].code(str(record["decides"])),
-            text["document"].code(source["document"]),
-            text["article"].code(source["article"]),
-            text["layer"].code(record["layer"]),
-            text["missing"].code(";".join(record["missing"])),
-            text["detail"].code(record.get("detail")),
-            text["threshold"].code(_shown(record["threshold"])),
-        )
+        self.value = np.full(size, np.nan)
+        self.value_text: dict[int, str] = {}
+        self.county_row = np.full(size, -1, dtype=np.int64)  # index into the county rows
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
-        for name, code in zip(_TEXT_COLUMNS, self.encode(record), strict=True):
-            self.text[name][position] = code
-        self.numbers["value"].put(position, record["value"])
+        text = self.prepared.text
+        source = record["source"]
+        cells = {
+            "level": record["level"],
+            "rule": record["rule"],
+            "indicator": record["indicator"],
+            "op": record["op"],
+            "status": record["status"],
+            "decides": str(record["decides"]),
+            "document": source["document"],
+            "article": source["article"],
+            "layer": record["layer"],
+            "missing": ";".join(record["missing"]),
+            "detail": record.get("detail"),
+            "threshold": None if record["threshold"] is None else str(record["threshold"]),
+        }
+        for name, cell in cells.items():
+            self.text[name][position] = text[name].code(cell)
+        floats, shown = number_cells([record["value"]])
+        self.value[position] = floats[0]
+        if shown:
+            self.value_text[position] = shown[0]
+        else:
+            self.value_text.pop(position, None)
 
 
 def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -> None:
@@ -308,7 +403,6 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
     chunk.county[start:stop] = np.repeat(part.counties[sections], width)
     chunk.school[start:stop] = np.repeat(part.rows[sections], width)
     unknown = prepared.unknown[level][sections]
-    layer_text = prepared.text["layer"]
     for r, (rule_id, kernel, compiled) in enumerate(rules):
         at = slice(start + r, stop, width)
         outcome = result.outcomes[(rule_id, level)]
@@ -316,17 +410,9 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
         for name, code in prepared.constant(rule_id, kernel, compiled, level).items():
             chunk.text[name][at] = code
         chunk.text["status"][at] = status
-        rule = getattr(compiled, "rule", None)
-        origin = rule.origin.layer if rule is not None else None
-        layers = np.array(
-            [layer_text.code(origin), *(layer_text.code(x) for x in outcome.layers)],
-            dtype=np.int32,
-        )
-        chunk.text["layer"][at] = layers[outcome.layer[sections].astype(np.int64) + 1]
-        chunk.numbers["value"].values[at] = outcome.value[sections]
-        chunk.text["threshold"][at] = _threshold_codes(
-            prepared.text["threshold"], outcome.threshold[sections]
-        )
+        chunk.text["layer"][at] = prepared.layers[(rule_id, level)][sections]
+        chunk.text["threshold"][at] = prepared.thresholds[(rule_id, level)][sections]
+        chunk.value[at] = outcome.value[sections]
         kind = kernel.kind
         if kind not in _FROM_OUTCOMES:
             explain = np.arange(n)
@@ -341,26 +427,21 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
 
 def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarray]:
     """Counties ``first`` to ``last - 1``: their columns and the order to write them in."""
-    result = prepared.result
     lo, hi = np.searchsorted(prepared.codes, [first, last])
     level_key = prepared.level_key[lo:hi]
     within = prepared.within[lo:hi]
     widths = prepared.rule_count[level_key]
     school_total = int(prepared.school_rows[first:last].sum())
-    items: list[Any] = []
-    item_codes: list[int] = []
-    for code in range(first, last):
-        found = result.county_findings[code]
-        items.extend(found)
-        item_codes.extend([code] * len(found))
-    chunk = _Chunk(prepared, school_total + len(items))
+    county = prepared.county_rows
+    a, b = int(county.start[first]), int(county.start[last])
+    chunk = _Chunk(prepared, school_total + b - a)
     # School rows, level by level (a block per level), then where each row goes.
     base = np.zeros(len(prepared.levels), dtype=np.int64)
     start = 0
     for key, level in enumerate(prepared.levels):
-        a, b = prepared.bounds[level][first], prepared.bounds[level][last]
-        sections = prepared.by_county[level][a:b]
-        base[key] = start - a * prepared.rule_count[key]
+        lo_, hi_ = prepared.bounds[level][first], prepared.bounds[level][last]
+        sections = prepared.by_county[level][lo_:hi_]
+        base[key] = start - lo_ * prepared.rule_count[key]
         _school_block(chunk, start, level, sections)
         start += len(sections) * int(prepared.rule_count[key])
     position = np.zeros(len(within), dtype=np.int64)
@@ -371,96 +452,94 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     offsets = np.cumsum(widths) - widths
     school_order = np.repeat(starts - offsets, widths) + np.arange(int(widths.sum()))
     school_codes = np.repeat(prepared.codes[lo:hi], widths)
-    # County rows, county by county, in the standard's rule order.  A finding object
-    # shared by counties (a fact none of them gave) is explained and encoded once.
-    count = len(items)
-    at = school_total + np.arange(count)
-    county_codes = np.array(item_codes, dtype=np.int64)
-    refs = np.empty(count, dtype=np.int64)
-    seen: dict[int, int] = {}
-    encoded: list[tuple[int, ...]] = []
-    shown: list[Any] = []
-    working: dict[str, list[float]] = {"students": [], "mean": [], "std": []}
-    worked: list[int] = []
-    for n, (code, item) in enumerate(zip(item_codes, items, strict=True)):
-        ref = seen.get(id(item))
-        if ref is None:
-            record = KERNELS[item.kind].record(result.compiled[item.rule], result, item, code)
-            ref = seen[id(item)] = len(encoded)
-            encoded.append(chunk.encode(record))
-            shown.append(record["value"])
-        refs[n] = ref
-        if item.kind == "coefficients" and not isinstance(item, Finding):
-            worked.append(n)
-            for name, values in working.items():
-                figure = getattr(item, name)
-                values.append(np.nan if figure is None else float(figure))
+    # County rows, county by county, in the standard's rule order: already explained.
+    at = school_total + np.arange(b - a)
+    county_codes = county.county[a:b].astype(np.int64)
     chunk.county[at] = county_codes
-    if count:
-        codes = np.array(encoded, dtype=np.int32)
-        for k, name in enumerate(_TEXT_COLUMNS):
-            chunk.text[name][at] = codes[refs, k]
-        distinct = _Numbers(len(shown))
-        for d, cell in enumerate(shown):
-            distinct.put(d, cell)
-        column = chunk.numbers["value"]
-        column.values[at] = distinct.values[refs]
-        for d, text in distinct.text.items():
-            for position in at[refs == d].tolist():
-                column.text[position] = text
-        for name, values in working.items():  # the CV's working (its shown digits: below)
-            chunk.numbers[name].values[at[worked]] = values
+    for name in _TEXT_COLUMNS:
+        chunk.text[name][at] = county.text[name][a:b]
+    chunk.value[at] = county.value[a:b]
+    i, j = np.searchsorted(county.text_at, [a, b])
+    for n, shown in zip(county.text_at[i:j].tolist(), county.text_cells[i:j], strict=True):
+        chunk.value_text[school_total + n - a] = shown
+    chunk.county_row[at] = np.arange(a, b)
     everything = np.concatenate([school_order, at])
     keys = np.concatenate([school_codes * 2, county_codes * 2 + 1])
     return chunk, everything[np.argsort(keys, kind="stable")]
 
 
-def _arrays(
-    prepared: _Prepared,
-    chunk: _Chunk,
-    order: np.ndarray,
-    names: Sequence[str],
-    text: dict[str, Any],
-) -> list[Any]:
-    """The chunk's columns as Arrow arrays, in the CSV's column order."""
+def _take(values: Any, codes: np.ndarray) -> Any:
+    """Cells of a dictionary (its last entry null) by code (-1: that null)."""
+    import pyarrow as pa
+
+    indices = np.where(codes < 0, len(values) - 1, codes).astype(np.int32, copy=False)
+    return values.take(pa.array(indices))
+
+
+def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
+    """Floats as text (NaN: empty): pyarrow's digits where they are the row writer's.
+
+    Elsewhere (below 1e-4, from 1e10, ``-0.0``) the row writer's text of the
+    number; *text* holds cells given as text already, by position.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def dictionary(codes: np.ndarray, values: Any) -> Any:
-        # Plain text arrays: pyarrow's writer is several times slower on dictionaries.
-        taken = codes[order]
-        return values.take(pa.array(taken, mask=taken < 0))
+    odd = ~_in_band(values) & ~np.isnan(values)
+    shown = pc.cast(pa.array(values, from_pandas=True), pa.string())
+    replace: dict[int, str] = {}
+    if odd.any():  # shown as the row-by-row writer shows them (integral: no ".0")
+        for position in np.flatnonzero(odd).tolist():
+            replace[position] = str(number(float(values[position])))
+    if text:
+        replace.update(text)
+    if not replace:
+        return shown
+    mask = np.zeros(len(values), dtype=bool)
+    positions = sorted(replace)
+    mask[positions] = True
+    return pc.replace_with_mask(
+        shown, pa.array(mask), pa.array([replace[p] for p in positions], pa.string())
+    )
 
-    def numbers(column: _Numbers) -> Any:
-        values = column.values
-        odd = ~_in_band(values) & ~np.isnan(values)
-        if odd.any():  # shown as the row-by-row writer shows them (integral: no ".0")
-            for position in np.flatnonzero(odd).tolist():
-                column.text[position] = str(number(float(values[position])))
-        if not column.text:
-            return pa.array(values[order], from_pandas=True)
-        shown = pc.cast(pa.array(values, from_pandas=True), pa.string())
-        mask = np.zeros(len(values), dtype=bool)
-        positions = sorted(column.text)
-        mask[positions] = True
-        replaced = pc.replace_with_mask(
-            shown, pa.array(mask), pa.array([column.text[p] for p in positions], pa.string())
-        )
-        return replaced.take(pa.array(order))
 
+def _values(values: np.ndarray, text: dict[int, str], order: np.ndarray) -> Any:
+    """The value column as text in writing order."""
+    moved: dict[int, str] = {}
+    if text:
+        where = np.empty(len(order), dtype=np.int64)
+        where[order] = np.arange(len(order))
+        moved = {int(where[position]): cell for position, cell in text.items()}
+    return _number_text(values[order], moved)
+
+
+def _arrays(
+    prepared: _Prepared, chunk: _Chunk, order: np.ndarray, names: Sequence[str]
+) -> tuple[list[Any], bool]:
+    """The chunk's columns as Arrow arrays in the CSV's column order; any cell quoted?"""
+    texts = prepared.text
+    quoted = False
+    columns: dict[str, Any] = {}
+    for name in _TEXT_COLUMNS:
+        codes = chunk.text[name][order]
+        quoted = quoted or texts[name].quoted(codes[codes >= 0])
+        columns[name] = _take(texts[name].array(), codes)
     school = chunk.school[order]
-    no_school = school < 0
-    rows = np.where(no_school, 0, school)
-    ids = prepared.ids.take(pa.array(rows, mask=no_school))
-    school_names = prepared.names.take(pa.array(rows, mask=no_school | prepared.no_name[rows]))
-    columns = {
-        "county": dictionary(chunk.county, prepared.counties),
-        "school_id": ids,
-        "school_name": school_names,
-        **{name: dictionary(chunk.text[name], text[name]) for name in _TEXT_COLUMNS},
-        **{name: numbers(chunk.numbers[name]) for name in _NUMBER_COLUMNS},
-    }
-    return [columns[name] for name in names]
+    county = chunk.county[order]
+    rows = school[school >= 0]
+    quoted = quoted or bool(
+        prepared.id_quotes[rows].any()
+        or prepared.name_quotes[rows].any()
+        or prepared.county_quotes[county].any()
+    )
+    columns["county"] = _take(prepared.counties, county)  # every row has its county
+    columns["school_id"] = _take(prepared.ids, school)
+    columns["school_name"] = _take(prepared.names, school)
+    columns["value"] = _values(chunk.value, chunk.value_text, order)
+    county_row = chunk.county_row[order]  # -1 (a school row): the null last
+    for name, figures in prepared.county_rows.working.items():
+        columns[name] = _take(figures, county_row)
+    return [columns[name] for name in names], quoted
 
 
 def write_findings_arrow(
@@ -488,12 +567,12 @@ def write_findings_arrow(
         raw = None
     # Unquoted as the csv module writes them when no cell needs quotes; else pyarrow
     # quotes every text cell of the chunk (the same cells once parsed).
-    options = pacsv.WriteOptions(include_header=False, quoting_style="none")
-    quoted = pacsv.WriteOptions(include_header=False)
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=WRITE_BATCH)
+    quoted = pacsv.WriteOptions(include_header=False, batch_size=WRITE_BATCH)
     total = len(result.county_names)
 
-    def write(table: Any, plain: bool) -> None:
-        options_ = options if plain else quoted
+    def write(table: Any, quotes: bool) -> None:
+        options_ = quoted if quotes else options
         if raw is not None:
             pacsv.write_csv(table, raw, options_)
         else:
@@ -503,20 +582,18 @@ def write_findings_arrow(
 
     first = 0
     rows = prepared.school_rows
+    county_rows = np.diff(prepared.county_rows.start)
     while first < total:
         last = first + 1
-        size = rows[first]
-        while last < total and size + rows[last] <= CHUNK_ROWS:
-            size += rows[last]
+        size = rows[first] + county_rows[first]
+        while last < total and size + rows[last] + county_rows[last] <= CHUNK_ROWS:
+            size += rows[last] + county_rows[last]
             last += 1
         if progress is not None:
             progress(first, total)
         chunk, order = _build(prepared, first, last)
-        values = {name: list(t.values) for name, t in prepared.text.items()}
-        plain = not prepared.quoted and not any(map(_needs_quotes, values.values()))
-        text = {name: pa.array(v, type=pa.string()) for name, v in values.items()}
-        arrays = _arrays(prepared, chunk, order, columns, text)
-        write(pa.Table.from_arrays(arrays, names=list(columns)), plain)
+        arrays, quotes = _arrays(prepared, chunk, order, columns)
+        write(pa.Table.from_arrays(arrays, names=list(columns)), quotes)
         first = last
     if raw is not None:
         raw.flush()

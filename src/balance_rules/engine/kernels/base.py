@@ -16,7 +16,13 @@ Its surface is four functions, collected in a :class:`Kernel`:
     the reason of one row as a flat record (the keys of the JSON report's
     findings), built on demand;
 ``explain(compiled, result, level, index)``
-    the same as a :class:`~balance_rules.report.Finding`.
+    the same as a :class:`~balance_rules.report.Finding`;
+``columns(compiled, result, items, codes)`` (optional, county rules)
+    the flat rows (:data:`ROW_KEYS`) of many county findings at once, as
+    columns: one list per key, entry *i* equal to ``record`` of ``items[i]``
+    (county ``codes[i]``) flattened by :func:`flat_row`; it may add the CV's
+    working (:data:`WORKING_KEYS`).  A kind without it is explained by
+    ``record`` row by row (:func:`record_columns`) — the same rows, slower.
 
 A kernel with ``needs_previous`` (monitoring's ``warning_*`` kinds) reads one
 county's results in two consecutive years instead: ``run(compiled, current,
@@ -35,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 import attrs
 import numpy as np
 
+from ...records import ROW_KEYS, WORKING_KEYS, flat_row
 from ..findings import base_record, common, finding_of, finding_record, number
 
 if TYPE_CHECKING:
@@ -49,7 +56,9 @@ __all__ = [
     "FAIL",
     "NOT_EVALUATED",
     "PASS",
+    "ROW_KEYS",
     "STATUS",
+    "WORKING_KEYS",
     "CountyFinding",
     "Kernel",
     "Level",
@@ -60,12 +69,30 @@ __all__ = [
     "common",
     "finding_of",
     "finding_record",
+    "flat_row",
     "number",
+    "record_columns",
 ]
 
 PASS, FAIL, NOT_EVALUATED = 0, 1, 2
 #: Status codes in arrays → the status words of findings.
 STATUS = ("pass", "fail", "not_evaluated")
+
+
+def record_columns(
+    record: Callable[..., dict[str, Any]],
+    compiled: Any,
+    result: Any,
+    items: Sequence[Any],
+    codes: Sequence[int],
+) -> dict[str, list[Any]]:
+    """County findings' flat rows as columns, through ``record`` row by row.
+
+    What a kernel's ``columns`` must equal, and what is used for a kind without it.
+    """
+    pairs = zip(items, codes, strict=True)
+    rows = [flat_row(record(compiled, result, item, code)) for item, code in pairs]
+    return {key: [row[key] for row in rows] for key in ROW_KEYS}
 
 
 @attrs.define
@@ -181,6 +208,12 @@ class Kernel:
     explain: Callable[..., Any]
     #: For section rules: the levels it produces outcomes at (None: county rule).
     levels: Callable[[Any], Sequence[str]] | None = None
+    #: Optional, for county rules: ``columns(compiled, result, items, codes)``, the
+    #: flat rows of many county findings (all of this kernel's rule) at once — a
+    #: mapping from each of :data:`ROW_KEYS` (and optionally :data:`WORKING_KEYS`)
+    #: to a sequence (list or 1-d NumPy array) with one entry per item, equal to
+    #: :func:`record_columns`.  None: the rows are built by ``record``, one by one.
+    columns: Callable[..., dict[str, Any]] | None = None
     #: True for a year-on-year kind (monitoring's early warnings): its input is a
     #: county's result this year and the year before, so the one-year evaluation
     #: skips it and it never decides a verdict.

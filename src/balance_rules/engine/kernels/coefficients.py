@@ -17,10 +17,20 @@ from ...sections import column_name
 from ...standard.model import Coefficients, Composite
 from ..exact import MARGIN, Calc, cv_within_cap
 from ..plan import Plan, layer_of
-from .base import CountyFinding, Kernel, Level, Result, Run, base_record, finding_of, number
+from .base import (
+    ROW_KEYS,
+    CountyFinding,
+    Kernel,
+    Level,
+    Result,
+    Run,
+    base_record,
+    finding_of,
+    number,
+)
 from .school_threshold import missing_inputs
 
-__all__ = ["KERNEL", "county_finding", "cv_missing"]
+__all__ = ["KERNEL", "columns", "county_finding", "cv_missing"]
 
 
 @attrs.frozen
@@ -161,6 +171,45 @@ def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str
     return record
 
 
+def columns(
+    compiled: Compiled, result: Result, items: Sequence[Any], codes: Sequence[int]
+) -> dict[str, list[Any]]:
+    """The flat rows of many of this rule's county findings (``record``'s, as columns).
+
+    The findings are named tuples: transposed in one step, each column is then
+    the tuple's field or a lookup of its few distinct values (levels, caps).
+    With the CV's working (total students, mean, S) of each row.
+    """
+    rule = compiled.rule
+    n = len(items)
+    if n == 0:
+        return {key: [] for key in (*ROW_KEYS, "students", "mean", "std")}
+    fields = dict(zip(CountyFinding._fields, zip(*items, strict=True), strict=True))
+    thresholds = fields["threshold"]
+    shown = {cap: number(cap) for cap in set(thresholds)}
+    layers = compiled.layers
+    return {
+        "level": list(fields["level"]),
+        "rule": [rule.id] * n,
+        "kind": [rule.kind] * n,
+        "indicator": list(fields["indicator"]),
+        "value": list(fields["value"]),
+        "op": [None if cap is None else "<=" for cap in thresholds],
+        "threshold": [shown[cap] for cap in thresholds],
+        "status": list(fields["status"]),
+        "decides": list(fields["decides"]),
+        "veto": [rule.veto] * n,
+        "document": [rule.source.document] * n,
+        "article": [rule.source.article] * n,
+        "layer": [layers[level] for level in fields["level"]],
+        "missing": [";".join(m) for m in fields["missing"]],
+        "detail": [d or None for d in fields["detail"]],
+        "students": list(fields["students"]),
+        "mean": list(fields["mean"]),
+        "std": list(fields["std"]),
+    }
+
+
 def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
     finding: CountyFinding = item
     return finding_of(
@@ -179,4 +228,5 @@ KERNEL = Kernel(
     record=record,
     explain=explain,
     levels=None,
+    columns=columns,
 )

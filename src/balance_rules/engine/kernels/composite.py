@@ -14,7 +14,7 @@ import numpy as np
 from ...standard.model import Composite
 from ..exact import clearly_within, composite_within_cap
 from .base import CountyFinding, Kernel, Result, Run, finding_of
-from .coefficients import Compiled, compile, county_finding, cv_missing, record
+from .coefficients import Compiled, columns, compile, county_finding, cv_missing, record
 
 __all__ = ["KERNEL"]
 
@@ -90,4 +90,5 @@ KERNEL = Kernel(
     record=record,
     explain=explain,
     levels=None,
+    columns=columns,
 )

@@ -7,7 +7,7 @@ from the schools, exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -17,7 +17,7 @@ import numpy as np
 from ...standard.model import CountyFact
 from ..exact import derived_quotient, exact_quotient
 from ..plan import Plan
-from .base import Kernel, Result, Run, finding_record
+from .base import ROW_KEYS, Kernel, Result, Run, finding_record, flat_row
 
 __all__ = ["KERNEL"]
 
@@ -104,6 +104,31 @@ def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str
     return finding_record(item)
 
 
+def columns(
+    compiled: Compiled, result: Result, items: Sequence[Any], codes: Sequence[int]
+) -> dict[str, Any]:
+    """The flat rows of many of this rule's findings: each distinct finding once.
+
+    Counties that do not give the fact share one finding (``compiled.absent``),
+    so most rows are a lookup of a row already made.
+    """
+    seen: dict[int, int] = {}
+    distinct: list[dict[str, Any]] = []
+    index = np.empty(len(items), dtype=np.int64)
+    for i, item in enumerate(items):
+        found = seen.get(id(item))
+        if found is None:
+            found = seen[id(item)] = len(distinct)
+            distinct.append(flat_row(finding_record(item)))
+        index[i] = found
+    columns: dict[str, Any] = {}
+    for key in ROW_KEYS:
+        cells = np.empty(len(distinct), dtype=object)
+        cells[:] = [row[key] for row in distinct]
+        columns[key] = cells[index]
+    return columns
+
+
 def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
     return item  # already a full Finding: a fact's value is exact as given
 
@@ -116,4 +141,5 @@ KERNEL = Kernel(
     record=record,
     explain=explain,
     levels=None,
+    columns=columns,
 )
