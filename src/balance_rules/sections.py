@@ -31,6 +31,7 @@ from .data.fields import (
     SCHOOL_TYPE_LEVELS,
 )
 from .data.model import School
+from .data.parents import parent_cycles
 from .errors import DataError, Problem
 from .standard.model import Split
 
@@ -96,34 +97,6 @@ def _sub_site_value(name: str, parent: School, child: School) -> Decimal | None:
         if not parent.value(f"{prefix}_students") and a is None:
             return b
     return _add(a, b)
-
-
-def parent_cycles(
-    ids: Sequence[str], parents: Sequence[str | None], counted: Sequence[bool]
-) -> list[list[str]]:
-    """Every loop of sub-sites that name each other (or themselves) as parent.
-
-    Only sub-sites (not counted as schools) follow their parent, so a loop can
-    only run through sub-sites; each is returned once, in the order it is met.
-    """
-    row_of = {school_id: i for i, school_id in enumerate(ids)}
-    state = [0] * len(ids)  # 0 unseen, 1 on the current path, 2 done
-    cycles: list[list[str]] = []
-    for start in range(len(ids)):
-        if counted[start] or state[start]:
-            continue
-        path: list[int] = []
-        current: int | None = start
-        while current is not None and not counted[current] and state[current] == 0:
-            state[current] = 1
-            path.append(current)
-            parent = parents[current]
-            current = row_of.get(parent) if parent is not None else None
-        if current is not None and state[current] == 1:
-            cycles.append([ids[i] for i in path[path.index(current) :]])
-        for i in path:
-            state[i] = 2
-    return cycles
 
 
 def refuse_parent_cycles(

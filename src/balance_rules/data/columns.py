@@ -20,29 +20,31 @@ import numpy as np
 
 from ..errors import DataError, Problem
 from .fields import (
-    COMBINED_TYPES,
-    COUNT_FIELDS,
     NUMERIC_FIELDS,
-    SCHOOL_TYPE_LEVELS,
-    SCHOOL_TYPES,
     TEXT_FIELDS,
     VALUE_ALIASES,
 )
-from .model import FLOAT_FIELDS, School, float_row, number_problems
+from .model import FLOAT_FIELDS, School, float_row
+from .validate import check_table, find_problems
 
 __all__ = ["ColumnTable", "columns_of", "fast_columns", "read_columns"]
 
 NUMBERS = FLOAT_FIELDS
 _TEXT = operator.attrgetter(*TEXT_FIELDS)
 _COUNTED = operator.attrgetter("counted_as_school")
-_COUNT_ROWS = np.array([name in COUNT_FIELDS for name in NUMBERS])
 _DEFAULTS = {"ownership": "public", "authority": "county"}
 _CATEGORIES = frozenset({*VALUE_ALIASES, "county"})
 
 
 @attrs.define(eq=False)
 class ColumnTable:
-    """The school table as columns.  ``schools`` keeps School objects when known."""
+    """The school table as columns.  ``schools`` keeps School objects when known.
+
+    Each row's origin: ``file`` and ``sheet``, and ``rows``, the row number of
+    each row in its source (the header is row 1; None for School objects, whose
+    origin is their county and school id).  ``headers`` maps a canonical field
+    to the column as the source writes it (学校标识码), for messages.
+    """
 
     text: dict[str, np.ndarray]
     numbers: dict[str, np.ndarray]
@@ -50,18 +52,27 @@ class ColumnTable:
     extras: dict[str, np.ndarray] = attrs.field(factory=dict)
     schools: tuple[School, ...] | None = None
     file: str = ""
+    sheet: str | None = None
+    rows: np.ndarray | None = None
+    headers: dict[str, str] = attrs.field(factory=dict)
 
     def __len__(self) -> int:
         return len(self.counted)
 
     @classmethod
     def from_schools(
-        cls, schools: Sequence[School], counties: Sequence[str] | None = None
+        cls,
+        schools: Sequence[School],
+        counties: Sequence[str] | None = None,
+        *,
+        check: bool = True,
     ) -> ColumnTable:
         """Columns of School objects in one pass (the objects are kept for exact re-checks).
 
         *counties*, if given, is each school's county name (instead of its
-        ``county`` attribute): the name of the County object it came in.
+        ``county`` attribute): the name of the County object it came in.  The
+        table is checked by the validator (:func:`~.validate.check_table`:
+        DataError naming county, school id and column) unless *check* is False.
         """
         n = len(schools)
         if counties is not None and len(counties) != n:
@@ -87,18 +98,31 @@ class ColumnTable:
                 column = extras.setdefault(name, np.full(n, np.nan))
                 if value is not None:
                     column[i] = float(value)
-        _refuse_bad_numbers(schools, block, extras)
         counted = np.fromiter(map(_COUNTED, schools), dtype=bool, count=n)
-        return cls(text, numbers, counted, extras, tuple(schools))
+        table = cls(text, numbers, counted, extras, tuple(schools))
+        if check:
+            check_table(table)
+        return table
 
     @classmethod
-    def from_frame(cls, frame: Any, file: str = "<DataFrame>") -> ColumnTable:
+    def from_frame(
+        cls, frame: Any, file: str = "<DataFrame>", *, check: bool = True
+    ) -> ColumnTable:
         """Columns of a pandas DataFrame in the canonical column names.
 
         Values are checked like a file's (a bad cell raises DataError naming the
-        row and column); unknown numeric columns become extra fields.
+        row and column, every problem at once); unknown numeric columns become
+        extra fields.  A row's origin is its index label + 2 (the row of a CSV
+        read with one header row) when the index is of integers, else its
+        position + 2.
         """
         n = len(frame)
+        index = np.asarray(frame.index)
+        rows = (
+            index.astype(np.int64) + 2
+            if index.dtype.kind in "iu"
+            else np.arange(2, n + 2, dtype=np.int64)
+        )
         problems: list[Problem] = []
         text: dict[str, np.ndarray] = {}
         for name in TEXT_FIELDS:
@@ -126,11 +150,11 @@ class ColumnTable:
         numbers = {}
         for name in NUMBERS:
             if name in frame.columns:
-                numbers[name] = _numeric(frame[name], name, problems)
+                numbers[name] = _numeric(frame[name], name, problems, rows)
             else:
                 numbers[name] = np.full(n, np.nan)
         extras = {
-            str(name): _numeric(frame[name], str(name), problems)
+            str(name): _numeric(frame[name], str(name), problems, rows)
             for name in frame.columns
             if name not in TEXT_FIELDS
             and name not in NUMERIC_FIELDS
@@ -142,69 +166,25 @@ class ColumnTable:
             counted = np.array([_flag(v) for v in uniques] + [True], dtype=bool)[codes]
         else:
             counted = np.ones(n, dtype=bool)
+        table = cls(text, numbers, counted, extras, None, file, rows=rows)
+        # Every problem at once: the cells that are no number (always: a cell
+        # never becomes missing silently), then the validator's unless not asked.
+        problems = [attrs.evolve(p, file=file) for p in problems]
+        if check:
+            problems += [f.at(table) for f in find_problems(table) if f.refuses]
         if problems:
-            located = [attrs.evolve(p, file=file) for p in problems]
-            raise DataError(located, f"{file}: {len(problems)} bad cell(s)")
-        table = cls(text, numbers, counted, extras, None, file)
-        table.check(file)
+            raise DataError(
+                problems,
+                f"{file}: {len(problems)} problem(s) in the school table",
+                f"{file}：学校表中有 {len(problems)} 个问题",
+            )
         return table
 
-    def check(self, file: str) -> None:
-        """Raise DataError for values the object model would refuse."""
-        problems: list[Problem] = []
-        for name, allowed in (("school_type", SCHOOL_TYPES),):
-            bad = ~np.isin(self.text[name], np.array(allowed, dtype=object))
-            for i in np.flatnonzero(bad)[:20]:
-                problems.append(
-                    Problem(
-                        f"unknown {name} {self.text[name][i]!r}",
-                        file=file,
-                        row=int(i) + 2,
-                        column=name,
-                    )
-                )
-        ids = self.text["school_id"]
-        if len(set(ids.tolist())) != len(ids):
-            seen: set[Any] = set()
-            for i, value in enumerate(ids):
-                if value in seen:
-                    problems.append(
-                        Problem(
-                            f"school id {value!r} repeats", file=file, row=i + 2, column="school_id"
-                        )
-                    )
-                seen.add(value)
-        for name, column in self.numbers.items():
-            with np.errstate(invalid="ignore"):
-                negative = column < 0
-                fractional = (
-                    ~np.isnan(column) & (column != np.floor(column))
-                    if name in COUNT_FIELDS
-                    else np.zeros(len(column), bool)
-                )
-            for i in np.flatnonzero(negative | fractional)[:20]:
-                problems.append(
-                    Problem(
-                        f"{column[i]} is {'negative' if column[i] < 0 else 'not a whole number'}",
-                        file=file,
-                        row=int(i) + 2,
-                        column=name,
-                    )
-                )
-        for school_type in COMBINED_TYPES:
-            rows = (self.text["school_type"] == school_type) & self.counted
-            for level in SCHOOL_TYPE_LEVELS[school_type]:
-                for i in np.flatnonzero(rows & np.isnan(self.numbers[f"{level}_students"]))[:20]:
-                    problems.append(
-                        Problem(
-                            f"{school_type} school without {level} students",
-                            file=file,
-                            row=int(i) + 2,
-                            column=f"{level}_students",
-                        )
-                    )
-        if problems:
-            raise DataError(problems, f"{file}: {len(problems)} problem(s) in the school table")
+    def check(self, file: str | None = None) -> list[Problem]:
+        """Raise DataError with every problem the validator finds; return its warnings."""
+        if file is not None:
+            self.file = file
+        return check_table(self)
 
     def value(self, name: str, row: int) -> Decimal | None:
         """The exact number in one cell (canonical column or extra)."""
@@ -231,37 +211,6 @@ class ColumnTable:
                 values[name] = exact
         extra = {name: self.value(name, row) for name in self.extras}
         return School(counted_as_school=bool(self.counted[row]), extra=extra, **values)
-
-
-def _refuse_bad_numbers(
-    schools: Sequence[School], block: np.ndarray, extras: dict[str, np.ndarray]
-) -> None:
-    """Refuse negative numbers and fractional counts, however they got in.
-
-    School objects check themselves when built; this vectorised pass over the
-    whole table catches a value changed afterwards (an ``extra`` mapping edited
-    in place, an attribute forced with ``object.__setattr__``) with the School's
-    own message, naming the school and the column.
-    """
-    with np.errstate(invalid="ignore"):
-        bad = block < 0
-        bad[_COUNT_ROWS] |= block[_COUNT_ROWS] != np.floor(block[_COUNT_ROWS])
-        bad[_COUNT_ROWS] &= ~np.isnan(block[_COUNT_ROWS])
-        bad_extras = {name: c < 0 for name, c in extras.items()}
-    if not bad.any() and not any(b.any() for b in bad_extras.values()):
-        return
-    problems: list[Problem] = []
-    for j, i in zip(*np.nonzero(bad), strict=True):
-        school, name = schools[int(i)], NUMBERS[int(j)]
-        where = f"school {school.school_id!r}"
-        problems += number_problems(where, name, school.value(name), name in COUNT_FIELDS)
-    for name, found in bad_extras.items():
-        for i in np.flatnonzero(found):
-            school = schools[int(i)]
-            where = f"school {school.school_id!r}"
-            problems += number_problems(where, name, school.extra.get(name), whole=False)
-    if problems:
-        raise DataError(problems[:100], f"{len(problems)} bad number(s) in the schools")
 
 
 def _text(name: str, value: Any) -> str | None:
@@ -291,7 +240,7 @@ def _flag(value: Any) -> bool:
     return text not in ("0", "否", "no", "n", "false", "f", "0.0")
 
 
-def _numeric(series: Any, name: str, problems: list[Problem]) -> np.ndarray:
+def _numeric(series: Any, name: str, problems: list[Problem], rows: np.ndarray) -> np.ndarray:
     if series.dtype.kind in "iuf":
         converted: np.ndarray = series.to_numpy(dtype=np.float64, na_value=np.nan)
         return converted
@@ -304,7 +253,7 @@ def _numeric(series: Any, name: str, problems: list[Problem]) -> np.ndarray:
         try:
             parsed = parse_number(str(value))
         except CellError as exc:
-            problems.append(Problem(str(exc), row=i + 2, column=name))
+            problems.append(Problem(str(exc), row=int(rows[i]), column=name, message_zh=exc.zh))
             continue
         if parsed is not None:
             out[i] = float(parsed[0])
@@ -373,16 +322,13 @@ def _read_csv_fast(path: Path) -> ColumnTable | None:
     if bool(marker.any()):
         return None
     try:
-        table = ColumnTable.from_frame(frame, str(path))
+        table = ColumnTable.from_frame(frame, str(path), check=False)
     except DataError:
-        return None  # let the full reader report every problem precisely
-    ids = set(table.text["school_id"].tolist())
-    parents = table.text["parent_school_id"]
-    if any(parents[i] not in ids for i in np.flatnonzero(~table.counted)):
         return None
-    if any(parent not in (None, "") and parent not in ids for parent in parents):
+    if find_problems(table):
+        # Refusals and warnings alike (a parent not in the table): the full
+        # reader reports every one, with the file's own headers.
         return None
-    table.file = str(path)
     return table
 
 

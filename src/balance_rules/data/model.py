@@ -1,8 +1,11 @@
 """The data objects the engine evaluates: :class:`School` and :class:`County`.
 
 Numbers are kept as exact :class:`~decimal.Decimal` values; ``None`` means the
-value is missing (never zero).  Objects validate themselves on construction, so
-a library user building them in code gets the same checks a file reader gives.
+value is missing (never zero).  Building a School checks its arguments: a
+number that is no number raises TypeError or ValueError, one that is not
+finite (NaN, infinity) DataError; its values (unknown codes, negative numbers, fractional counts) are judged by the
+one validator every entry point uses (:mod:`.validate`), when the school is
+evaluated or by :meth:`School.problems`, with the same messages a file gets.
 """
 
 from __future__ import annotations
@@ -16,18 +19,11 @@ from typing import Any
 
 import attrs
 
-from ..errors import DataError, Problem, did_you_mean
+from ..errors import DataError, Problem
 from .facts import county_facts
-from .fields import (
-    AUTHORITIES,
-    COUNT_FIELDS,
-    LOCATIONS,
-    NUMERIC_FIELDS,
-    OWNERSHIPS,
-    SCHOOL_TYPES,
-)
+from .fields import NUMERIC_FIELDS
 
-__all__ = ["FLOAT_FIELDS", "County", "School", "float_row", "number_problems", "to_decimal"]
+__all__ = ["FLOAT_FIELDS", "County", "School", "float_row", "to_decimal"]
 
 Number = Decimal | int | float | str
 
@@ -56,8 +52,29 @@ def to_decimal(value: Any) -> Decimal | None:
     raise TypeError(f"expected a number, got {type(value).__name__}")
 
 
+def _finite(value: Any, name: str | None = None) -> Decimal | None:
+    number = to_decimal(value)
+    if number is not None and not number.is_finite():
+        what = f"{name} is" if name else "a number is"
+        raise DataError(
+            [
+                Problem(
+                    f"{what} not a finite number ({number})",
+                    column=name,
+                    message_zh=f"{name or '数值'} 不是有限数（{number}）",
+                )
+            ]
+        )
+    return number
+
+
+def _number(value: Any) -> Decimal | None:
+    """A School's number: converted exactly (:func:`to_decimal`), and finite."""
+    return _finite(value)
+
+
 def _extras(value: Mapping[str, Any] | None) -> dict[str, Decimal | None]:
-    return {str(k): to_decimal(v) for k, v in (value or {}).items()}
+    return {str(k): _finite(v, str(k)) for k, v in (value or {}).items()}
 
 
 class _Memo:
@@ -90,74 +107,51 @@ class School(_Memo):
     parent_school_id: str | None = None
     counted_as_school: bool = True
 
-    primary_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    senior_students: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_classes: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_classes: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_max_class_size: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_max_class_size: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_backbone_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_backbone_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    primary_certified_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    junior_certified_teachers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    site_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    building_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    teaching_aux_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    sports_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    equipment_value: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    computers: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    books: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    multimedia_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    labs: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    music_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    art_rooms: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    min_music_room_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
-    min_art_room_area: Decimal | None = attrs.field(default=None, converter=to_decimal)
+    primary_students: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_students: Decimal | None = attrs.field(default=None, converter=_number)
+    senior_students: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_classes: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_classes: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_max_class_size: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_max_class_size: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_teachers_above_degree: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_teachers_mid_title: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_backbone_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_backbone_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_pe_art_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    primary_certified_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    junior_certified_teachers: Decimal | None = attrs.field(default=None, converter=_number)
+    site_area: Decimal | None = attrs.field(default=None, converter=_number)
+    building_area: Decimal | None = attrs.field(default=None, converter=_number)
+    teaching_aux_area: Decimal | None = attrs.field(default=None, converter=_number)
+    sports_area: Decimal | None = attrs.field(default=None, converter=_number)
+    equipment_value: Decimal | None = attrs.field(default=None, converter=_number)
+    computers: Decimal | None = attrs.field(default=None, converter=_number)
+    books: Decimal | None = attrs.field(default=None, converter=_number)
+    multimedia_rooms: Decimal | None = attrs.field(default=None, converter=_number)
+    labs: Decimal | None = attrs.field(default=None, converter=_number)
+    music_rooms: Decimal | None = attrs.field(default=None, converter=_number)
+    art_rooms: Decimal | None = attrs.field(default=None, converter=_number)
+    min_music_room_area: Decimal | None = attrs.field(default=None, converter=_number)
+    min_art_room_area: Decimal | None = attrs.field(default=None, converter=_number)
 
     extra: Mapping[str, Decimal | None] = attrs.field(factory=dict, converter=_extras)
 
-    def __attrs_post_init__(self) -> None:
-        problems = list(self.problems())
-        if problems:
-            raise DataError(problems)
+    def problems(self) -> list[Problem]:
+        """Every problem the validator finds in this school's own values.
 
-    def problems(self) -> Iterable[Problem]:
-        """Yield every inconsistency in this school's own values."""
-        where = f"school {self.school_id!r}"
-        for name, allowed in (
-            ("school_type", SCHOOL_TYPES),
-            ("ownership", OWNERSHIPS),
-            ("authority", AUTHORITIES),
-        ):
-            value = getattr(self, name)
-            if value not in allowed:
-                yield Problem(
-                    f"{where}: unknown {name} {value!r}; expected one of {', '.join(allowed)}",
-                    column=name,
-                    suggestion=did_you_mean(str(value), allowed),
-                )
-        if self.location is not None and self.location not in LOCATIONS:
-            yield Problem(
-                f"{where}: unknown location {self.location!r}; expected urban, town or rural",
-                column="location",
-                suggestion=did_you_mean(self.location, LOCATIONS),
-            )
-        for name in NUMERIC_FIELDS:
-            if name == "counted_as_school":
-                continue
-            value = getattr(self, name)
-            yield from number_problems(where, name, value, name in COUNT_FIELDS)
-        for name, value in self.extra.items():
-            yield from number_problems(where, name, value, whole=False)
+        The same checks, and the same messages, as every entry point's
+        (:func:`~balance_rules.data.validate.check_table`); a repeated id or a
+        parent that is not there needs the county, and is judged by ``evaluate``.
+        """
+        from .validate import school_problems
+
+        return school_problems(self)
 
     def value(self, name: str) -> Decimal | None:
         """A numeric column by canonical name, looking in ``extra`` for unknown names."""
@@ -189,19 +183,6 @@ def float_row(school: School) -> bytes:
     row = _PACK_ROW(*[nan if value is None else value for value in _GET_NUMBERS(school)])
     object.__setattr__(school, "_float_row", row)
     return row
-
-
-def number_problems(where: str, name: str, value: Decimal | None, whole: bool) -> list[Problem]:
-    """What is wrong with one number of a school (*whole*: it must be a whole number)."""
-    if value is None:
-        return []
-    if not value.is_finite():
-        return [Problem(f"{where}: {name} is not a finite number ({value})", column=name)]
-    if value < 0:
-        return [Problem(f"{where}: {name} is negative ({value})", column=name)]
-    if whole and value != value.to_integral_value():
-        return [Problem(f"{where}: {name} must be a whole number, got {value}", column=name)]
-    return []
 
 
 def _facts(value: Mapping[str, Any] | None) -> dict[str, Any]:

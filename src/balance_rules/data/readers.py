@@ -37,8 +37,6 @@ from .facts import read_fact
 from .facts import recognise_fact as _recognise_fact
 from .fields import (
     AUTHORITIES,
-    COMBINED_TYPES,
-    COUNT_FIELDS,
     LEVEL_SUFFIXES,
     LOCATIONS,
     NUMERIC_FIELDS,
@@ -682,11 +680,9 @@ def _finish(
     file: str,
     skip_bad_rows: bool,
 ) -> SchoolTable:
-    _check_ids(rows, headers)
     for row in rows:
-        if not row.problems:
-            row.build(headers)
-    _check_relations(rows, headers)
+        row.build(headers)
+    _validate(rows, headers)
     bad = [row for row in rows if row.problems]
     if bad and not skip_bad_rows:
         problems = [p for row in bad for p in row.problems]
@@ -947,22 +943,6 @@ _CATEGORY_ZH = {
 }
 
 
-def _check_category(field: str, value: str) -> None:
-    allowed = _CATEGORIES.get(field)
-    if allowed is None or value in allowed:
-        return
-    spellings = [*allowed, *VALUE_ALIASES.get(field, {})]
-    suggestion = did_you_mean(value, spellings)
-    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
-    hint_zh = f"（是否应为 {suggestion!r}？）" if suggestion else ""
-    raise CellError(
-        f"unknown {field} {value!r}{hint}; expected one of {', '.join(allowed)} "
-        f"(a code table in the mapping, values: {{{field}: {{code: value}}}}, reads codes)",
-        f"无法识别的{_CATEGORY_ZH.get(field, field)} {value!r}{hint_zh}；应为 "
-        f"{'、'.join(allowed)} 之一（代码可在映射文件中用 values: {{{field}: {{代码: 值}}}} 对应）",
-    )
-
-
 def _located(
     table: RawTable,
     number: int,
@@ -1000,12 +980,15 @@ class _Row:
     levels: set[str] = attrs.field(factory=set)
 
     def build(self, headers: Mapping[str, str]) -> None:
-        problems = _resolve_levels(self, headers)
-        if problems:
-            self.problems += problems
-            return
+        """The School of this row, even when some cells were bad (they are left out).
+
+        Its values are judged afterwards with every other row's, by the validator.
+        """
+        self.problems += _resolve_levels(self, headers)
+        record = {k: v for k, v in self.record.items() if k not in _UNPREFIXED}
+        record.setdefault("school_id", "")
         try:
-            self.school = School(**self.record)
+            self.school = School(**record)
         except DataError as exc:
             self.problems += [
                 _located(
@@ -1017,6 +1000,8 @@ class _Row:
                 )
                 for p in exc.problems
             ]
+        except (TypeError, ValueError) as exc:
+            self.problems.append(_located(self.table, self.number, "", str(exc)))
 
 
 def _numeric_extras(
@@ -1045,14 +1030,6 @@ def _is_total_row(columns: Sequence[_Column], cells: Sequence[str]) -> bool:
     return False
 
 
-def _is_count(field: str) -> bool:
-    return (
-        field in COUNT_FIELDS
-        or field in ("students", "classes", "max_class_size")
-        or (field in _UNPREFIXED and field.endswith("teachers"))
-    )
-
-
 def _number(text: str, column: _Column, field: str) -> Decimal | None:
     parsed = parse_number(text)
     if parsed is None:
@@ -1063,15 +1040,7 @@ def _number(text: str, column: _Column, field: str) -> Decimal | None:
             f"{text.strip()!r} has a percent sign, but {field} is not a rate",
             f"{text.strip()!r} 带有百分号，但 {field} 不是比率",
         )
-    value *= column.factor
-    if value < 0:
-        raise CellError(f"{text.strip()!r} is negative", f"{text.strip()!r} 是负数")
-    if _is_count(field) and value != value.to_integral_value():
-        raise CellError(
-            f"{text.strip()!r} is not a whole number (a count)",
-            f"{text.strip()!r} 不是整数（这是计数）",
-        )
-    return value
+    return value * column.factor  # negative or fractional: the validator says so
 
 
 def _parse_row(
@@ -1097,7 +1066,6 @@ def _parse_row(
             elif field in TEXT_FIELDS:
                 if text.strip():
                     record[field] = _text_value(field, text, mapping)
-                    _check_category(field, record[field])
             elif field == "counted_as_school":
                 flag = parse_bool(text)
                 if flag is not None:
@@ -1261,31 +1229,6 @@ def _formula_problems(table: RawTable, columns: Sequence[_Column]) -> list[Probl
     return problems
 
 
-def _check_ids(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
-    column = headers.get("school_id", "school_id")
-    first: dict[str, int] = {}
-    for row in rows:
-        school_id = row.record.get("school_id")
-        if not school_id:
-            row.problems.append(
-                _located(
-                    row.table, row.number, column, "school id is blank", message_zh="学校标识码为空"
-                )
-            )
-        elif school_id in first:
-            row.problems.append(
-                _located(
-                    row.table,
-                    row.number,
-                    column,
-                    f"school id {school_id!r} repeats {row.table.unit} {first[school_id]}",
-                    message_zh=f"学校标识码 {school_id!r} 与第 {first[school_id]} 行重复",
-                )
-            )
-        else:
-            first[school_id] = row.number
-
-
 def _resolve_levels(row: _Row, headers: Mapping[str, str]) -> list[Problem]:
     """Move unprefixed per-level columns (``teachers``) onto the school's one level."""
     record = row.record
@@ -1293,7 +1236,9 @@ def _resolve_levels(row: _Row, headers: Mapping[str, str]) -> list[Problem]:
     unprefixed = [k for k in record if k in _UNPREFIXED]
     if not unprefixed:
         return []
-    levels = [lv for lv in SCHOOL_TYPE_LEVELS.get(school_type, ()) if lv != "senior"]
+    if school_type not in SCHOOL_TYPE_LEVELS:
+        return []  # an unknown school type: the validator names it
+    levels = [lv for lv in SCHOOL_TYPE_LEVELS[school_type] if lv != "senior"]
     if len(levels) != 1:
         return [
             _located(
@@ -1315,51 +1260,42 @@ def _resolve_levels(row: _Row, headers: Mapping[str, str]) -> list[Problem]:
     return []
 
 
-def _check_relations(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
-    parent_column = headers.get("parent_school_id", "parent_school_id")
-    ids = {row.record.get("school_id") for row in rows}
-    for row in rows:
-        school = row.school
-        if school is None:
-            continue
-        parent = school.parent_school_id
-        if not school.counted_as_school and not parent:
-            row.problems.append(
-                _located(
-                    row.table,
-                    row.number,
-                    parent_column,
-                    f"{school.school_id} is not counted as a school (是否计校数 = 否) "
-                    "but names no parent school",
-                    message_zh=f"{school.school_id} 不计校数（是否计校数 = 否），"
-                    "但没有填写所属学校",
-                )
+def _validate(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
+    """The one validator (:mod:`.validate`) over every row read; each problem at its row.
+
+    A parent school that is not in the table is refused here (the validator
+    warns: a County built in code may name a parent outside it).
+    """
+    built = [row for row in rows if row.school is not None]
+    if not built:
+        return
+    import numpy as np  # the columns, here only: `import balance_rules` stays light
+
+    from .columns import ColumnTable
+    from .validate import find_problems
+
+    schools = [row.school for row in built if row.school is not None]
+    table = ColumnTable.from_schools(schools, check=False)
+    table.rows = np.array([row.number for row in built], dtype=np.int64)
+    table.file, table.sheet = built[0].table.file, built[0].table.sheet
+    table.headers = dict(headers)
+    for name, header in headers.items():  # 专任教师数 read as the school's one level's
+        if name in _UNPREFIXED:
+            for level in ("primary", "junior", "senior"):
+                table.headers.setdefault(f"{level}_{name}", header)
+    for flagged in find_problems(table):
+        row = built[flagged.index]
+        problem = flagged.at(table)
+        row.problems.append(
+            _located(
+                row.table,
+                row.number,
+                problem.column or "",
+                problem.message,
+                problem.suggestion,
+                problem.message_zh,
             )
-        elif parent and parent not in ids:
-            row.problems.append(
-                _located(
-                    row.table,
-                    row.number,
-                    parent_column,
-                    f"parent school {parent!r} of {school.school_id} is not in the table",
-                    did_you_mean(parent, [i for i in ids if i]),
-                    message_zh=f"{school.school_id} 的上级学校 {parent!r} 不在表中",
-                )
-            )
-        if school.school_type in COMBINED_TYPES and school.counted_as_school:
-            for level in SCHOOL_TYPE_LEVELS[school.school_type]:
-                if school.value(f"{level}_students") is None:
-                    row.problems.append(
-                        _located(
-                            row.table,
-                            row.number,
-                            headers.get(f"{level}_students", f"{level}_students"),
-                            f"{school.school_type} school {school.school_id} has no {level} "
-                            "student count (combined schools report each level)",
-                            message_zh=f"{school.school_type} 学校 {school.school_id} 没有 "
-                            f"{level} 学段的在校生数（一贯制学校须分学段填报）",
-                        )
-                    )
+        )
 
 
 def group_counties(

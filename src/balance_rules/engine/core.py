@@ -15,7 +15,6 @@ from typing import Any
 from ..data.columns import ColumnTable
 from ..data.facts import checked_facts, refuse_fact_typos, standard_facts
 from ..data.model import County
-from ..errors import DataError, Problem
 from ..report import Report
 from .columnar import ColumnarResult, evaluate_columns
 from .plan import Plan
@@ -24,28 +23,12 @@ from .view import report_of
 __all__ = ["evaluate_counties", "evaluate_table"]
 
 
-def refuse_repeated_ids(counties: Sequence[County]) -> None:
-    """A school id twice in one county is refused, as the file readers refuse it."""
-    problems = []
-    for county in counties:
-        seen: set[str] = set()
-        for school in county.schools:
-            if school.school_id in seen:
-                problems.append(
-                    Problem(
-                        f"county {county.name!r}: school id {school.school_id!r} repeats",
-                        column="school_id",
-                        message_zh=f"县 {county.name!r}：学校标识码 {school.school_id!r} 重复",
-                    )
-                )
-            seen.add(school.school_id)
-    if problems:
-        raise DataError(problems, f"{len(problems)} repeated school id(s)")
-
-
 def table_of(counties: Sequence[County]) -> tuple[ColumnTable, dict[str, Mapping[str, Any]]]:
-    """One table of every county's schools (the county column is the County's name)."""
-    refuse_repeated_ids(counties)
+    """One table of every county's schools (the county column is the County's name).
+
+    The table is checked by the one validator (:mod:`balance_rules.data.validate`):
+    a DataError names every problem with its county, school id and column.
+    """
     schools = [school for county in counties for school in county.schools]
     names = [county.name for county in counties for _ in county.schools]
     table = ColumnTable.from_schools(schools, counties=names)
