@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -1480,6 +1482,32 @@ def plan_shortfall(
     for item in county_list:
         if not isinstance(item, County):
             raise TypeError(f"counties must hold County objects, not {type(item).__name__}")
+    with _collector_paused():
+        return _plan_counties(standard, county_list, resolved)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while planning (restored after).
+
+    Planning makes hundreds of thousands of short-lived objects (amounts, plan
+    items) that reference counting frees; with a nation's School objects alive,
+    the collector's full passes over them took about a third of the planning
+    time and freed nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan_counties(
+    standard: Standard, county_list: Sequence[County], resolved: Costs | None
+) -> ShortfallPlan:
+    """The plan of every county of *county_list* (checked by :func:`plan_shortfall`)."""
     # The core evaluates once; its Report gives the verdicts before, its result the
     # sections the planner reads (scope, merged sub-sites, split shares, statuses).
     # A *report* given is of the same core, so the core's own is used.
