@@ -37,6 +37,7 @@ __all__ = [
     "cv_reaches",
     "decide_ties",
     "exact_fraction",
+    "least_steps",
     "near",
     "precise_cv",
     "ratio",
@@ -544,3 +545,26 @@ def derived_quotient(
     if bottom == 0:
         return None
     return top / bottom * Fraction(scale)
+
+
+def least_steps(
+    value: Fraction,
+    per_step: Fraction,
+    threshold: Fraction,
+    op: str,
+) -> int:
+    """The least whole number ``k ≥ 0`` of steps with ``value + k·per_step  op  threshold``.
+
+    *op* is ``>=`` or ``>``; *per_step* (what one step adds to the value) must be
+    positive.  Exact: ``k = ⌈(threshold − value) / per_step⌉`` for ``>=`` and
+    ``⌊(threshold − value) / per_step⌋ + 1`` for ``>``, never below 0 — so a value
+    exactly at ``≥ T`` needs no step and one exactly at ``> T`` needs one.
+    """
+    if per_step <= 0:
+        raise ValueError("least_steps: per_step must be positive")
+    gap = (threshold - value) / per_step
+    if op == ">=":
+        return max(0, math.ceil(gap))
+    if op == ">":
+        return max(0, math.floor(gap) + 1)
+    raise ValueError(f"least_steps: op must be '>=' or '>', not {op!r}")

@@ -105,12 +105,12 @@ def _amounts(
     return result
 
 
-_MULTIPLES: dict[tuple[int, Fraction], Fraction] = {}
+_MULTIPLES: dict[tuple[int, int, int], Fraction] = {}
 
 
 def _times(n: int, step: Fraction) -> Fraction:
     """``n × step``, the same Fraction object for the same amount (amounts repeat)."""
-    key = (n, step)
+    key = (n, step.numerator, step.denominator)  # a Fraction's own hash is slow
     found = _MULTIPLES.get(key)
     if found is None:
         if len(_MULTIPLES) > 100_000:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from ..engine.exact import least_steps
+
 __all__ = ["least_addition", "round_up"]
 
 
@@ -44,6 +46,8 @@ def least_addition(
     """
     if share <= 0 or scale <= 0 or (denominator is not None and denominator <= 0):
         raise ValueError("share, scale and denominator must be positive")
+    if op not in (">=", ">"):
+        raise ValueError(f"op must be '>=' or '>', not {op!r}")
+    # In numerator units: the section's numerator grows by share × step a step.
     needed = threshold * (denominator if denominator is not None else 1) / scale
-    gap = (needed - numerator) / share
-    return round_up(gap, step, strict=op == ">")
+    return least_steps(numerator, share * step, needed, op) * step
