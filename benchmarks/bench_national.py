@@ -2,6 +2,7 @@
 
     pip install '.[fast]'
     python benchmarks/bench_national.py [--csv /tmp/nation.csv] [--repeat 3] [--outputs]
+                                        [--shortfall | --shortfall-only]
 
 Prints, from one run (medians of --repeat runs, each phase in a fresh process so
 peak memory is its own):
@@ -297,6 +298,57 @@ def _agreement(csv: Path) -> dict[str, object]:
     }
 
 
+def _shortfall(csv: Path, repeat: int) -> None:
+    """Issue #13: the plan for the whole nation against evaluating it (target <= 3x).
+
+    The County objects are read once; ``br.evaluate`` and ``br.shortfall`` run on
+    them in turn, *repeat* times (medians, wall and CPU); then, once each, the
+    commands ``evaluate --format json`` and ``shortfall --format json``.
+    """
+    import os
+
+    import balance_rules as br
+
+    standard = br.load_standard("national/quality-2017")
+    counties = br.read_counties(csv)
+    br.evaluate(standard, counties[:1])  # compile the standard outside the timings
+    runs: dict[str, list[tuple[float, float]]] = {"evaluate": [], "shortfall": []}
+    planned = 0
+    for _ in range(repeat):
+        for name in runs:
+            wall, cpu = time.perf_counter(), time.process_time()
+            if name == "evaluate":
+                br.evaluate(standard, counties)
+            else:
+                plan = br.shortfall(standard, counties)
+                planned = sum(1 for c in plan.counties if c.additions)
+            runs[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+    walls = {name: statistics.median(r[0] for r in found) for name, found in runs.items()}
+    cpus = {name: statistics.median(r[1] for r in found) for name, found in runs.items()}
+    load = os.getloadavg()[0]
+    print(f"shortfall (issue #13): {len(counties)} counties, {planned} planned; load {load:.2f}")
+    for name in runs:
+        label = f"br.{name}(standard, counties)"
+        print(f"{label:38s} {walls[name]:7.2f} s wall {cpus[name]:7.2f} s CPU (median)")
+    ratio_wall = walls["shortfall"] / walls["evaluate"]
+    ratio_cpu = cpus["shortfall"] / cpus["evaluate"]
+    print(f"{'  ratio shortfall / evaluate':38s} {ratio_wall:7.2f}x wall {ratio_cpu:5.2f}x CPU"
+          "  (target <= 3x)")  # fmt: skip
+    commands = {}
+    for name in ("evaluate", "shortfall"):
+        out = Path(f"/tmp/bench-{name}.json")
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "balance_rules", name, str(csv), "--format", "json",
+             "--output", str(out)],
+            check=False, capture_output=True,
+        )  # fmt: skip
+        commands[name] = time.perf_counter() - start
+        print(f"{'command ' + name + ' --format json':38s} {commands[name]:7.2f} s")
+    ratio = commands["shortfall"] / commands["evaluate"]
+    print(f"{'  ratio shortfall / evaluate command':38s} {ratio:7.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="national-scale benchmark")
     parser.add_argument("--csv", type=Path, default=Path("/tmp/nation.csv"))
@@ -305,6 +357,14 @@ def main() -> None:
         "--outputs",
         action="store_true",
         help="also time the full outputs once: --format csv (every finding) and --format jsonl",
+    )
+    parser.add_argument(
+        "--shortfall",
+        action="store_true",
+        help="also time br.shortfall against br.evaluate on the nation (issue #13, target <= 3x)",
+    )
+    parser.add_argument(
+        "--shortfall-only", action="store_true", help="time only the shortfall comparison"
     )
     args = parser.parse_args()
     if not args.csv.exists():
@@ -315,6 +375,9 @@ def main() -> None:
         generate(args.csv)
     rows = sum(1 for _ in args.csv.open(encoding="utf-8")) - 1
     print(f"nation: {args.csv} ({rows} rows)")
+    if args.shortfall_only:
+        _shortfall(args.csv, args.repeat)
+        return
     ref = [_phase("reference", args.csv) for _ in range(args.repeat)]
     lib = [_phase("library", args.csv) for _ in range(args.repeat)]
     cmd = [_command(args.csv, Path("/tmp/bench-summary.csv")) for _ in range(args.repeat)]
@@ -353,6 +416,8 @@ def main() -> None:
             print(f"{'  ratio writing / pyarrow':38s} {writing / seconds:7.2f}x")
         jsonl = _command(args.csv, Path("/tmp/bench-full.jsonl"), "--format", "jsonl")
         print(line("command, --format jsonl", [jsonl]))
+    if args.shortfall:
+        _shortfall(args.csv, args.repeat)
     for key, value in _one_county(args.csv).items():
         print(f"{key:36s} {value:8.1f}")
     for key, value in _agreement(args.csv).items():
