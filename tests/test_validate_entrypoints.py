@@ -274,3 +274,35 @@ def test_a_loop_of_sub_sites_is_one_problem_per_loop() -> None:
         "county '甲县': sub-sites name each other as parent: A → B → A"
     ]
     assert problems[0].text("zh") == "县 '甲县'：分校区互为所属学校：A → B → A"
+
+
+def test_the_fast_csv_path_keeps_line_numbers_and_hands_bad_files_to_the_reader(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("pandas")
+    from balance_rules.data.columns import fast_columns, read_columns
+
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "school_id,county,school_type,ownership,primary_students\n"
+        "A,甲县,primary,,100\n"
+        "B,甲县,primary,private,50\n",
+        encoding="utf-8",
+    )
+    table = fast_columns(good)
+    assert table is not None and table.rows is not None
+    assert table.rows.tolist() == [2, 3] and table.file == str(good)
+    # A blank ownership is the default, as a School's and the full reader's.
+    assert table.text["ownership"].tolist() == ["public", "private"]
+    assert [s.ownership for s in br.read_school_table(good).schools] == ["public", "private"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "school_id,county,school_type,ownership,primary_students\n"
+        "A,甲县,primary,,100\n"
+        "B,甲县,primary,publik,-50\n",
+        encoding="utf-8",
+    )
+    assert fast_columns(bad) is None
+    problems = _refused(lambda: read_columns(bad))
+    assert [(p.row, p.column) for p in problems] == [(3, "ownership"), (3, "primary_students")]
+    assert problems[0].suggestion == "public"

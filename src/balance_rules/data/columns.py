@@ -129,7 +129,8 @@ class ColumnTable:
             if name in frame.columns and name in _CATEGORIES:
                 # Clean each distinct value once: a nation has few distinct types.
                 codes, uniques = _factorize(frame[name])
-                cleaned = np.array([_text(name, v) for v in uniques] + [None], dtype=object)
+                blank = _DEFAULTS.get(name)  # a blank cell: the default, as a School's
+                cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
                 text[name] = cleaned[codes]
             elif name in frame.columns:
                 column = frame[name]

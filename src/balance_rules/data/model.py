@@ -70,6 +70,8 @@ def _finite(value: Any, name: str | None = None) -> Decimal | None:
 
 def _number(value: Any) -> Decimal | None:
     """A School's number: converted exactly (:func:`to_decimal`), and finite."""
+    if value is None or (type(value) is Decimal and value.is_finite()):
+        return value  # the common cases, without a further call
     return _finite(value)
 
 

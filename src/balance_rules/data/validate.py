@@ -273,6 +273,11 @@ def _number_rows(table: ColumnTable, name: str, column: np.ndarray, found: list[
         found.append(Flagged(i, name, message, message_zh))
 
 
+def _member(column: np.ndarray, values: set[Any]) -> np.ndarray:
+    """Whether each cell of an object column is one of *values* (a hash look-up each)."""
+    return np.fromiter(map(values.__contains__, column.tolist()), dtype=bool, count=len(column))
+
+
 def _county_keys(table: ColumnTable, rows: Sequence[int]) -> list[tuple[str, str]]:
     counties, ids = table.text["county"], table.text["school_id"]
     return [(_text(counties[i]), _text(ids[i])) for i in rows]
@@ -282,7 +287,7 @@ def _ids(table: ColumnTable, found: list[Flagged]) -> None:
     ids = table.text["school_id"]
     listed = ids.tolist()
     distinct = set(listed)
-    for i in np.flatnonzero((ids == None) | (ids == "")).tolist():  # noqa: E711 (elementwise)
+    for i in np.flatnonzero(~ids.astype(bool)).tolist():  # None or ""
         found.append(Flagged(i, "school_id", "school id is blank", "学校标识码为空", named=False))
     if len(distinct) == len(listed):
         return
@@ -334,13 +339,14 @@ def _combined(table: ColumnTable, found: list[Flagged]) -> None:
 def _parents(table: ColumnTable, found: list[Flagged]) -> None:
     parents = table.text["parent_school_id"]
     subs = np.flatnonzero(~table.counted)
-    named = set(parents.tolist()) - {None, ""}
-    if not named and len(subs) == 0:
+    has_parent = parents.astype(bool)  # None and "" are no parent
+    if len(subs) == 0 and not has_parent.any():
         return
+    referring = np.flatnonzero(has_parent).tolist()
+    named = set(parents[has_parent].tolist())
     ids = table.text["school_id"]
-    listed = ids.tolist()
     # Only rows whose id is named as a parent are ever looked up.
-    targets = [i for i, v in enumerate(listed) if v in named]
+    targets = np.flatnonzero(_member(ids, named)).tolist()
     known = set(_county_keys(table, targets))
     # Loops run through sub-sites only (a counted school's parent is never followed).
     keys = _county_keys(table, subs.tolist())
@@ -361,9 +367,9 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
             message_zh = "分校区互为所属学校：" + loop
         found.append(Flagged(first, "parent_school_id", message, message_zh, named=False))
     counted = table.counted
-    no_parent = ~counted & ((parents == None) | (parents == ""))  # noqa: E711 (elementwise)
+    no_parent = ~counted & ~has_parent
     for i in np.flatnonzero(no_parent).tolist():
-        school_id = _text(listed[i])
+        school_id = _text(ids[i])
         found.append(
             Flagged(
                 i,
@@ -378,7 +384,6 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
     if not named:
         return
     counties = table.text["county"]
-    referring = [i for i, v in enumerate(parents.tolist()) if v not in (None, "")]
     missing = [i for i in referring if (_text(counties[i]), _text(parents[i])) not in known]
     if not missing:
         return
@@ -392,8 +397,8 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
             Flagged(
                 i,
                 "parent_school_id",
-                f"parent school {parent!r} of {_text(listed[i])} is not in the table",
-                f"{_text(listed[i])} 的上级学校 {parent!r} 不在表中",
+                f"parent school {parent!r} of {_text(ids[i])} is not in the table",
+                f"{_text(ids[i])} 的上级学校 {parent!r} 不在表中",
                 refuses=False,
                 suggestion=did_you_mean(parent, by_county.get(county, [])),
                 named=False,
