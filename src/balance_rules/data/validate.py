@@ -26,6 +26,7 @@ with the reader, which has the text.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -212,26 +213,20 @@ def _shown(table: ColumnTable, name: str, i: int, x: float) -> str:
 
 
 def _number_blocks(table: ColumnTable) -> Iterable[tuple[list[str], np.ndarray]]:
-    """The number columns as 2-D blocks (one block when they share one array)."""
-    names = list(table.numbers)
-    columns = [table.numbers[n] for n in names]
-    base = columns[0].base if columns else None
-    if (
-        isinstance(base, np.ndarray)
-        and base.ndim == 2
-        and base.shape == (len(columns), len(table))
-        and base.dtype == np.float64
-        and all(
-            c.base is base and c.ctypes.data == base[j].ctypes.data and c.strides == base[j].strides
-            for j, c in enumerate(columns)
-        )
-    ):
-        yield names, base
-    else:
-        for name, column in zip(names, columns, strict=True):
-            yield [name], column.reshape(1, -1)
-    for name, column in table.extras.items():
-        yield [name], np.asarray(column, dtype=np.float64).reshape(1, -1)
+    """The number columns as 2-D blocks: one stacked block for a small table (a
+    county: one set of reductions), one block per column for a large one (no copy)."""
+    columns = {**table.numbers, **table.extras}
+    names = list(columns)
+    if len(table) * len(names) <= 1_000_000:
+        yield names, np.vstack([np.asarray(columns[n], dtype=np.float64) for n in names])
+        return
+    for name in names:
+        yield [name], np.asarray(columns[name], dtype=np.float64).reshape(1, -1)
+
+
+@functools.lru_cache(maxsize=64)
+def _count_rows(names: tuple[str, ...]) -> np.ndarray:
+    return np.array([n in COUNT_FIELDS for n in names], dtype=bool)
 
 
 def _numbers(table: ColumnTable, found: list[Flagged]) -> None:
@@ -242,7 +237,7 @@ def _numbers(table: ColumnTable, found: list[Flagged]) -> None:
             low = np.fmin.reduce(block, axis=1)  # NaN (missing) is ignored
             high = np.fmax.reduce(block, axis=1)
             suspect = (low < 0) | (high == np.inf)
-            counts = np.array([n in COUNT_FIELDS for n in names])
+            counts = _count_rows(tuple(names))
             if counts.any():
                 whole = block[counts]
                 suspect[counts] |= np.fmax.reduce(np.abs(whole - np.round(whole)), axis=1) > 0
