@@ -3,9 +3,10 @@
 Numbers are kept as exact :class:`~decimal.Decimal` values; ``None`` means the
 value is missing (never zero).  Building a School checks its arguments: a
 number that is no number raises TypeError or ValueError, one that is not
-finite (NaN, infinity) DataError; its values (unknown codes, negative numbers, fractional counts) are judged by the
-one validator every entry point uses (:mod:`.validate`), when the school is
-evaluated or by :meth:`School.problems`, with the same messages a file gets.
+finite (NaN, infinity) DataError.  Its values (unknown codes, negative
+numbers, fractional counts) are judged by the one validator every entry point
+uses (:mod:`.validate`), when the school is evaluated or by
+:meth:`School.problems`, with the same messages a file gets.
 """
 
 from __future__ import annotations
