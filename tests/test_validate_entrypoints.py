@@ -306,3 +306,17 @@ def test_the_fast_csv_path_keeps_line_numbers_and_hands_bad_files_to_the_reader(
     problems = _refused(lambda: read_columns(bad))
     assert [(p.row, p.column) for p in problems] == [(3, "ownership"), (3, "primary_students")]
     assert problems[0].suggestion == "public"
+
+
+def test_a_table_read_in_full_keeps_each_schools_row(tmp_path: Path) -> None:
+    from balance_rules.data.columns import read_columns
+
+    rows = [ROWS[0], ROWS[8]]
+    path = _write_csv(
+        tmp_path / "s.csv", [ROWS[0], ["合计", None, None, None, None, None, 200, None, 6], ROWS[8]]
+    )
+    read = br.read_school_table(path)
+    assert read.rows == (3, 5)  # the totals row (row 4) skipped
+    table = read_columns(path)
+    assert table.rows is not None and table.rows.tolist() == [3, 5]
+    assert table.file == str(path) and len(table) == len(rows)

@@ -167,7 +167,7 @@ def _evaluate_columns(args: argparse.Namespace, streams: Streams, bar: ProgressB
         for warning in table.warnings:
             streams.warn(f"{_WARNING[args.lang]}: {warning.render(args.lang)}")
         skipped = table.skipped
-        columns = ColumnTable.from_schools(table.schools)
+        columns = ColumnTable.from_read(table)  # each row's origin: file, sheet, row
     known = standard_facts(plan.standard)  # the standard's own facts are no typos
     facts = read_facts(args.facts, encoding=args.encoding, known=known) if args.facts else {}
     names = set(columns.text["county"].tolist())

@@ -13,7 +13,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -26,6 +26,9 @@ from .fields import (
 )
 from .model import FLOAT_FIELDS, School, float_row
 from .validate import check_table, find_problems
+
+if TYPE_CHECKING:
+    from .readers import SchoolTable
 
 __all__ = ["ColumnTable", "columns_of", "fast_columns", "read_columns"]
 
@@ -103,6 +106,16 @@ class ColumnTable:
         if check:
             check_table(table)
         return table
+
+    @classmethod
+    def from_read(cls, table: SchoolTable) -> ColumnTable:
+        """Columns of the schools a file reader read (already validated), with their origin."""
+        columns = cls.from_schools(table.schools, check=False)
+        columns.file, columns.sheet = table.file, table.sheet
+        if len(table.rows) == len(table.schools):
+            columns.rows = np.array(table.rows, dtype=np.int64)
+        check_table(columns)
+        return columns
 
     @classmethod
     def from_frame(
@@ -277,10 +290,7 @@ def read_columns(path: str | Path, **options: Any) -> ColumnTable:
             return fast
     from .readers import read_school_table
 
-    table = read_school_table(path, **options)
-    columns = ColumnTable.from_schools(table.schools)
-    columns.file = table.file
-    return columns
+    return ColumnTable.from_read(read_school_table(path, **options))
 
 
 def fast_columns(path: str | Path) -> ColumnTable | None:

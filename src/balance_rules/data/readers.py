@@ -108,6 +108,8 @@ class SchoolTable:
     ``columns`` says how each column (and each derived or constant field) was
     understood; ``notes`` are cross-checks that do not stop a run (the category
     in a 10-digit school id against the school type), shown by ``check-data``.
+    ``rows`` is each school's row in the file (its origin), ``sheet`` the sheet
+    read (the first one of joined sheets).
     """
 
     schools: tuple[School, ...]
@@ -116,6 +118,8 @@ class SchoolTable:
     file: str = ""
     columns: tuple[ColumnInfo, ...] = ()
     notes: tuple[Problem, ...] = ()
+    rows: tuple[int, ...] = ()
+    sheet: str | None = None
 
 
 @attrs.frozen
@@ -701,9 +705,19 @@ def _finish(
         )
         for row in bad
     )
-    schools = tuple(row.school for row in rows if row.school is not None and not row.problems)
+    good = [row for row in rows if row.school is not None and not row.problems]
+    schools = tuple(row.school for row in good if row.school is not None)
     notes = _id_category_warnings(rows, headers) + _unit_notes(schools, info, file)
-    return SchoolTable(schools, tuple(warnings), skipped, file, tuple(info), tuple(notes))
+    return SchoolTable(
+        schools,
+        tuple(warnings),
+        skipped,
+        file,
+        tuple(info),
+        tuple(notes),
+        tuple(row.number for row in good),
+        rows[0].table.sheet if rows else None,
+    )
 
 
 #: Columns whose unit, when the header gives none, is worth a second look: a median
