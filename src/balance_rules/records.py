@@ -234,19 +234,22 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
 
     n = len(items)
     out: dict[str, Any] = {key: np.full(n, None, dtype=object) for key in ROW_KEYS}
-    by_rule: dict[str, list[int]] = {}
-    for i, item in enumerate(items):
-        by_rule.setdefault(item.rule, []).append(i)
-    for rule_id, positions in by_rule.items():
-        kernel = KERNELS[items[positions[0]].kind]
-        mine = [items[i] for i in positions]
-        where = [codes[i] for i in positions]
+    # Each rule's findings together (in their order), one kernel call per rule.
+    number: dict[str, int] = {}
+    rule_of = np.array([number.setdefault(item.rule, len(number)) for item in items], np.int64)
+    grouped = np.argsort(rule_of, kind="stable")
+    bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
+    for rule_id, n_rule in number.items():
+        at = grouped[bounds[n_rule] : bounds[n_rule + 1]]
+        positions = at.tolist()
+        mine = list(map(items.__getitem__, positions))
+        where = list(map(codes.__getitem__, positions))
+        kernel = KERNELS[mine[0].kind]
         compiled = result.compiled[rule_id]
         if kernel.columns is not None:
             found = kernel.columns(compiled, result, mine, where)
         else:
             found = record_columns(kernel.record, compiled, result, mine, where)
-        at = np.array(positions, dtype=np.int64)
         for key, column in found.items():
             target = out.get(key)
             if target is None:

@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import codecs
 import math
+import os
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TextIO
 
 import numpy as np
@@ -146,20 +149,18 @@ class _Text:
         lookup = {value: self.code(value) for value in dict.fromkeys(column)}
         return np.fromiter(map(lookup.__getitem__, column), dtype=np.int32, count=len(column))
 
-    def array(self) -> Any:
-        """The dictionary as an Arrow array, with a null last (the code of empty cells)."""
+    def snapshot(self) -> tuple[Any, np.ndarray]:
+        """The dictionary as it is now: an Arrow array and which values need quotes.
+
+        Each with a last entry for code -1 (an empty cell): null, needing none.
+        """
         import pyarrow as pa
 
         if self._array is None or len(self._array) != len(self.values) + 1:
             self._array = pa.array([*self.values, None], type=pa.string())
             self._flags = np.array([*self.quotes, False], dtype=bool)
-        return self._array
-
-    def quoted(self, codes: np.ndarray) -> bool:
-        """Whether any of these cells needs quotes."""
-        self.array()
         assert self._flags is not None
-        return bool(self._flags[codes].any())
+        return self._array, self._flags
 
 
 def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
@@ -269,7 +270,7 @@ class _Prepared:
                     [layer.code(origin), *(layer.code(x) for x in outcome.layers)], dtype=np.int32
                 )
                 self.layers[(rule_id, level)] = layers[outcome.layer.astype(np.int64) + 1]
-        self.county_rows = _CountyRows(self, result)
+        self.county_rows = _CountyRows(self)
 
     def constant(self, rule_id: str, kernel: Any, compiled: Any, level: str) -> dict[str, int]:
         """The cells one rule's rows share at a level, from its kernel's own record."""
@@ -293,6 +294,11 @@ class _Prepared:
 def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
     """Codes of section thresholds (the record's ``number(threshold)``; NaN: empty)."""
     missing = np.isnan(thresholds)
+    known = thresholds[~missing]
+    if len(known) and known.min() == known.max():  # one threshold for all (the usual case)
+        same = np.full(len(thresholds), text.code(str(number(float(known[0])))), np.int32)
+        same[missing] = -1
+        return same
     distinct, inverse = np.unique(np.where(missing, 0.0, thresholds), return_inverse=True)
     lookup = np.array([text.code(str(number(float(v)))) for v in distinct.tolist()], np.int32)
     codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
@@ -312,20 +318,22 @@ _WORKING = ("students", "mean", "std")
 class _CountyRows:
     """Every county row of the result (CVs, composites, facts), explained once.
 
-    County by county in county code order, each county's in the standard's rule
-    order; ``start[code]`` is where county *code*'s rows begin.
+    County by county, each county's in the standard's rule order: every rule's
+    findings through its kernel's ``columns`` (:func:`~balance_rules.records.
+    county_columns`), each distinct text coded once.  County *code*'s rows are
+    ``start[code]`` to ``start[code + 1] - 1``.
     """
 
-    def __init__(self, prepared: _Prepared, result: ColumnarResult) -> None:
+    def __init__(self, prepared: _Prepared) -> None:
+        result = prepared.result
         items: list[Any] = []
         owners: list[int] = []
-        start = [0]
         for code, found in enumerate(result.county_findings):
             items.extend(found)
             owners.extend([code] * len(found))
-            start.append(len(items))
-        self.start = np.array(start, dtype=np.int64)
-        self.county = np.array(owners, dtype=np.int32)
+        self.start = np.zeros(len(result.county_findings) + 1, dtype=np.int64)
+        np.cumsum([len(f) for f in result.county_findings], out=self.start[1:])
+        self.county = np.array(owners, dtype=np.int64)
         rows = county_columns(result, items, owners)
         text = prepared.text
         shown: dict[str, list[Any]] = {
@@ -335,11 +343,11 @@ class _CountyRows:
         self.text = {
             name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS
         }
-        self.value, text_at = number_cells(rows["value"])
-        self.text_at = np.array(sorted(text_at), dtype=np.int64)
-        self.text_cells = [text_at[i] for i in self.text_at.tolist()]
-        # The CV's working, where a kernel gives it: a text per row, and a null last
-        # (the cell of every other row).
+        self.value, value_text = number_cells(rows["value"])
+        self.text_at = np.array(sorted(value_text), dtype=np.int64)
+        self.text_cells = [value_text[i] for i in self.text_at.tolist()]
+        # The CV's working, where a kernel gives it: a text per county row, and a
+        # null last (the cell of every other row).
         self.working = {}
         for name in _WORKING:
             figures = np.full(len(items) + 1, np.nan)
@@ -360,7 +368,7 @@ class _Chunk:
         self.text = {name: np.full(size, -1, dtype=np.int32) for name in _TEXT_COLUMNS}
         self.value = np.full(size, np.nan)
         self.value_text: dict[int, str] = {}
-        self.county_row = np.full(size, -1, dtype=np.int64)  # index into the county rows
+        self.county_row = np.full(size, -1, dtype=np.int64)  # of the county rows (-1: none)
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
@@ -452,9 +460,9 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     offsets = np.cumsum(widths) - widths
     school_order = np.repeat(starts - offsets, widths) + np.arange(int(widths.sum()))
     school_codes = np.repeat(prepared.codes[lo:hi], widths)
-    # County rows, county by county, in the standard's rule order: already explained.
+    # County rows, county by county, in the standard's rule order.
     at = school_total + np.arange(b - a)
-    county_codes = county.county[a:b].astype(np.int64)
+    county_codes = county.county[a:b]
     chunk.county[at] = county_codes
     for name in _TEXT_COLUMNS:
         chunk.text[name][at] = county.text[name][a:b]
@@ -503,43 +511,58 @@ def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
     )
 
 
-def _values(values: np.ndarray, text: dict[int, str], order: np.ndarray) -> Any:
-    """The value column as text in writing order."""
-    moved: dict[int, str] = {}
-    if text:
-        where = np.empty(len(order), dtype=np.int64)
-        where[order] = np.arange(len(order))
-        moved = {int(where[position]): cell for position, cell in text.items()}
-    return _number_text(values[order], moved)
+class _Job:
+    """One chunk, to be put in writing order and turned into text on another thread.
+
+    Made on the calling thread, which owns the dictionaries: it keeps their Arrow
+    arrays (immutable) and quote flags as they are now; the rest is NumPy and
+    pyarrow work, most of it without the GIL.
+    """
+
+    def __init__(self, prepared: _Prepared, chunk: _Chunk, order: np.ndarray) -> None:
+        self.prepared = prepared
+        self.chunk = chunk
+        self.order = order
+        self.dictionaries = {name: prepared.text[name].snapshot() for name in _TEXT_COLUMNS}
+
+    def table(self, names: Sequence[str]) -> tuple[Any, bool]:
+        """The chunk as an Arrow table of text columns in the CSV's column order, and
+        whether some cell needs quotes."""
+        import pyarrow as pa
+
+        prepared, chunk, order = self.prepared, self.chunk, self.order
+        columns: dict[str, Any] = {}
+        quoted = False
+        for name, (values, flags) in self.dictionaries.items():
+            codes = chunk.text[name][order]
+            quoted = quoted or bool(flags[codes].any())
+            columns[name] = _take(values, codes)
+        school = chunk.school[order]
+        county = chunk.county[order]
+        quoted = quoted or bool(
+            prepared.id_quotes[school].any()
+            or prepared.name_quotes[school].any()
+            or prepared.county_quotes[county].any()
+        )
+        columns["county"] = _take(prepared.counties, county)  # every row has its county
+        columns["school_id"] = _take(prepared.ids, school)
+        columns["school_name"] = _take(prepared.names, school)
+        moved: dict[int, str] = {}
+        if chunk.value_text:
+            where = np.empty(len(order), dtype=np.int64)
+            where[order] = np.arange(len(order))
+            moved = {int(where[p]): cell for p, cell in chunk.value_text.items()}
+        columns["value"] = _number_text(chunk.value[order], moved)
+        county_row = chunk.county_row[order]
+        for name, figures in prepared.county_rows.working.items():
+            columns[name] = _take(figures, county_row)
+        table = pa.Table.from_arrays([columns[name] for name in names], names=list(names))
+        return table, quoted
 
 
-def _arrays(
-    prepared: _Prepared, chunk: _Chunk, order: np.ndarray, names: Sequence[str]
-) -> tuple[list[Any], bool]:
-    """The chunk's columns as Arrow arrays in the CSV's column order; any cell quoted?"""
-    texts = prepared.text
-    quoted = False
-    columns: dict[str, Any] = {}
-    for name in _TEXT_COLUMNS:
-        codes = chunk.text[name][order]
-        quoted = quoted or texts[name].quoted(codes[codes >= 0])
-        columns[name] = _take(texts[name].array(), codes)
-    school = chunk.school[order]
-    county = chunk.county[order]
-    rows = school[school >= 0]
-    quoted = quoted or bool(
-        prepared.id_quotes[rows].any()
-        or prepared.name_quotes[rows].any()
-        or prepared.county_quotes[county].any()
-    )
-    columns["county"] = _take(prepared.counties, county)  # every row has its county
-    columns["school_id"] = _take(prepared.ids, school)
-    columns["school_name"] = _take(prepared.names, school)
-    columns["value"] = _values(chunk.value, chunk.value_text, order)
-    county_row = chunk.county_row[order]  # -1 (a school row): the null last
-    for name, figures in prepared.county_rows.working.items():
-        columns[name] = _take(figures, county_row)
-    return [columns[name] for name in names], quoted
+def _threads() -> int:
+    """Threads turning chunks into text (pyarrow works without the GIL): one per core."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def write_findings_arrow(
@@ -549,7 +572,12 @@ def write_findings_arrow(
     columns: Sequence[str],
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
-    """Write the header and every finding row, a chunk of counties at a time."""
+    """Write the header and every finding row, a chunk of counties at a time.
+
+    Chunks are built (Python and NumPy) on this thread while those before are
+    turned into CSV text by pyarrow on worker threads; the text is written here,
+    in order.  At most a few chunks are in flight (memory stays flat).
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
@@ -567,34 +595,48 @@ def write_findings_arrow(
         raw = None
     # Unquoted as the csv module writes them when no cell needs quotes; else pyarrow
     # quotes every text cell of the chunk (the same cells once parsed).
-    options = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=WRITE_BATCH)
+    plain = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=WRITE_BATCH)
     quoted = pacsv.WriteOptions(include_header=False, batch_size=WRITE_BATCH)
-    total = len(result.county_names)
+    names = list(columns)
 
-    def write(table: Any, quotes: bool) -> None:
-        options_ = quoted if quotes else options
+    def text(job: _Job) -> Any:
+        table, quotes = job.table(names)
+        sink = pa.BufferOutputStream()
+        pacsv.write_csv(table, sink, quoted if quotes else plain)
+        return sink.getvalue()
+
+    def write(done: Future[Any]) -> None:
+        buffer = done.result()
         if raw is not None:
-            pacsv.write_csv(table, raw, options_)
+            raw.write(memoryview(buffer))
         else:
-            sink = pa.BufferOutputStream()
-            pacsv.write_csv(table, sink, options_)
-            stream.write(sink.getvalue().to_pybytes().decode("utf-8"))
+            stream.write(buffer.to_pybytes().decode("utf-8"))
 
-    first = 0
-    rows = prepared.school_rows
-    county_rows = np.diff(prepared.county_rows.start)
-    while first < total:
-        last = first + 1
-        size = rows[first] + county_rows[first]
-        while last < total and size + rows[last] + county_rows[last] <= CHUNK_ROWS:
-            size += rows[last] + county_rows[last]
-            last += 1
-        if progress is not None:
-            progress(first, total)
-        chunk, order = _build(prepared, first, last)
-        arrays, quotes = _arrays(prepared, chunk, order, columns)
-        write(pa.Table.from_arrays(arrays, names=list(columns)), quotes)
-        first = last
+    total = len(result.county_names)
+    rows = prepared.school_rows + np.diff(prepared.county_rows.start)
+    threads = _threads()
+    pending: deque[Future[Any]] = deque()
+    with ThreadPoolExecutor(threads, thread_name_prefix="balance-rules-csv") as pool:
+        try:
+            first = 0
+            while first < total:
+                last = first + 1
+                size = rows[first]
+                while last < total and size + rows[last] <= CHUNK_ROWS:
+                    size += rows[last]
+                    last += 1
+                if progress is not None:
+                    progress(first, total)
+                chunk, order = _build(prepared, first, last)
+                pending.append(pool.submit(text, _Job(prepared, chunk, order)))
+                while len(pending) > threads:
+                    write(pending.popleft())
+                first = last
+            while pending:
+                write(pending.popleft())
+        finally:
+            for future in pending:
+                future.cancel()
     if raw is not None:
         raw.flush()
     if progress is not None:

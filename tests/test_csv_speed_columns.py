@@ -1,0 +1,361 @@
+"""The findings CSV's fast path: kernel columns, number cells, chunks and threads.
+
+County rows (CVs, composites, facts) are explained many at a time by their
+kernel's optional ``columns``; a kind without it is explained by ``record`` row
+by row.  Both must give the same rows.  The whole file written through the
+command must parse to the row-by-row writer's cells, for every bundled standard,
+whatever the chunk size and the number of threads.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import balance_rules as br
+from balance_rules.cli import main
+from balance_rules.data.columns import ColumnTable
+from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
+from balance_rules.engine.kernels import KERNELS
+from balance_rules.engine.kernels.base import record_columns
+from balance_rules.records import ROW_KEYS, county_columns
+from balance_rules.render import csv as csv_render
+from balance_rules.render.csv import SCHOOL_COLUMNS, neutralise, render_csv
+from balance_rules.standard.loader import bundled_ids
+from balance_rules.testing.strategies import counties
+
+pa = pytest.importorskip("pyarrow")
+csv_columns = pytest.importorskip("balance_rules.render.csv_columns")
+
+STANDARD_IDS = [i for i in bundled_ids() if not i.startswith("monitoring/")]
+STANDARDS = {i: br.load_standard(i) for i in STANDARD_IDS}
+PLANS = {i: br.compile_standard(s) for i, s in STANDARDS.items()}
+FIELDS = [a.name for a in attrs.fields(br.School) if a.name != "extra"]
+SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _unique(n: int, county: br.County) -> br.County:
+    schools = tuple(
+        attrs.evolve(
+            s,
+            school_id=f"C{n}{s.school_id}",
+            parent_school_id=s.parent_school_id and f"C{n}{s.parent_school_id}",
+        )
+        for s in county.schools
+    )
+    return attrs.evolve(county, schools=schools)
+
+
+@st.composite
+def _facts(draw: st.DrawFn, facts: dict[str, Any]) -> dict[str, Any]:
+    """The county's facts, each kept, dropped, or given under a misspelt name."""
+    out: dict[str, Any] = {}
+    for name, value in facts.items():
+        fate = draw(st.sampled_from(("kept", "kept", "dropped", "typo")))
+        if fate == "kept":
+            out[name] = value
+        elif fate == "typo":
+            out[name + "_x"] = value  # a name no rule reads: the fact is missing
+    return out
+
+
+@st.composite
+def _nation(draw: st.DrawFn, standard_id: str) -> list[br.County]:
+    standard = STANDARDS[standard_id]
+    found = []
+    for n, name in enumerate(("甲县", "乙县", "丙县")):
+        county = draw(counties(name=name, standard=standard, sub_sites=True, max_schools=6))
+        county = attrs.evolve(county, facts=draw(_facts(dict(county.facts))))
+        found.append(_unique(n, county))
+    return found
+
+
+def _evaluate(standard_id: str, county_list: list[br.County]) -> ColumnarResult:
+    schools = [s for c in county_list for s in c.schools]
+    names = [c.name for c in county_list for _ in c.schools]
+    facts = {c.name: c.facts for c in county_list if c.facts}
+    return evaluate_columns(PLANS[standard_id], ColumnTable.from_schools(schools, names), facts)
+
+
+def _county_items(result: ColumnarResult) -> tuple[list[Any], list[int]]:
+    items: list[Any] = []
+    codes: list[int] = []
+    for code, found in enumerate(result.county_findings):
+        items.extend(found)
+        codes.extend([code] * len(found))
+    return items, codes
+
+
+def _parsed(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+# -- kernel columns against record, row for row -----------------------------------
+
+
+def test_the_bundled_standards_exercise_every_county_kind_with_columns() -> None:
+    kinds = {rule.kind for s in STANDARDS.values() for rule in s.rules.values()}
+    assert {"coefficients", "composite", "county_fact"} <= kinds
+    for kind in ("coefficients", "composite", "county_fact"):
+        assert KERNELS[kind].columns is not None
+    assert "composite" in {r.kind for r in STANDARDS["national/basic-2012"].rules.values()}
+
+
+@SETTINGS
+@given(data=st.data(), standard_id=st.sampled_from(STANDARD_IDS))
+def test_kernel_columns_equal_the_records_row_for_row(
+    data: st.DataObject, standard_id: str
+) -> None:
+    result = _evaluate(standard_id, data.draw(_nation(standard_id)))
+    items, codes = _county_items(result)
+    by_rule: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        by_rule.setdefault(item.rule, []).append(i)
+    report = result.county_report()
+    for rule_id, positions in by_rule.items():
+        kernel = KERNELS[items[positions[0]].kind]
+        mine = [items[i] for i in positions]
+        where = [codes[i] for i in positions]
+        compiled = result.compiled[rule_id]
+        expected = record_columns(kernel.record, compiled, result, mine, where)
+        assert kernel.columns is not None
+        found = kernel.columns(compiled, result, mine, where)
+        for key in ROW_KEYS:
+            assert list(found[key]) == expected[key], (rule_id, key)
+        if kernel.kind == "coefficients":  # the working: as the report's coefficients
+            for n, (item, code) in enumerate(zip(mine, where, strict=True)):
+                (coefficient,) = [
+                    c
+                    for c in report.counties[code].coefficients
+                    if c.rule == rule_id and c.level == item.level and c.indicator == item.indicator
+                ]
+                for key in ("students", "mean", "std"):
+                    assert found[key][n] == getattr(coefficient, key), (rule_id, key)
+
+
+@SETTINGS
+@given(data=st.data(), standard_id=st.sampled_from(STANDARD_IDS))
+def test_county_columns_of_mixed_rules_keep_each_rows_place(
+    data: st.DataObject, standard_id: str
+) -> None:
+    result = _evaluate(standard_id, data.draw(_nation(standard_id)))
+    items, codes = _county_items(result)
+    columns = county_columns(result, items, codes)
+    for i, (item, code) in enumerate(zip(items, codes, strict=True)):
+        kernel = KERNELS[item.kind]
+        row = record_columns(kernel.record, result.compiled[item.rule], result, [item], [code])
+        assert {key: columns[key][i] for key in ROW_KEYS} == {k: v[0] for k, v in row.items()}
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_kind_without_columns_is_explained_by_record(data: st.DataObject) -> None:
+    county_list = data.draw(_nation("national/basic-2012"))
+    result = _evaluate("national/basic-2012", county_list)
+    with_hooks = render_csv(result, rows=False)
+    patch = pytest.MonkeyPatch()
+    try:
+        for kind in ("coefficients", "composite", "county_fact"):
+            patch.setitem(KERNELS, kind, attrs.evolve(KERNELS[kind], columns=None))
+        items, codes = _county_items(result)
+        assert "students" not in county_columns(result, items, codes)
+        without = render_csv(result, rows=False)
+    finally:
+        patch.undo()
+    assert without.splitlines()[0] == with_hooks.splitlines()[0]
+    # No kernel gives the working now: those three cells are empty, the rest is equal.
+    at = [SCHOOL_COLUMNS.index(c) for c in ("students", "mean", "std")]
+    rows_with, rows_without = _parsed(with_hooks), _parsed(without)
+    assert len(rows_with) == len(rows_without)
+    for a, b in zip(rows_with[1:], rows_without[1:], strict=True):
+        assert [c for i, c in enumerate(a) if i not in at] == [
+            c for i, c in enumerate(b) if i not in at
+        ]
+        assert all(b[i] == "" for i in at)
+
+
+# -- number cells ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "number", "text"),
+    [
+        (0.5, 0.5, None),
+        (0.0, None, "0.0"),  # an integral float: as the JSON report writes it
+        (-0.0, None, "-0.0"),
+        (2.0, None, "2.0"),
+        (5, 5.0, None),  # an int: pyarrow writes 5.0 as "5"
+        (0, 0.0, None),
+        (True, None, "True"),
+        (False, None, "False"),
+        (1e-05, None, "1e-05"),  # below pyarrow's plain band
+        (0.0001, 0.0001, None),
+        (12345678901, None, "12345678901"),  # from 1e10: pyarrow would write 1.2345678901e+10
+        (2.5e10, None, "25000000000.0"),
+        (None, None, None),
+    ],
+)
+def test_number_cells_hand_computed(value: Any, number: float | None, text: str | None) -> None:
+    floats, shown = csv_columns.number_cells([value])
+    if number is None:
+        assert math.isnan(floats[0])
+    else:
+        assert floats[0] == number
+    assert shown.get(0) == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(min_value=-(10**12), max_value=10**12),
+            st.floats(allow_nan=False, allow_infinity=False),
+        ),
+        max_size=20,
+    )
+)
+def test_number_cells_are_written_as_the_row_writer_writes_them(values: list[Any]) -> None:
+    """pyarrow's text of the floats, or the given text, is the row writer's cell."""
+    floats, shown = csv_columns.number_cells(values)
+    written = csv_columns._number_text(floats, shown).to_pylist()
+    for value, cell in zip(values, written, strict=True):
+        assert (cell or "") == str(csv_render._cell(value))  # as the csv module writes it
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(
+                alphabet=st.sampled_from(["=", "+", "-", "@", "\t", "\r", "a", "县", ",", '"'])
+            ),
+        ),
+        max_size=12,
+    )
+)
+def test_ids_and_names_are_neutralised_as_every_other_cell(values: list[str | None]) -> None:
+    array, quotes = csv_columns._strings(values, neutralise)
+    assert array.to_pylist() == [None if v is None else neutralise(v) for v in values]
+    assert quotes.tolist() == [
+        v is not None and any(c in neutralise(v) for c in ',"\n\r') for v in values
+    ]
+
+
+# -- the whole file, through the command ------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _write_inputs(folder: Path, county_list: list[br.County]) -> tuple[Path, Path]:
+    table = folder / "schools.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FIELDS)
+        for county in county_list:
+            for school in county.schools:
+                row = {**attrs.asdict(school, recurse=False), "county": county.name}
+                writer.writerow([_cell(row[f]) for f in FIELDS])
+    facts = folder / "facts.csv"
+    names = sorted({f for c in county_list for f in c.facts})
+    with facts.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["county", *names])
+        for county in county_list:
+            writer.writerow([county.name, *(_fact(county.facts.get(n)) for n in names)])
+    return table, facts
+
+
+def _fact(value: Decimal | bool | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _command(table: Path, facts: Path, standard_id: str, out: Path) -> str:
+    argv = ["evaluate", str(table), "--standard", standard_id, "--format", "csv"]
+    argv += ["--output", str(out), "--no-progress"]
+    if facts.read_text(encoding="utf-8").count(",") > 0:
+        argv += ["--facts", str(facts)]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=stdout, stderr=stderr)
+    assert code in (0, 1), stderr.getvalue()
+    return out.read_text(encoding="utf-8-sig")
+
+
+@SETTINGS
+@given(data=st.data(), standard_id=st.sampled_from(STANDARD_IDS))
+def test_the_command_writes_the_row_writers_cells_for_every_standard(
+    data: st.DataObject, standard_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    county_list = [  # a misspelt fact name is refused by the command: none here
+        attrs.evolve(c, facts={k: v for k, v in c.facts.items() if not k.endswith("_x")})
+        for c in data.draw(_nation(standard_id))
+    ]
+    folder = tmp_path_factory.mktemp("csv")
+    table, facts = _write_inputs(folder, county_list)
+    fast = _command(table, facts, standard_id, folder / "fast.csv")
+    patch = pytest.MonkeyPatch()
+    try:  # the row-by-row writer: an independent path through the same command
+        patch.setattr(csv_render, "fast_csv_available", lambda: False)
+        rows = _command(table, facts, standard_id, folder / "rows.csv")
+    finally:
+        patch.undo()
+    assert fast.splitlines()[0] == ",".join(SCHOOL_COLUMNS)
+    assert _parsed(fast) == _parsed(rows)
+    if '"' not in rows:
+        assert fast == rows
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_small_chunks_on_threads_give_the_same_file(data: st.DataObject) -> None:
+    result = _evaluate("national/quality-2017", data.draw(_nation("national/quality-2017")))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_columns, "_threads", lambda: 1)
+        whole = render_csv(result, rows=False)
+        patch.setattr(csv_columns, "CHUNK_ROWS", 5)  # a county a chunk: many in flight
+        patch.setattr(csv_columns, "_threads", lambda: 3)
+        small = render_csv(result, rows=False)
+    # Quotes are decided chunk by chunk: the same cells, the same bytes when none needs any.
+    assert _parsed(small) == _parsed(whole) == _parsed(render_csv(result, rows=True))
+    if '"' not in whole:
+        assert small == whole
+
+
+def test_a_failing_chunk_is_raised_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    school = br.School(
+        school_id="S1", school_name="一小", county="甲县", primary_students=Decimal(100)
+    )
+    county_list = [
+        br.County(name=name, schools=(attrs.evolve(school, school_id=f"S{n}", county=name),))
+        for n, name in enumerate(("甲县", "乙县", "丙县"))
+    ]
+    result = _evaluate("national/quality-2017", county_list)
+    monkeypatch.setattr(csv_columns, "CHUNK_ROWS", 1)
+
+    def broken(self: Any, names: Any) -> Any:
+        raise RuntimeError("chunk failed")
+
+    monkeypatch.setattr(csv_columns._Job, "table", broken)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        render_csv(result, rows=False)
