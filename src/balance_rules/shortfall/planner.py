@@ -51,6 +51,7 @@ from ..standard.model import (
 from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
+from .lean import LeanContext, LeanCounty, lean_county
 from .model import (
     Addition,
     CountyPlan,
@@ -116,6 +117,64 @@ class _Entry:
         self.level = level
 
 
+class DecidingRules:
+    """The rules a plan must meet, by kind (a rule decides when it vetoes, or is in
+    a required group and is not a member of a k-of-n rule)."""
+
+    def __init__(self, standard: Standard) -> None:
+        rules = standard.rules
+        members = {m for r in rules.values() if isinstance(r, SchoolKOfN) for m in r.rules}
+
+        def decides(rule_id: str) -> bool:
+            rule = rules[rule_id]
+            return rule.veto or (rule_id not in members and standard.groups[rule.group].required)
+
+        self.thresholds = [
+            r for r in rules.values() if isinstance(r, SchoolThreshold) and decides(r.id)
+        ]
+        self.k_of_n = [r for r in rules.values() if isinstance(r, SchoolKOfN) and decides(r.id)]
+        self.coefficients = [
+            r for r in rules.values() if isinstance(r, Coefficients) and decides(r.id) and r.max
+        ]
+        self.composites = [
+            r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
+        ]
+        self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
+
+
+_DECIDING: dict[int, tuple[Standard, DecidingRules]] = {}
+
+
+def deciding_rules(standard: Standard) -> DecidingRules:
+    """The :class:`DecidingRules` of *standard* (made once per standard object)."""
+    cached = _DECIDING.get(id(standard))
+    if cached is not None and cached[0] is standard:
+        return cached[1]
+    found = DecidingRules(standard)
+    if len(_DECIDING) >= 32:
+        _DECIDING.pop(next(iter(_DECIDING)))
+    _DECIDING[id(standard)] = (standard, found)
+    return found
+
+
+def refusal_of(standard: Standard, rule: SchoolThreshold) -> str | None:
+    """Why no addition meets *rule* at any failing section, when that does not
+    depend on the section: "" for an operator that needs a reduction (the
+    message names the section's threshold), the reason for a numerator that is
+    no resource; None when additions may meet it."""
+    if rule.op not in _PLANNED_OPS:
+        return ""
+    field = standard.indicators[rule.indicator].numerator[0]
+    if RESOURCES.get(field) is not None:
+        return None
+    if field.startswith("min_"):
+        return (
+            f"{field} is the smallest room's area: enlarge or rebuild that room "
+            "(not a count a plan adds to)"
+        )
+    return f"{field} is not a resource a plan can add to"
+
+
 def _field_of(column: str) -> tuple[str, str | None]:
     """(level-free resource field, level or None) of a school column."""
     found = _FIELDS.get(column)
@@ -157,24 +216,12 @@ class _CountyPlanner:
         #: The core's evaluation of the county before the plan (statuses per section).
         self.core = core
         self.costs = costs
-        rules = standard.rules
-        members = {m for r in rules.values() if isinstance(r, SchoolKOfN) for m in r.rules}
-
-        def decides(rule_id: str) -> bool:
-            rule = rules[rule_id]
-            return rule.veto or (rule_id not in members and standard.groups[rule.group].required)
-
-        self.thresholds = [
-            r for r in rules.values() if isinstance(r, SchoolThreshold) and decides(r.id)
-        ]
-        self.k_of_n = [r for r in rules.values() if isinstance(r, SchoolKOfN) and decides(r.id)]
-        self.coefficients = [
-            r for r in rules.values() if isinstance(r, Coefficients) and decides(r.id) and r.max
-        ]
-        self.composites = [
-            r for r in rules.values() if isinstance(r, Composite) and decides(r.id) and r.max
-        ]
-        self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
+        deciding = deciding_rules(standard)
+        self.thresholds = deciding.thresholds
+        self.k_of_n = deciding.k_of_n
+        self.coefficients = deciding.coefficients
+        self.composites = deciding.composites
+        self.facts = deciding.facts
         self.work = WorkCounty(standard, sites, _columns(standard), core_values)
         self.entries: list[_Entry] = []
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
@@ -599,21 +646,15 @@ class _CountyPlanner:
         return any(column in columns for column in added)
 
     def _refusal(self, rule: SchoolThreshold) -> str | None:
-        """Why no addition meets *rule* at any failing section, when that does not
-        depend on the section: "" for an operator that needs a reduction (the
-        message names the section's threshold), the reason for a numerator that
-        is no resource; None when additions may meet it."""
-        if rule.op not in _PLANNED_OPS:
-            return ""
-        field = self.standard.indicators[rule.indicator].numerator[0]
-        if RESOURCES.get(field) is not None:
-            return None
-        if field.startswith("min_"):
-            return (
-                f"{field} is the smallest room's area: enlarge or rebuild that room "
-                "(not a count a plan adds to)"
-            )
-        return f"{field} is not a resource a plan can add to"
+        return refusal_of(self.standard, rule)
+
+    def changes(self) -> dict[int, dict[str, Decimal]]:
+        """Per table row, each column's total addition under the plan so far."""
+        return {
+            site.row: {column: _exact(amount) for column, amount in site.add.items() if amount}
+            for site in self.work.sites
+            if site.add
+        }
 
     def _core_fails(self, rule_id: str, section: Section) -> bool:
         """Whether the core decided (exactly) that the section fails the rule, and
@@ -1308,7 +1349,7 @@ def _plan_schools(
     return planner
 
 
-def _refuse_facts(planner: _CountyPlanner, findings: Iterable[Any]) -> None:
+def _refuse_facts(planner: _Planned, findings: Iterable[Any]) -> None:
     """County facts that fail or are missing: listed, never planned.
 
     *findings* are the county's findings before the plan (a fact's is the full
@@ -1330,7 +1371,7 @@ def _refuse_facts(planner: _CountyPlanner, findings: Iterable[Any]) -> None:
             )
 
 
-def _cvs_clear(planner: _CountyPlanner, result: CountyResult) -> bool:
+def _cvs_clear(planner: _Planned, result: CountyResult) -> bool:
     """Whether the core's evaluation *result* of the county under the plan so far
     shows every deciding CV clearly within its cap, so that the water-filling
     stage (whose float screen would find the same) adds and refuses nothing.
@@ -1355,17 +1396,8 @@ def _cvs_clear(planner: _CountyPlanner, result: CountyResult) -> bool:
     return True
 
 
-def _changes(planner: _CountyPlanner) -> dict[int, dict[str, Decimal]]:
-    """Per table row, each column's total addition under the plan so far."""
-    return {
-        site.row: {column: _exact(amount) for column, amount in site.add.items() if amount}
-        for site in planner.work.sites
-        if site.add
-    }
-
-
 def _finish(
-    planner: _CountyPlanner,
+    planner: _Planned,
     additions: list[Addition],
     before: CountyResult,
     after: CountyResult,
@@ -1418,7 +1450,7 @@ def _finish(
 
 def _verify(
     after: CountyResult,
-    planner: _CountyPlanner,
+    planner: _Planned,
     failing: Sequence[tuple[str, str | None, str | None]],
 ) -> None:
     """Every deciding rule that fails after the plan must be one the planner listed
@@ -1442,10 +1474,12 @@ def _verify(
 
 
 Failing = tuple[str, str | None, str | None]
+#: A county's plan from the school stages: on the planner's model or the core's arrays.
+_Planned = _CountyPlanner | LeanCounty
 
 
 def _evaluate_plans(
-    core: ColumnarResult, planners: Sequence[_CountyPlanner]
+    core: ColumnarResult, planners: Sequence[_Planned]
 ) -> dict[str, tuple[CountyResult, list[Failing]]]:
     """Each planned county evaluated by the core with its additions applied (one
     evaluation for all): its result and its failing deciding rules."""
@@ -1454,7 +1488,7 @@ def _evaluate_plans(
     changes: dict[int, dict[str, Decimal]] = {}
     names = []
     for planner in planners:
-        changes.update(_changes(planner))
+        changes.update(planner.changes())
         names.append(planner.county)
     report, after_core = evaluate_changed(core, names, changes)
     failing = failing_rules(after_core)
@@ -1540,39 +1574,53 @@ def _plan_counties(
             failing_found.extend(failing_rules(core))
         return failing_found
 
-    staged: list[tuple[_CountyPlanner, CountyResult, int]] = []
-    for county in county_list:
-        before = results[county.name]
-        if before.verdict == "pass":
-            plans.append(_unchanged(before))
-            continue
-        code = code_of[county.name]
-        sites = county_sites(core, code, sections)
+    def full_model(name: str, code: int) -> _CountyPlanner:
+        """The school stages of one county on the planner's own model."""
         planner = _plan_schools(
             standard,
-            sites,
+            county_sites(core, code, sections),
             resolved,
             core,
             core_values,
             open_thresholds[code],
             open_choices[code],
         )
-        planner.county = county.name
-        staged.append((planner, before, code))
+        planner.county = name
+        return planner
+
+    # Without costs, most counties' school stages are read from the core's arrays
+    # alone (shortfall.lean: the same plan, or None when the model is needed).
+    lean: LeanContext | None = None
+    if resolved is None:
+        lean = LeanContext(
+            standard, core, sections, open_thresholds, open_choices, deciding_rules(standard)
+        )
+    staged: list[tuple[_Planned, CountyResult, int]] = []
+    for county in county_list:
+        before = results[county.name]
+        if before.verdict == "pass":
+            plans.append(_unchanged(before))
+            continue
+        code = code_of[county.name]
+        made = None if lean is None else lean_county(lean, code, county.name)
+        staged.append((made or full_model(county.name, code), before, code))
     # The school stages' additions applied to the core's columns and every county
     # with additions evaluated again, at once: that evaluation verifies the plan
     # of a county whose CVs it shows clearly within their caps (the water-filling
     # stage would add nothing); the others go through that stage and are
     # evaluated once more.
     first = _evaluate_plans(core, [p for p, _b, _c in staged if p.entries])
-    done: list[tuple[_CountyPlanner, CountyResult, CountyResult, list[Failing]]] = []
+    done: list[tuple[_Planned, CountyResult, CountyResult, list[Failing]]] = []
     again: list[tuple[_CountyPlanner, CountyResult]] = []
-    for planner, before, code in staged:
+    for planned, before, code in staged:
         name = before.county
         after, failing = first.get(name) or (before, failing_before()[code])
-        if _cvs_clear(planner, after):
-            done.append((planner, before, after, failing))
+        if _cvs_clear(planned, after):
+            done.append((planned, before, after, failing))
             continue
+        # the CV stage needs the planner's model: a lean county's school stages
+        # are made again on it (the same additions)
+        planner = planned if isinstance(planned, _CountyPlanner) else full_model(name, code)
         version = planner.version
         planner.plan_coefficients()
         if planner.version == version:
@@ -1583,10 +1631,10 @@ def _plan_counties(
     for planner, before in again:
         after, failing = second[before.county]
         done.append((planner, before, after, failing))
-    for planner, before, after, failing in done:
-        _refuse_facts(planner, core.county_findings[code_of[before.county]])
+    for planned, before, after, failing in done:
+        _refuse_facts(planned, core.county_findings[code_of[before.county]])
         plans.append(
-            _finish(planner, planner.additions(), before, after, resolved is not None, failing)
+            _finish(planned, planned.additions(), before, after, resolved is not None, failing)
         )
     plans.sort(key=lambda p: p.county)
     return ShortfallPlan(

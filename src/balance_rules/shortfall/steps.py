@@ -3,11 +3,12 @@
 The evaluation core has decided, exactly, which sections fail which threshold;
 this module reads its arrays (``engine.inputs``) and computes, for all of them
 at once, the whole number of steps the section's own column needs:
-``q = (T × denominator / scale − numerator) / step``, rounded up.  Where ``q``
+``q = (T × denominator / scale − numerator) / share / step``, rounded up (``share``
+is a combined school's level share of a split column, 1 otherwise).  Where ``q``
 is within a relative 1e-9 of a whole number (the float could fall on either
-side) or the column is shared between a combined school's levels, no amount is
-given and the planner's exact per-section path decides
-(:func:`balance_rules.shortfall.thresholds.least_addition`).
+side), or the column is shared between the levels of a combined school with
+sub-sites merged in, no amount is given and the planner's exact per-section path
+decides (:func:`balance_rules.shortfall.thresholds.least_addition`).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..data.fields import COMBINED_TYPES
+from ..data.fields import COMBINED_TYPES, LEVEL_SUFFIXES, LEVELS, SCHOOL_TYPE_LEVELS
 from ..engine.columnar import ColumnarResult
 from ..engine.inputs import FAIL, NOT_EVALUATED, PASS, indicator_parts, indicator_values
+from ..sections import section_shares
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
 from .k_of_n import Option, SectionChoice
 from .resources import RESOURCES
+from .thresholds import least_addition
 
 __all__ = ["OpenChoices", "OpenThresholds", "k_of_n_choices", "threshold_steps"]
 
@@ -67,9 +70,17 @@ def _amounts(
     combined: np.ndarray,
     types: np.ndarray,
     factor: float = 1.0,
+    exact_factor: Fraction | None = None,
 ) -> list[tuple[str, Fraction] | None]:
-    """The least addition per section of *idx* (None where the exact path decides)
-    to reach *factor* × the threshold (a k-of-n floor: ``>=`` floor × T)."""
+    """The least addition per section of *idx* (None where the planner's model
+    decides) to reach *factor* × the threshold (a k-of-n floor: ``>=`` floor × T;
+    *exact_factor* is the floor as written).
+
+    Where the float step count is within a relative 1e-9 of a whole number, the
+    section is decided again exactly (:func:`balance_rules.engine.exact.least_steps`
+    on the school's exact columns) when no sub-site is merged into it and the
+    threshold does not depend on the school.
+    """
     none: list[tuple[str, Fraction] | None] = [None] * len(idx)
     indicator = standard.indicators[rule.indicator]
     field = indicator.numerator[0]
@@ -79,30 +90,124 @@ def _amounts(
     part = core.levels[level]
     outcome = core.outcomes[(rule.id, level)]
     ok = outcome.status[idx] == FAIL
+    numerator, denominator = indicator_parts(core, indicator.id, level)
+    num = numerator[idx]
+    share = np.ones(len(idx))
     if resource.per_level:
         column = f"{level}_{field}"
     else:
         column = field
-        if field in split:  # a combined school's share of the column: exact path
-            ok &= ~combined[part.rows[idx]]
-    numerator, denominator = indicator_parts(core, indicator.id, level)
-    num = numerator[idx]
+        if field in split:  # a combined school's section sees its share of an addition
+            num = num.copy()
+            rows = part.rows[idx]
+            for j in np.flatnonzero(combined[rows] & ok).tolist():
+                found = _share(core, standard, int(rows[j]), level)
+                if found is None:
+                    ok[j] = False  # sub-sites merged in, or no share: the exact path
+                    continue
+                share[j] = found
+                num[j] = core.table.numbers[field][rows[j]] * found
     den = np.ones(len(idx)) if denominator is None else denominator[idx]
     target = outcome.threshold[idx] * factor
     step = float(resource.step)
     with np.errstate(invalid="ignore", divide="ignore"):
-        q = (target * den / float(indicator.scale) - num) / step
+        q = (target * den / float(indicator.scale) - num) / share / step
         if factor != 1.0:  # the floor: ">=" whatever the rule's operator
             ok &= q > 0
         whole = np.round(q)
         ok &= np.isfinite(q) & (den > 0)
-        ok &= np.abs(q - whole) > 1e-9 * np.maximum(1.0, np.abs(q))
+        near = ok & (np.abs(q - whole) <= 1e-9 * np.maximum(1.0, np.abs(q)))
+        ok &= ~near
         steps = np.where(ok, np.maximum(np.ceil(q), 0), 0)
     result = none
     step_fraction = resource.step
     for j, n in zip(np.flatnonzero(ok).tolist(), steps[ok].tolist(), strict=True):
         result[j] = (column, _times(int(n), step_fraction))
+    if near.any() and rule.threshold.by is None:
+        limit = rule.threshold.for_level(level, None)[0]
+        if limit is not None:
+            target_exact = Fraction(limit) * (exact_factor if exact_factor is not None else 1)
+            op = rule.op if exact_factor is None else ">="
+            for j in np.flatnonzero(near).tolist():
+                amount = _exact_amount(
+                    core, standard, indicator.id, level, int(part.rows[idx[j]]), target_exact, op
+                )
+                if amount is not None:
+                    result[j] = (column, amount)
     return result
+
+
+def _exact_amount(
+    core: ColumnarResult,
+    standard: Standard,
+    indicator_id: str,
+    level: str,
+    row: int,
+    target: Fraction,
+    op: str,
+) -> Fraction | None:
+    """The least addition to the column an indicator's (single) numerator grows so
+    that the section of *row* at *level* meets ``op target``, from the school's
+    exact columns; None when sub-sites are merged into it or a value is missing."""
+    if core.children.get(row):
+        return None
+    indicator = standard.indicators[indicator_id]
+    school = core.table.school(row)
+    field = indicator.numerator[0]
+    resource = RESOURCES[field]
+    shares = section_shares(school, standard.split)
+    split = frozenset(standard.split.items)
+
+    def value(name: str) -> tuple[Fraction | None, Fraction | None]:
+        """(the section's exact value of *name*, its share of the column)."""
+        if name in LEVEL_SUFFIXES:
+            found = school.value(f"{level}_{name}")
+            return (None if found is None else Fraction(found)), Fraction(1)
+        if name in ("school_students", "school_classes"):
+            suffix = "students" if name == "school_students" else "classes"
+            total = Fraction(0)
+            for lv in SCHOOL_TYPE_LEVELS[school.school_type]:
+                if lv not in LEVELS:
+                    continue
+                part = school.value(f"{lv}_{suffix}")
+                if part is None:
+                    return None, None
+                total += Fraction(part)
+            return total, None
+        share = (None if shares is None else shares.get(level)) if name in split else Fraction(1)
+        found = school.value(name)
+        if found is None or share is None:
+            return None, share
+        return Fraction(found) * share, share
+
+    numerator, share = value(field)
+    if numerator is None or not share:
+        return None
+    den: Fraction | None = None
+    if indicator.denominator is not None:
+        den = value(indicator.denominator)[0]
+        if not den:
+            return None
+    return least_addition(
+        numerator=numerator,
+        denominator=den,
+        scale=Fraction(indicator.scale),
+        threshold=target,
+        op=op,
+        share=share,
+        step=resource.step,
+    )
+
+
+def _share(core: ColumnarResult, standard: Standard, row: int, level: str) -> float | None:
+    """A combined school's *level* share of its split columns (the core's exact
+    shares, :func:`balance_rules.sections.section_shares`), as a float; None when
+    sub-sites are merged into it or the shares are undefined."""
+    if core.children.get(row):
+        return None
+    shares = section_shares(core.table.school(row), standard.split)
+    found = None if shares is None else shares.get(level)
+    return None if not found else float(found)
 
 
 _MULTIPLES: dict[tuple[int, int, int], Fraction] = {}
@@ -183,7 +288,16 @@ def k_of_n_choices(
                             near | np.isnan(value), -1, (value < limit).astype(np.int8)
                         )
                     to_floor = _amounts(
-                        core, standard, member, level, idx, split, combined, types, floor
+                        core,
+                        standard,
+                        member,
+                        level,
+                        idx,
+                        split,
+                        combined,
+                        types,
+                        floor,
+                        Fraction(rule.floor_ratio),  # type: ignore[arg-type]
                     )
                 columns.append((member, status, to_t, to_floor, below))
             codes = part.counties[idx].tolist()

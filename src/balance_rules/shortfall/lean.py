@@ -1,0 +1,465 @@
+"""The school stages of a county's plan read straight from the core's arrays.
+
+The planner's per-county model (:mod:`balance_rules.shortfall.county`) keeps a
+School, exact column values and float caches for every site of a county: what
+the water-filling stage and the exact per-section paths need.  Most failing
+counties need neither: every failing threshold of theirs already has its least
+addition from the nation-wide NumPy pass (:mod:`balance_rules.shortfall.steps`),
+or fails a rule no addition meets (refused with a reason that does not depend on
+the section), and every failing k-of-n section has its choice from that pass.
+For such a county this module makes the same plan — the same additions in the
+same order, the same refusals, floor options and teacher hires — from the core's
+result alone, touching only the schools that receive something.
+
+Anything else (a section the NumPy pass left to the exact path, a k-of-n
+section whose member columns the plan changed, costs, thresholds by school
+size) makes :func:`lean_county` return None, and the county goes through the
+planner's own model.  The CV stage runs afterwards on the core's re-evaluation,
+exactly as for the other counties (``planner._plan_counties``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from ..data.fields import LEVEL_SUFFIXES, LEVELS, SCHOOL_TYPE_LEVELS
+from ..data.model import School
+from ..engine.columnar import ColumnarResult
+from ..engine.inputs import FAIL
+from ..sections import merged_site, section_shares
+from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
+from .k_of_n import SectionChoice
+from .model import Addition, FloorOption, NotPlannable
+from .resources import RESOURCES
+from .steps import OpenChoices, OpenThresholds
+from .thresholds import least_addition
+
+__all__ = ["LeanContext", "LeanCounty", "lean_county"]
+
+#: (row, column, amount, rule, indicator, reason, level)
+Entry = tuple[int, str, Fraction, str, str | None, str, str | None]
+
+
+class LeanContext:
+    """What every county's lean plan reads: the core's result and the nation-wide
+    least additions and choices, and the standard's deciding rules (from the
+    planner, so that both paths plan for the same rules)."""
+
+    def __init__(
+        self,
+        standard: Standard,
+        core: ColumnarResult,
+        sections: Sequence[dict[int, list[tuple[str, int]]]],
+        open_thresholds: OpenThresholds,
+        open_choices: OpenChoices,
+        rules: Any,
+    ) -> None:
+        from .planner import refusal_of
+
+        self.standard = standard
+        self.core = core
+        self.sections = sections
+        self.open_thresholds = open_thresholds
+        self.open_choices = open_choices
+        self.thresholds: list[SchoolThreshold] = rules.thresholds
+        self.k_of_n: list[SchoolKOfN] = rules.k_of_n
+        self.coefficients = rules.coefficients
+        self.composites = rules.composites
+        self.facts = rules.facts
+        self.level_order = {level: n for n, level in enumerate(standard.levels)}
+        self.refusals = {rule.id: refusal_of(standard, rule) for rule in self.thresholds}
+        self.statuses = {key: outcome.status for key, outcome in core.outcomes.items()}
+        self.level_rows = {level: part.rows for level, part in core.levels.items()}
+        self.limits: dict[tuple[str, str, object], str | None] = {}
+        self.member_columns: dict[tuple[str, str], frozenset[str]] = {}
+        self.split_items = frozenset(standard.split.items)
+
+
+class LeanCounty:
+    """One county's plan from the school stages, made on the core's arrays."""
+
+    def __init__(self, ctx: LeanContext, code: int, county: str) -> None:
+        self.ctx = ctx
+        self.code = code
+        self.county = county
+        self.entries: list[Entry] = []
+        self.added: dict[int, dict[str, Fraction]] = {}
+        self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
+        self.floor_options: list[FloorOption] = []
+        self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
+        self.facts = ctx.facts
+        self.coefficients = ctx.coefficients
+        self.composites = ctx.composites
+        self._schools: dict[int, School] = {}
+        self._raw: dict[tuple[int, str], Fraction | None] = {}
+
+    # -- what the planner's model would read ------------------------------------------
+
+    def school(self, row: int) -> School:
+        """The school of a table row with its sub-sites merged in (the core's merge)."""
+        found = self._schools.get(row)
+        if found is None:
+            core = self.ctx.core
+            kids = core.children.get(row)
+            table = core.table
+            found = (
+                merged_site([table.school(r) for r in [row, *kids]]) if kids else table.school(row)
+            )
+            self._schools[row] = found
+        return found
+
+    def raw(self, row: int, column: str) -> Fraction | None:
+        key = (row, column)
+        if key in self._raw:
+            return self._raw[key]
+        value = self.school(row).value(column)
+        found = self._raw[key] = None if value is None else Fraction(value)
+        return found
+
+    def column(self, row: int, column: str) -> Fraction | None:
+        value = self.raw(row, column)
+        if value is None:
+            return None
+        added = self.added.get(row, {}).get(column)
+        return value if added is None else value + added
+
+    def refuse(
+        self,
+        rule: str,
+        reason: str,
+        school_id: str | None = None,
+        level: str | None = None,
+        indicator: str | None = None,
+    ) -> None:
+        key = (rule, school_id, level, indicator)
+        if key not in self.not_plannable:
+            self.not_plannable[key] = NotPlannable(
+                rule=rule, reason=reason, school_id=school_id, level=level, indicator=indicator
+            )
+
+    def _add(self, entry: Entry) -> None:
+        row, column, amount = entry[0], entry[1], entry[2]
+        if amount <= 0:
+            return
+        columns = self.added.setdefault(row, {})
+        current = columns.get(column)
+        columns[column] = amount if current is None else current + amount
+        self.entries.append(entry)
+
+    def changes(self) -> dict[int, dict[str, Decimal]]:
+        """Per table row, each column's total addition."""
+        from .planner import _exact
+
+        return {
+            row: {column: _exact(amount) for column, amount in columns.items() if amount}
+            for row, columns in self.added.items()
+            if columns
+        }
+
+    # -- the stages ---------------------------------------------------------------------
+
+    def _ordered(self, keys: Any) -> list[tuple[str, int]]:
+        """(level, index) keys in the county's section order (row, then level)."""
+        rows = self.ctx.level_rows
+        order = self.ctx.level_order
+        return sorted(keys, key=lambda k: (int(rows[k[0]][k[1]]), order[k[0]]))
+
+    def _limit(self, rule: SchoolThreshold, level: str, row: int) -> str | None:
+        """The section's threshold as the planner's message shows it (None: unknown)."""
+        by = rule.threshold.by
+        if by == "size":
+            return None
+        attribute = getattr(self.school(row), by) if by else None
+        key = (rule.id, level, attribute)
+        cache = self.ctx.limits
+        if key not in cache:
+            value, _case = rule.threshold.for_level(level, attribute)
+            cache[key] = None if value is None else str(Fraction(value))
+        return cache[key]
+
+    def _value(self, row: int, level: str, field: str) -> Fraction | None:
+        """A level-free field of the (unchanged) section, exactly (the model's
+        ``WorkCounty.value``)."""
+        if field in ("school_students", "school_classes"):
+            suffix = "students" if field == "school_students" else "classes"
+            total = Fraction(0)
+            for lv in SCHOOL_TYPE_LEVELS[self.school(row).school_type]:
+                if lv not in LEVELS:
+                    continue
+                part = self.raw(row, f"{lv}_{suffix}")
+                if part is None:
+                    return None
+                total += part
+            return total
+        column, share = self._column_of(row, level, field)
+        if column is None or share is None:
+            return None
+        whole = self.raw(row, column)
+        return None if whole is None else whole * share
+
+    def _column_of(self, row: int, level: str, field: str) -> tuple[str | None, Fraction | None]:
+        if field in LEVEL_SUFFIXES:
+            return f"{level}_{field}", Fraction(1)
+        if field in ("school_students", "school_classes"):
+            return None, None
+        if field in self.ctx.split_items:
+            shares = section_shares(self.school(row), self.ctx.standard.split)
+            return field, None if shares is None else shares[level]
+        return field, Fraction(1)
+
+    def _exact_need(
+        self, rule: SchoolThreshold, level: str, row: int
+    ) -> tuple[str, Fraction] | None:
+        """The least addition meeting *rule* at an unchanged section, exactly (the
+        model's ``growth`` and ``least_addition``); None when the model must say why
+        not."""
+        indicator = self.ctx.standard.indicators[rule.indicator]
+        resource = RESOURCES[indicator.numerator[0]]
+        column, share = self._column_of(row, level, indicator.numerator[0])
+        if column is None or not share:
+            return None
+        numerator = Fraction(0)
+        for name in indicator.numerator:
+            part = self._value(row, level, name)
+            if part is None:
+                return None
+            numerator += part
+        den = None
+        if indicator.denominator is not None:
+            den = self._value(row, level, indicator.denominator)
+            if not den:
+                return None
+        by = rule.threshold.by
+        if by == "size":
+            return None
+        limit, _case = rule.threshold.for_level(
+            level, getattr(self.school(row), by) if by else None
+        )
+        if limit is None:
+            return None
+        amount = least_addition(
+            numerator=numerator,
+            denominator=den,
+            scale=Fraction(indicator.scale),
+            threshold=Fraction(limit),
+            op=rule.op,
+            share=share,
+            step=resource.step,
+        )
+        return column, amount
+
+    def thresholds(self) -> bool:
+        from .planner import _field_of
+
+        ctx = self.ctx
+        open_here = ctx.open_thresholds[self.code]
+        ids = ctx.core.table.text["school_id"]
+        best: dict[tuple[int, str], Entry] = {}
+        for rule in ctx.thresholds:
+            found = open_here.get(rule.id)
+            if not found:
+                continue
+            refusal = ctx.refusals[rule.id]
+            for level, index in self._ordered(found):
+                row = int(ctx.level_rows[level][index])
+                amount = found[(level, index)]
+                if amount is not None:
+                    column, value = amount
+                    key = (row, column)
+                    if key not in best or value > best[key][2]:
+                        lv = level if _field_of(column)[1] else None
+                        best[key] = (row, column, value, rule.id, rule.indicator, "threshold", lv)
+                    continue
+                if ctx.statuses[(rule.id, level)][index] != FAIL:
+                    return False
+                if refusal is None:  # near a whole step: the exact least addition
+                    exact = self._exact_need(rule, level, row)
+                    if exact is None:
+                        return False
+                    column, value = exact
+                    key = (row, column)
+                    if key not in best or value > best[key][2]:
+                        lv = level if _field_of(column)[1] else None
+                        best[key] = (row, column, value, rule.id, rule.indicator, "threshold", lv)
+                    continue
+                reason = refusal
+                if reason == "":
+                    limit = self._limit(rule, level, row)
+                    if limit is None:
+                        return False
+                    reason = f"needs a reduction ({rule.op} {limit}), not an addition"
+                self.refuse(rule.id, reason, str(ids[row]), level, rule.indicator)
+        for entry in best.values():
+            self._add(entry)
+        return True
+
+    def k_of_n(self) -> bool:
+        from .planner import _all_to_threshold, _exact, _field_of, _read_columns
+
+        ctx = self.ctx
+        known = ctx.open_choices[self.code]
+        sections = ctx.sections[self.code]
+        rows_in_order = sorted(sections)
+        for rule in ctx.k_of_n:
+            members = [
+                m for m in (ctx.standard.rules[r] for r in rule.rules)
+                if isinstance(m, SchoolThreshold)
+            ]  # fmt: skip
+            by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
+            for row in rows_in_order:
+                added = self.added.get(row)
+                for level, index in sections[row]:
+                    if not any(level in m.levels for m in members):
+                        continue
+                    if added:
+                        key_columns = (rule.id, level)
+                        columns = ctx.member_columns.get(key_columns)
+                        if columns is None:
+                            columns = ctx.member_columns[key_columns] = _read_columns(
+                                ctx.standard, members, level
+                            )
+                        if any(column in columns for column in added):
+                            return False  # the plan changed what the members read
+                    key = (rule.id, level, index)
+                    if key not in known:
+                        continue
+                    choice = known[key]
+                    if choice is None:
+                        return False
+                    by_site.setdefault(row, []).append((level, choice))
+            school_ids = ctx.core.table.text["school_id"]
+            for row, items in by_site.items():
+                choices = [c for _level, c in items]
+                amounts = _all_to_threshold(choices)
+                sid = str(school_ids[row])
+                for level, choice in items:  # the floor options (no costs)
+                    if len(choice.options) - 1 < choice.needed:
+                        continue
+                    for option in choice.options:
+                        saves = option.to_threshold - option.to_floor
+                        if saves <= 0:
+                            continue
+                        field = _field_of(option.column)[0]
+                        member = ctx.standard.rules[option.rule]
+                        self.floor_options.append(
+                            FloorOption(
+                                school_id=sid,
+                                level=level,
+                                rule=rule.id,
+                                indicator=getattr(member, "indicator", option.rule),
+                                field=option.column,
+                                saves=_exact(saves),
+                                unit=RESOURCES[field].unit_zh,
+                            )
+                        )
+                targets: dict[tuple[str, str], list[Fraction]] = {}
+                for c in choices:
+                    for o in c.options:
+                        if o.to_threshold > 0:
+                            targets.setdefault((o.rule, o.column), []).append(o.to_threshold)
+                for (column, member_id), amount in sorted(amounts.items()):
+                    indicator = getattr(ctx.standard.rules[member_id], "indicator", None)
+                    full = amount in targets.get((member_id, column), ())
+                    self._add(
+                        (
+                            row,
+                            column,
+                            amount,
+                            rule.id,
+                            indicator,
+                            "threshold" if full else "floor",
+                            _field_of(column)[1],
+                        )
+                    )
+        return True
+
+    def hires(self) -> None:
+        from .planner import _NOT_HIRED, _field_of
+
+        by_site: dict[int, dict[str, Fraction]] = {}
+        for row, column, amount, _rule, _indicator, reason, _level in self.entries:
+            if reason != "hire":
+                levels = by_site.setdefault(row, {})
+                field, lv = _field_of(column)
+                if lv is not None and (field == "teachers" or RESOURCES[field].mode == "hire"):
+                    current = levels.get(lv)
+                    levels[lv] = amount if current is None else current + amount
+        for row in sorted(by_site):
+            hires = by_site[row]
+            added = self.added.get(row, {})
+            for level in self.ctx.standard.levels:
+                if level not in hires and not any(
+                    added.get(f"{level}_{suffix}") for suffix in _NOT_HIRED
+                ):
+                    continue
+                total_col = f"{level}_teachers"
+                raw_total = self.raw(row, total_col)
+                if raw_total is None:
+                    continue
+                need = raw_total + hires.get(level, Fraction(0))
+                for suffix in _NOT_HIRED:
+                    col = f"{level}_{suffix}"
+                    if not added.get(col):
+                        continue
+                    now = self.column(row, col)
+                    if now is not None:
+                        need = max(need, now)
+                grow = need - (self.column(row, total_col) or Fraction(0))
+                if grow > 0:
+                    self._add((row, total_col, grow, "hire", None, "hire", level))
+                    certified = f"{level}_certified_teachers"
+                    if self.raw(row, certified) is not None:
+                        self._add((row, certified, grow, "hire", None, "hire", level))
+
+    def additions(self) -> list[Addition]:
+        from .planner import _exact, _field_of
+
+        merged: dict[tuple[int, str, str, str], tuple[Entry, Fraction]] = {}
+        for entry in self.entries:
+            key = (entry[0], entry[1], entry[3], entry[5])
+            found = merged.get(key)
+            merged[key] = (entry, entry[2]) if found is None else (found[0], found[1] + entry[2])
+        columns: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
+        result = []
+        for (row, column, rule, reason), (entry, amount) in merged.items():
+            school = self.school(row)
+            resource = RESOURCES[_field_of(column)[0]]
+            values = columns.get((row, column))
+            if values is None:
+                before = self.raw(row, column)
+                after = self.column(row, column)
+                values = columns[(row, column)] = (
+                    None if before is None else _exact(before),
+                    None if after is None else _exact(after),
+                )
+            result.append(
+                Addition(
+                    school_id=school.school_id,
+                    name=school.school_name,
+                    level=entry[6],
+                    field=column,
+                    add=_exact(amount),
+                    unit=resource.unit_zh,
+                    rule=rule,
+                    indicator=entry[4],
+                    mode=resource.mode if reason != "hire" else "hire",  # type: ignore[arg-type]
+                    before=values[0],
+                    after=values[1],
+                    cost=None,
+                    reason=reason,
+                )
+            )
+        return result
+
+
+def lean_county(ctx: LeanContext, code: int, county: str) -> LeanCounty | None:
+    """The school stages of one county's plan from the core's arrays, or None when
+    the county needs the planner's own model (see the module's docstring)."""
+    lean = LeanCounty(ctx, code, county)
+    if not lean.thresholds() or not lean.k_of_n():
+        return None
+    lean.hires()
+    return lean
