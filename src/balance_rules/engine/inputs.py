@@ -106,13 +106,19 @@ def evaluate_changed(
     table = result.table
     column = table.text["county"]
     chosen = set(names)
-    if chosen.issuperset(result.county_names):
+    every = chosen.issuperset(result.county_names)
+    if every:  # the core never writes to a table: unchanged columns are shared
         rows = np.arange(len(column))
+        numbers = dict(table.numbers)
+        extras = dict(table.extras)
+        text = table.text
     else:
         rows = np.flatnonzero(np.fromiter(map(chosen.__contains__, column), bool, len(column)))
+        numbers = {name: values[rows] for name, values in table.numbers.items()}
+        extras = {name: values[rows] for name, values in table.extras.items()}
+        text = {name: values[rows] for name, values in table.text.items()}
+    copied: set[str] = set()
     position = {int(r): i for i, r in enumerate(rows.tolist())}
-    numbers = {name: column[rows] for name, column in table.numbers.items()}
-    extras = {name: column[rows] for name, column in table.extras.items()}
     changed: dict[int, dict[str, Decimal]] = {}
     for row, columns in additions.items():
         new_row = position[row]
@@ -122,17 +128,21 @@ def evaluate_changed(
                 table.value(name, row) if table.schools is None else table.schools[row].value(name)
             )
             exact = amount if before is None else before + amount
-            target = numbers.get(name)
-            if target is None:
-                target = extras.setdefault(name, np.full(len(rows), np.nan))
-            target[new_row] = float(exact)
+            into = numbers if name in numbers else extras
+            if name not in copied:
+                found = into.get(name)
+                into[name] = np.full(len(rows), np.nan) if found is None else found.copy()
+                copied.add(name)
+            into[name][new_row] = float(exact)
             values[name] = exact
         changed[new_row] = values
-    schools = None if table.schools is None else tuple(table.schools[r] for r in rows.tolist())
+    schools = table.schools
+    if schools is not None and not every:
+        schools = tuple(schools[r] for r in rows.tolist())
     subset = _ChangedTable(
-        {name: column[rows] for name, column in table.text.items()},
+        text,
         numbers,
-        table.counted[rows],
+        table.counted if every else table.counted[rows],
         extras,
         schools,
         table.file,

@@ -76,6 +76,13 @@ class LeanContext:
         self.limits: dict[tuple[str, str, object], str | None] = {}
         self.member_columns: dict[tuple[str, str], frozenset[str]] = {}
         self.split_items = frozenset(standard.split.items)
+        from .planner import _NOT_HIRED
+
+        #: Per level: the teacher columns grown without hiring (upgrades, designations).
+        self.upgraded = {
+            level: frozenset(f"{level}_{suffix}" for suffix in _NOT_HIRED)
+            for level in standard.levels
+        }
 
 
 class LeanCounty:
@@ -309,10 +316,11 @@ class LeanCounty:
                 if isinstance(m, SchoolThreshold)
             ]  # fmt: skip
             by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
+            applies = {lv: any(lv in m.levels for m in members) for lv in ctx.standard.levels}
             for row in rows_in_order:
                 added = self.added.get(row)
                 for level, index in sections[row]:
-                    if not any(level in m.levels for m in members):
+                    if not applies.get(level, False):
                         continue
                     if added:
                         key_columns = (rule.id, level)
@@ -387,14 +395,15 @@ class LeanCounty:
                 if lv is not None and (field == "teachers" or RESOURCES[field].mode == "hire"):
                     current = levels.get(lv)
                     levels[lv] = amount if current is None else current + amount
+        upgraded = self.ctx.upgraded
         for row in sorted(by_site):
             hires = by_site[row]
             added = self.added.get(row, {})
             for level in self.ctx.standard.levels:
                 if level not in hires and not any(
-                    added.get(f"{level}_{suffix}") for suffix in _NOT_HIRED
+                    column in upgraded[level] and added[column] for column in added
                 ):
-                    continue
+                    continue  # nothing hired or upgraded at the level
                 total_col = f"{level}_teachers"
                 raw_total = self.raw(row, total_col)
                 if raw_total is None:
