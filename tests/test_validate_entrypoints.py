@@ -246,11 +246,13 @@ def test_numbers_that_are_not_finite() -> None:
     problems = _refused(lambda: ColumnTable.from_frame(frame))
     assert [(p.row, p.column) for p in problems] == [(2, "site_area"), (3, "primary_students")]
     assert "site_area is not a finite number (-inf)" in problems[0].message
-    with pytest.raises(br.DataError, match="not a finite number"):
+    with pytest.raises(br.DataError, match="primary_students is not a finite number"):
         br.School(school_id="A", primary_students=Decimal("NaN"))
+    with pytest.raises(ValueError, match="junior_classes: not a number: 'x'"):
+        br.School(school_id="A", junior_classes="x")
     with pytest.raises(br.DataError, match="x is not a finite number"):
         br.School(school_id="A", extra={"x": float("inf")})
-    with pytest.raises(TypeError, match="expected a number"):
+    with pytest.raises(TypeError, match="primary_students: expected a number"):
         br.School(school_id="A", primary_students=[1])
 
 
@@ -320,3 +322,27 @@ def test_a_table_read_in_full_keeps_each_schools_row(tmp_path: Path) -> None:
     table = read_columns(path)
     assert table.rows is not None and table.rows.tolist() == [3, 5]
     assert table.file == str(path) and len(table) == len(rows)
+
+
+def test_evaluate_with_skip_bad_rows_lists_the_validators_rows(tmp_path: Path) -> None:
+    import json
+
+    path = _write_csv(tmp_path / "schools.csv")
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["evaluate", str(path), "--standard", "national/basic-2012", "--format", "json"]
+    assert main([*argv, "--skip-bad-rows"], stdout=out, stderr=err) in (0, 1)
+    skipped = json.loads(out.getvalue())["skipped_rows"]
+    assert [(s["row"], s["school_id"]) for s in skipped] == [
+        (4, "S2"),
+        (5, "S3"),
+        (6, "S1"),
+        (7, "S5"),
+        (8, "S6"),
+        (9, "S7"),
+        (10, "S8"),
+    ]
+    assert "primary_students is negative (-5)" in skipped[0]["problems"][0]
+    # without the option: exit 2, every problem listed, no report
+    out, err = io.StringIO(), io.StringIO()
+    assert main(argv, stdout=out, stderr=err) == 2
+    assert out.getvalue() == "" and "学校表中有 7 个问题" in err.getvalue()

@@ -3,7 +3,7 @@
 Numbers are kept as exact :class:`~decimal.Decimal` values; ``None`` means the
 value is missing (never zero).  Building a School checks its arguments: a
 number that is no number raises TypeError or ValueError, one that is not
-finite (NaN, infinity) DataError.  Its values (unknown codes, negative
+finite (NaN, infinity) DataError, each naming the field.  Its values (unknown codes, negative
 numbers, fractional counts) are judged by the one validator every entry point
 uses (:mod:`.validate`), when the school is evaluated or by
 :meth:`School.problems`, with the same messages a file gets.
@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import operator
 import struct
+import sys
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -70,10 +71,38 @@ def _finite(value: Any, name: str | None = None) -> Decimal | None:
 
 
 def _number(value: Any) -> Decimal | None:
-    """A School's number: converted exactly (:func:`to_decimal`), and finite."""
+    """A School's number: converted exactly (:func:`to_decimal`), and finite.
+
+    A wrong argument raises naming the field: a converter is not told its
+    field, so on that path only the caller (attrs' ``__init__``, whose
+    parameters are the fields) is asked which argument this was.
+    """
     if value is None or (type(value) is Decimal and value.is_finite()):
         return value  # the common cases, without a further call
-    return _finite(value)
+    try:
+        return _finite(value)
+    except DataError:
+        name = _argument_name(value)
+        if name is None:
+            raise
+        return _finite(value, name)
+    except (TypeError, ValueError) as exc:
+        name = _argument_name(value)
+        if name is None:
+            raise
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def _argument_name(value: Any) -> str | None:
+    """The School field *value* was passed as (the generated ``__init__``'s local)."""
+    try:
+        caller = sys._getframe(2)  # _argument_name <- _number <- School.__init__
+    except ValueError:
+        return None
+    for name, local in caller.f_locals.items():
+        if local is value and name in _NUMERIC_ATTRS:
+            return name
+    return None
 
 
 def _extras(value: Mapping[str, Any] | None) -> dict[str, Decimal | None]:
