@@ -117,3 +117,30 @@ def test_school_objects_report_exactly_the_injected_cells(
         assert len(caught.value.problems) == len(injected)
     else:
         ColumnTable.from_schools(schools)
+
+
+@given(data=tables(list(KINDS)))
+@settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_a_file_with_a_title_row_reports_exactly_the_injected_cells_at_their_rows(
+    tmp_path_factory: pytest.TempPathFactory,
+    data: tuple[list[dict[str, Any]], set[tuple[int, str]]],
+) -> None:
+    rows, injected = data
+    columns = list(rows[0])
+    lines = [
+        "学校基本情况表",
+        ",".join(columns),
+    ]  # the header is row 2: a school's row is index + 3
+    lines += [",".join("" if r[c] is None else str(r[c]) for c in columns) for r in rows]
+    path = tmp_path_factory.mktemp("v") / "schools.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        br.read_school_table(path)
+        problems: list[br.Problem] = []
+    except br.DataError as exc:
+        problems = list(exc.problems)
+    located = [(p.row, p.column) for p in problems]
+    assert len(located) == len(set(located))
+    assert set(located) == {(row + 3, column) for row, column in injected}
