@@ -156,11 +156,11 @@ def check_table(table: ColumnTable) -> list[Problem]:
     found = find_problems(table)
     problems = [f.at(table) for f in found if f.refuses]
     if problems:
-        where = table.file or "the schools"
+        where, where_zh = table.file or "the schools", table.file or "学校数据"
         raise DataError(
             problems,
             f"{where}: {len(problems)} problem(s) in the school table",
-            f"{where}：学校表中有 {len(problems)} 个问题",
+            f"{where_zh}：学校表中有 {len(problems)} 个问题",
         )
     return [f.at(table) for f in found if not f.refuses]
 
