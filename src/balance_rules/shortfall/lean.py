@@ -39,8 +39,10 @@ from .thresholds import least_addition
 
 __all__ = ["LeanContext", "LeanCounty", "lean_county"]
 
+#: An exact number: a whole one as an int (fast), otherwise a Fraction.
+Exact = Fraction | int
 #: (row, column, amount, rule, indicator, reason, level)
-Entry = tuple[int, str, Fraction, str, str | None, str, str | None]
+Entry = tuple[int, str, Exact, str, str | None, str, str | None]
 
 
 class LeanContext:
@@ -93,7 +95,7 @@ class LeanCounty:
         self.code = code
         self.county = county
         self.entries: list[Entry] = []
-        self.added: dict[int, dict[str, Fraction]] = {}
+        self.added: dict[int, dict[str, Exact]] = {}
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
         self.floor_options: list[FloorOption] = []
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
@@ -101,7 +103,7 @@ class LeanCounty:
         self.coefficients = ctx.coefficients
         self.composites = ctx.composites
         self._schools: dict[int, School] = {}
-        self._raw: dict[tuple[int, str], Fraction | None] = {}
+        self._raw: dict[tuple[int, str], Exact | None] = {}
 
     # -- what the planner's model would read ------------------------------------------
 
@@ -118,15 +120,19 @@ class LeanCounty:
             self._schools[row] = found
         return found
 
-    def raw(self, row: int, column: str) -> Fraction | None:
+    def raw(self, row: int, column: str) -> Exact | None:
         key = (row, column)
         if key in self._raw:
             return self._raw[key]
         value = self.school(row).value(column)
-        found = self._raw[key] = None if value is None else Fraction(value)
+        found: Exact | None = None
+        if value is not None:
+            top, bottom = value.as_integer_ratio()
+            found = top if bottom == 1 else Fraction(top, bottom)
+        self._raw[key] = found
         return found
 
-    def column(self, row: int, column: str) -> Fraction | None:
+    def column(self, row: int, column: str) -> Exact | None:
         value = self.raw(row, column)
         if value is None:
             return None
@@ -151,6 +157,9 @@ class LeanCounty:
         row, column, amount = entry[0], entry[1], entry[2]
         if amount <= 0:
             return
+        if isinstance(amount, Fraction) and amount.denominator == 1:
+            amount = amount.numerator
+            entry = (row, column, amount, entry[3], entry[4], entry[5], entry[6])
         columns = self.added.setdefault(row, {})
         current = columns.get(column)
         columns[column] = amount if current is None else current + amount
@@ -387,7 +396,7 @@ class LeanCounty:
     def hires(self) -> None:
         from .planner import _NOT_HIRED, _field_of
 
-        by_site: dict[int, dict[str, Fraction]] = {}
+        by_site: dict[int, dict[str, Exact]] = {}
         for row, column, amount, _rule, _indicator, reason, _level in self.entries:
             if reason != "hire":
                 levels = by_site.setdefault(row, {})
@@ -426,7 +435,7 @@ class LeanCounty:
     def additions(self) -> list[Addition]:
         from .planner import _exact, _field_of
 
-        merged: dict[tuple[int, str, str, str], tuple[Entry, Fraction]] = {}
+        merged: dict[tuple[int, str, str, str], tuple[Entry, Exact]] = {}
         for entry in self.entries:
             key = (entry[0], entry[1], entry[3], entry[5])
             found = merged.get(key)

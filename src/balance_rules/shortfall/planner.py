@@ -88,7 +88,7 @@ class ShortfallBug(RuntimeError):
     """A plan failed its own verification by the evaluation core (a bug)."""
 
 
-def _exact(value: Fraction) -> Decimal:
+def _exact(value: Fraction | int) -> Decimal:
     """A Fraction that is a whole number of steps, as a Decimal (exact)."""
     if value.denominator == 1:
         return Decimal(value.numerator)
