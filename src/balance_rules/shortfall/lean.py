@@ -318,35 +318,40 @@ class LeanCounty:
         ctx = self.ctx
         known = ctx.open_choices[self.code]
         sections = ctx.sections[self.code]
-        rows_in_order = sorted(sections)
+        rows_of = ctx.level_rows
+        order = ctx.level_order
         for rule in ctx.k_of_n:
             members = [
                 m for m in (ctx.standard.rules[r] for r in rule.rules)
                 if isinstance(m, SchoolThreshold)
             ]  # fmt: skip
-            by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
             applies = {lv: any(lv in m.levels for m in members) for lv in ctx.standard.levels}
-            for row in rows_in_order:
-                added = self.added.get(row)
-                for level, index in sections[row]:
+            # A section of a school the plan changed in a column its members read
+            # needs the model (the core's decision no longer holds).
+            for row, added in self.added.items():
+                for level, _index in sections[row]:
                     if not applies.get(level, False):
                         continue
-                    if added:
-                        key_columns = (rule.id, level)
-                        columns = ctx.member_columns.get(key_columns)
-                        if columns is None:
-                            columns = ctx.member_columns[key_columns] = _read_columns(
-                                ctx.standard, members, level
-                            )
-                        if any(column in columns for column in added):
-                            return False  # the plan changed what the members read
-                    key = (rule.id, level, index)
-                    if key not in known:
-                        continue
-                    choice = known[key]
-                    if choice is None:
+                    key_columns = (rule.id, level)
+                    columns = ctx.member_columns.get(key_columns)
+                    if columns is None:
+                        columns = ctx.member_columns[key_columns] = _read_columns(
+                            ctx.standard, members, level
+                        )
+                    if any(column in columns for column in added):
                         return False
-                    by_site.setdefault(row, []).append((level, choice))
+            # The failing sections, in the county's section order (row, then level).
+            found = []
+            for (rule_id, level, index), choice in known.items():
+                if rule_id != rule.id or not applies.get(level, False):
+                    continue
+                if choice is None:
+                    return False
+                found.append((int(rows_of[level][index]), order[level], level, choice))
+            found.sort(key=lambda item: (item[0], item[1]))
+            by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
+            for row, _order, level, choice in found:
+                by_site.setdefault(row, []).append((level, choice))
             school_ids = ctx.core.table.text["school_id"]
             for row, items in by_site.items():
                 choices = [c for _level, c in items]

@@ -1206,6 +1206,9 @@ def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal |
     return totals, (sum(costs, Decimal(0)) if costs else None)
 
 
+_ZERO = Decimal(0)
+
+
 def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
     county_total = {t.field: t for t in totals}
     grouped: dict[str, dict[str, list[Addition]]] = {}
@@ -1219,23 +1222,30 @@ def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[Sc
         shares = []
         school_cost: Decimal | None = None
         for column, group in by_field.items():
-            add = sum((g.add for g in group), Decimal(0))
-            costs = [g.cost for g in group if g.cost is not None]
-            cost = sum(costs, Decimal(0)) if costs else None
+            first = group[0]
+            if len(group) == 1:  # what the sums below give for one item
+                add = _ZERO + first.add
+                rules: tuple[str, ...] = (first.rule,)
+                cost = None if first.cost is None else _ZERO + first.cost
+            else:
+                add = sum((g.add for g in group), Decimal(0))
+                rules = tuple(dict.fromkeys(g.rule for g in group))
+                costs = [g.cost for g in group if g.cost is not None]
+                cost = sum(costs, Decimal(0)) if costs else None
             if cost is not None:
                 school_cost = (school_cost or Decimal(0)) + cost
             total = county_total[_field_of(column)[0]].add
-            if group[0].reason != "hire":
+            if first.reason != "hire":
                 shares.append(float(add / total) if total else 0.0)
             items.append(
                 SchoolTotal(
                     field=column,
-                    level=group[0].level,
-                    unit=group[0].unit,
+                    level=first.level,
+                    unit=first.unit,
                     add=add,
-                    before=group[0].before,
-                    after=group[0].after,
-                    rules=tuple(dict.fromkeys(g.rule for g in group)),
+                    before=first.before,
+                    after=first.after,
+                    rules=rules,
                     cost=cost,
                 )
             )
