@@ -346,3 +346,34 @@ def test_evaluate_with_skip_bad_rows_lists_the_validators_rows(tmp_path: Path) -
     out, err = io.StringIO(), io.StringIO()
     assert main(argv, stdout=out, stderr=err) == 2
     assert out.getvalue() == "" and "学校表中有 7 个问题" in err.getvalue()
+
+
+def test_a_totals_row_is_skipped_from_a_file_and_refused_from_a_frame_or_objects(
+    tmp_path: Path,
+) -> None:
+    pd = pytest.importorskip("pandas")
+    from balance_rules.data.columns import fast_columns
+
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "school_id,county,school_type,primary_students\nA,甲县,primary,100\n合计,甲县,,100\n",
+        encoding="utf-8",
+    )
+    assert fast_columns(path) is None  # the full reader skips it, and says so
+    read = br.read_school_table(path)
+    assert [s.school_id for s in read.schools] == ["A"]
+    assert [w.row for w in read.warnings if "totals row" in w.message] == [3]
+    frame = pd.DataFrame(
+        {
+            "school_id": ["A", "合计", "B"],
+            "county": ["甲县", "甲县", "全县"],
+            "primary_students": [1, 2, 3],
+        }
+    )
+    problems = _refused(lambda: ColumnTable.from_frame(frame))
+    assert [(p.row, p.column) for p in problems] == [(3, "school_id"), (4, "county")]
+    assert "a totals row (合计), not a school" in problems[0].message
+    assert problems[1].text("zh") == "合计行（全县），不是学校：请删去"
+    county = br.County(name="甲县", schools=[br.School(school_id="总计", primary_students=5)])
+    with pytest.raises(br.DataError, match="a totals row"):
+        br.evaluate(mini_standard(), county)

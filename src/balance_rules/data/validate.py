@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -44,6 +45,7 @@ from .fields import (
     SCHOOL_TYPES,
     VALUE_ALIASES,
 )
+from .headers import TOTAL_MARKERS, is_total_marker
 from .parents import parent_cycles
 
 if TYPE_CHECKING:
@@ -74,6 +76,8 @@ CATEGORY_ZH = {
     "location": "城乡分类",
 }
 _BLANK_ALLOWED = frozenset({"location"})
+#: Totals markers as a school id may hold them (the readers strip cells).
+_MARKERS = frozenset({*TOTAL_MARKERS, *(m.upper() for m in TOTAL_MARKERS), "Total", "Sum"})
 
 
 @attrs.frozen
@@ -135,6 +139,7 @@ def find_problems(table: ColumnTable) -> list[Flagged]:
     _categories(table, from_file, found)
     _numbers(table, found)
     _ids(table, found)
+    _totals(table, found)
     _combined(table, found)
     _parents(table, found)
     found.sort(key=lambda f: f.index)  # stable: within a row, in the order checked
@@ -268,7 +273,7 @@ def _number_rows(table: ColumnTable, name: str, column: np.ndarray, found: list[
         found.append(Flagged(i, name, message, message_zh))
 
 
-def _member(column: np.ndarray, values: set[Any]) -> np.ndarray:
+def _member(column: np.ndarray, values: AbstractSet[Any]) -> np.ndarray:
     """Whether each cell of an object column is one of *values* (a hash look-up each)."""
     return np.fromiter(map(values.__contains__, column.tolist()), dtype=bool, count=len(column))
 
@@ -307,6 +312,31 @@ def _ids(table: ColumnTable, found: list[Flagged]) -> None:
             message += f" row {earlier}"
             message_zh = f"学校标识码 {school_id!r} 与第 {earlier} 行重复"
         found.append(Flagged(i, "school_id", message, message_zh, named=False))
+
+
+def _totals(table: ColumnTable, found: list[Flagged]) -> None:
+    """A totals row (合计, 总计, 全县 … as the school id or the county) is no school.
+
+    The file readers skip such rows with a warning; here (a DataFrame, School
+    objects) it would be evaluated as a school, so it is refused.
+    """
+    ids, counties = table.text["school_id"], table.text["county"]
+    marked = _member(ids, _MARKERS)
+    distinct = set(counties.tolist()) - {None, ""}
+    totals = {c for c in distinct if is_total_marker(str(c))}
+    if totals:
+        marked |= _member(counties, totals)
+    for i in np.flatnonzero(marked).tolist():
+        column = "school_id" if ids[i] in _MARKERS else "county"
+        found.append(
+            Flagged(
+                i,
+                column,
+                f"a totals row ({table.text[column][i]}), not a school: leave it out",
+                f"合计行（{table.text[column][i]}），不是学校：请删去",
+                named=False,
+            )
+        )
 
 
 def _combined(table: ColumnTable, found: list[Flagged]) -> None:
