@@ -3,8 +3,7 @@
 The row-by-row writer explains every row through its kernel's ``record`` (the one
 explanation of a row); the columnar writer reads most rows straight from the
 outcome arrays.  Both must give the same header, the same rows in the same order
-and the same cells: byte for byte when no cell needs quotes, and the same parsed
-rows when pyarrow quotes every text cell.
+and the same cells, byte for byte (a cell quoted only where the csv module quotes).
 """
 
 from __future__ import annotations
@@ -75,8 +74,7 @@ def test_generated_counties_give_the_row_writers_rows(data: st.DataObject, plan_
     columns, rows = _both(_evaluate(plan_id, county_list))
     assert columns.splitlines()[0] == ",".join(SCHOOL_COLUMNS)
     assert _parsed(columns) == _parsed(rows)
-    if '"' not in rows:  # no cell needed quotes: pyarrow wrote none either
-        assert columns == rows
+    assert columns == rows
 
 
 def _school(school_id: str, name: str, **values: Any) -> br.School:
@@ -118,7 +116,7 @@ def _odd_county() -> list[br.County]:
 def test_odd_cells_give_the_row_writers_rows_quoted() -> None:
     result = _evaluate("national/quality-2017", _odd_county())
     columns, rows = _both(result)
-    assert columns != rows  # a name with a comma: pyarrow quotes every text cell
+    assert columns == rows  # byte for byte: a cell is quoted only when it must be
     assert columns.splitlines()[0] == ",".join(SCHOOL_COLUMNS)  # the header as before
     ours, theirs = _parsed(columns), _parsed(rows)
     assert ours == theirs
@@ -136,10 +134,11 @@ def test_odd_cells_give_the_row_writers_rows_quoted() -> None:
     missing = [r for r in ours if "S3" in r and r[col["status"]] == "not_evaluated"]
     assert missing[0][col["missing"]] == "primary_teachers_above_degree"
     assert missing[0][col["value"]] == ""
-    # Every text cell quoted (here value and threshold too: the chunk has 1e-05 and True).
+    # Quoted only where the csv module quotes (a comma, a quote or a line break).
     line = next(x for x in columns.splitlines() if "S1" in x and "above_degree" in x)
-    assert line.startswith('"甲县","S1","\'=HYPERLINK(1)","primary",')
-    assert ',"5",">=","4.2","pass",' in line  # 25 per 500 students = 5 per 100: no ".0"
+    assert line.startswith("甲县,S1,'=HYPERLINK(1),primary,")
+    assert ",5,>=,4.2,pass," in line  # 25 per 500 students = 5 per 100: no ".0"
+    assert ',"Lin, ""North""",' in columns
 
 
 def test_a_section_kind_read_row_by_row_gives_the_same_rows(

@@ -1,28 +1,26 @@
-"""The findings CSV built as columns and written by pyarrow (``evaluate --format csv``).
+"""The findings CSV built as columns and made into text by pyarrow (``--format csv``).
 
 The rows are those of the row-by-row writer in :mod:`balance_rules.render.csv`, in
 the same order (county by county: its school rows by school id, level and rule,
-then its county rows), with the same cells.  They are built per chunk of counties
-as NumPy columns straight from the result's outcome arrays (status, value,
-threshold and layer of every section rule); only what needs a sentence — a row
-not evaluated (its missing columns), a k-of-n row at a section where some rule was
-not evaluated — goes through its kernel's ``record``, as every row of the
-row-by-row writer does.  County rows (CVs, composites, facts) are explained once
-for the whole result, rule by rule, by their kernel's ``columns`` (or its
-``record`` row by row for a kind without it: :func:`balance_rules.records.
-county_columns`).  Text columns, and thresholds (few distinct values), are
-dictionaries: each distinct value shown once, text neutralised against formulas
-once; pyarrow then writes plain text columns (it is several times slower on
-dictionary columns).
+then its county rows), byte for byte.  They are built per chunk of counties as
+NumPy columns straight from the result's outcome arrays (status, value, threshold
+and layer of every section rule); only what needs a sentence — a row not
+evaluated (its missing columns), a k-of-n row at a section where some rule was not
+evaluated — goes through its kernel's ``record``, as every row of the row-by-row
+writer does.  County rows (CVs, composites, facts) are explained once for the
+whole result, rule by rule, by their kernel's ``columns`` (or its ``record`` row
+by row for a kind without it: :func:`balance_rules.records.county_columns`).
 
-A chunk where no cell needs quotes is written unquoted, byte for byte the
-row-by-row writer's; in a chunk where some cell does, pyarrow encloses every text
-cell of that chunk in double quotes (``"pass"``) — the same cells once parsed.  The
-header is written as before.  A value is written with the digits the row-by-row
-writer gives it (shortest round trip, integral values without ``.0``); every
-number column is handed to pyarrow as text: a value with pyarrow's own float text
-where that is the row writer's, else (below 1e-4, from 1e10, ``-0.0``, a ``0.0``
-as the JSON report writes it, a yes/no) the row writer's text.
+A row is written as eight pieces joined by commas: the county, school id and
+name (one text per school), then ``level,rule,indicator``, the value,
+``op,threshold,status``, the CV's working (three), and ``decides,…,detail``.  Each
+group of text cells is a dictionary of the combinations that occur, each written
+once as the csv module writes it (neutralised against formulas, quoted only when
+it must be); pyarrow takes the pieces of a chunk's rows and joins them, on worker
+threads, without the GIL.  A value is written with the digits the row-by-row
+writer gives it (shortest round trip, integral values without ``.0``): pyarrow's
+own float text where that is the row writer's, else (below 1e-4, from 1e10,
+``-0.0``, a ``0.0`` as the JSON report writes it, a yes/no) the row writer's text.
 """
 
 from __future__ import annotations
@@ -41,14 +39,12 @@ from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
 from ..engine.kernels.base import NOT_EVALUATED
-from ..records import county_columns
+from ..records import WORKING_KEYS, county_columns
 
 __all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
 #: About this many rows are built and written at a time (memory stays flat).
 CHUNK_ROWS = 100_000
-#: Rows pyarrow turns into text at a time (its default, 1024, is slower here).
-WRITE_BATCH = 4096
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
@@ -56,9 +52,19 @@ _FROM_OUTCOMES = {"school_threshold", "school_k_of_n"}
 #: Of those, kinds whose row can name missing inputs of other rules at the section.
 _READS_OTHER_RULES = {"school_k_of_n"}
 _STATUS = ("pass", "fail", "not_evaluated")
-#: Characters that make a CSV cell need quotes.
-_STRUCTURAL = (",", '"', "\n", "\r")
-_STRUCTURAL_PATTERN = '[,"\\n\\r]'
+#: Characters that make the csv module quote a cell (delimiter, quote, line end).
+_STRUCTURAL = (",", '"', "\n")
+_STRUCTURAL_PATTERN = '[,"\\n]'
+#: The columns, as the pieces of a row are joined (see the module's docstring).
+_COLUMNS = (
+    "county", "school_id", "school_name", "level", "rule", "indicator", "value", "op",
+    "threshold", "status", "students", "mean", "std", "decides", "document", "article",
+    "layer", "missing", "detail",
+)  # fmt: skip
+_B = ("level", "rule", "indicator")
+_C1 = ("op", "threshold", "status")
+_C2 = ("decides", "document", "article", "layer", "missing", "detail")
+_TEXT_COLUMNS = (*_B, *_C1, *_C2)
 
 
 def arrow_available() -> bool:
@@ -93,6 +99,11 @@ def _needs_quotes(value: str) -> bool:
     return any(c in value for c in _STRUCTURAL)
 
 
+def _csv(value: str) -> str:
+    """A text cell as the csv module writes it: quoted only when it must be."""
+    return '"' + value.replace('"', '""') + '"' if _needs_quotes(value) else value
+
+
 def number_cells(values: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
     """Record values as the row-by-row writer writes them: floats, else text.
 
@@ -122,15 +133,16 @@ def number_cells(values: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
 
 
 class _Text:
-    """A text column: a dictionary of distinct values (neutralised) and codes into it."""
+    """A text column: a dictionary of distinct values and codes into it.
+
+    Each value is kept as the csv module writes it: neutralised against formulas,
+    quoted only when it must be.
+    """
 
     def __init__(self, neutralise: Callable[[Any], Any]) -> None:
         self.neutralise = neutralise
         self.codes: dict[Any, int] = {}
         self.values: list[str] = []
-        self.quotes: list[bool] = []
-        self._array: Any = None
-        self._flags: np.ndarray | None = None
 
     def code(self, value: Any) -> int:
         """The code of a cell (-1: empty)."""
@@ -138,10 +150,9 @@ class _Text:
             return -1
         found = self.codes.get(value)
         if found is None:
-            shown = self.neutralise(value) if isinstance(value, str) else str(value)
+            shown = _csv(self.neutralise(value)) if isinstance(value, str) else str(value)
             found = self.codes[value] = len(self.values)
             self.values.append(shown)
-            self.quotes.append(_needs_quotes(shown))
         return found
 
     def codes_of(self, column: Sequence[Any]) -> np.ndarray:
@@ -149,18 +160,59 @@ class _Text:
         lookup = {value: self.code(value) for value in dict.fromkeys(column)}
         return np.fromiter(map(lookup.__getitem__, column), dtype=np.int32, count=len(column))
 
-    def snapshot(self) -> tuple[Any, np.ndarray]:
-        """The dictionary as it is now: an Arrow array and which values need quotes.
+    def shown(self, code: int) -> str:
+        return "" if code < 0 else self.values[code]
 
-        Each with a last entry for code -1 (an empty cell): null, needing none.
-        """
+
+class _Joint:
+    """Adjacent text columns written as one piece: each combination that occurs, once."""
+
+    def __init__(self, texts: Sequence[_Text], end: str = "") -> None:
+        self.texts = tuple(texts)
+        self.end = end
+        self.codes: dict[tuple[int, ...], int] = {}
+        self.values: list[str] = []
+        self._array: Any = None
+
+    def code(self, parts: tuple[int, ...]) -> int:
+        """The piece of one combination of the columns' codes."""
+        found = self.codes.get(parts)
+        if found is None:
+            pieces = (text.shown(c) for text, c in zip(self.texts, parts, strict=True))
+            found = self.codes[parts] = len(self.values)
+            self.values.append(",".join(pieces) + self.end)
+        return found
+
+    def codes_of(self, *columns: np.ndarray) -> np.ndarray:
+        """The pieces of many rows, from one array of codes per column."""
+        if not len(columns[0]):
+            return np.zeros(0, dtype=np.int32)
+        sizes = [len(text.values) + 1 for text in self.texts]  # code -1 .. size - 1
+        if math.prod(sizes) < 2**62:  # each combination as one number: a 1-d unique
+            key = np.zeros(len(columns[0]), dtype=np.int64)
+            for column, size in zip(columns, sizes, strict=True):
+                key = key * size + (column.astype(np.int64) + 1)
+            distinct, inverse = np.unique(key, return_inverse=True)
+            parts = []
+            for size in reversed(sizes):
+                parts.append(distinct % size - 1)
+                distinct = distinct // size
+            rows = np.stack(parts[::-1], axis=1).tolist()
+        else:
+            stacked = np.stack(columns, axis=1)
+            unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+            rows = unique.tolist()
+        lookup = np.array([self.code(tuple(row)) for row in rows], dtype=np.int32)
+        found: np.ndarray = lookup[inverse.reshape(-1)]
+        return found
+
+    def snapshot(self) -> Any:
+        """The pieces as they are now, as an Arrow array (immutable)."""
         import pyarrow as pa
 
-        if self._array is None or len(self._array) != len(self.values) + 1:
-            self._array = pa.array([*self.values, None], type=pa.string())
-            self._flags = np.array([*self.quotes, False], dtype=bool)
-        assert self._flags is not None
-        return self._array, self._flags
+        if self._array is None or len(self._array) != len(self.values):
+            self._array = pa.array(self.values, type=pa.string())
+        return self._array
 
 
 def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
@@ -182,10 +234,25 @@ def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[A
     return array, quotes.to_numpy(zero_copy_only=False)
 
 
+def _cells(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> Any:
+    """Text cells as the csv module writes them (None: empty), as an Arrow array."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array, quotes = _strings(values, neutralise)
+    if quotes.any():
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(array, '"', '""'), '"', "")
+        array = pc.if_else(pa.array(quotes), quoted, array)
+    return pc.fill_null(array, "")
+
+
 class _Prepared:
     """What every chunk shares: rules per level, section order, dictionaries, county rows."""
 
     def __init__(self, result: ColumnarResult, neutralise: Callable[[Any], Any]) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         self.result = result
         table = result.table
         text = table.text
@@ -238,57 +305,113 @@ class _Prepared:
             for rule_id, _, _ in self.rules.get(level, ()):
                 found |= result.outcomes[(rule_id, level)].status == NOT_EVALUATED
             self.unknown[level] = found
-        # The table's ids and names by row (the last row: empty), the counties by code.
-        names = [v if isinstance(v, str) and v else None for v in text["school_name"].tolist()]
-        self.ids, self.id_quotes = _strings([*school_ids, None], neutralise)
-        self.names, self.name_quotes = _strings([*names, None], neutralise)
-        self.counties, self.county_quotes = _strings([*result.county_names, None], neutralise)
-        self.text = {
-            name: _Text(neutralise)
-            for name in (
-                "level", "rule", "indicator", "op", "status", "decides",
-                "document", "article", "layer", "missing", "detail",
-            )
-        }  # fmt: skip
+        # Pieces: a school's county, id and name, per table row; then per county code
+        # the county alone (a county row).  The county of a school: its sections'.
+        row_county = np.full(len(table), len(result.county_names), dtype=np.int64)
+        for part in result.levels.values():
+            row_county[part.rows] = part.counties
+        counties = _cells([*result.county_names, ""], neutralise)
+        names = [v if isinstance(v, str) else "" for v in text["school_name"].tolist()]
+        schools = pc.binary_join_element_wise(
+            counties.take(pa.array(row_county)),
+            _cells(school_ids, neutralise),
+            _cells(names, neutralise),
+            ",",
+        )
+        alone = pc.binary_join_element_wise(counties[:-1], ",,", "")
+        self.schools = len(table)
+        self.who = pa.concat_arrays([schools, alone])
+        self.text = {name: _Text(neutralise) for name in _TEXT_COLUMNS if name != "threshold"}
         self.text["threshold"] = _Text(lambda shown: shown)  # a number: never neutralised
         for status in _STATUS:  # status codes of the outcome arrays are the dictionary codes
             self.text["status"].code(status)
-        self.constants: dict[tuple[str, str], dict[str, int]] = {}
-        # Per section rule: the codes of every section's threshold and layer.
-        self.thresholds: dict[tuple[str, str], np.ndarray] = {}
-        self.layers: dict[tuple[str, str], np.ndarray] = {}
-        for level, rules in self.rules.items():
-            for rule_id, _, compiled in rules:
-                outcome = result.outcomes[(rule_id, level)]
-                self.thresholds[(rule_id, level)] = _threshold_codes(
-                    self.text["threshold"], outcome.threshold
-                )
-                rule = getattr(compiled, "rule", None)
-                origin = rule.origin.layer if rule is not None else None
-                layer = self.text["layer"]
-                layers = np.array(
-                    [layer.code(origin), *(layer.code(x) for x in outcome.layers)], dtype=np.int32
-                )
-                self.layers[(rule_id, level)] = layers[outcome.layer.astype(np.int64) + 1]
+        self.joints = (
+            _Joint([self.text[n] for n in _B]),
+            _Joint([self.text[n] for n in _C1]),
+            _Joint([self.text[n] for n in _C2], end="\n"),
+        )
+        self.section_rules: dict[tuple[str, str], _SectionRule] = {}
         self.county_rows = _CountyRows(self)
 
-    def constant(self, rule_id: str, kernel: Any, compiled: Any, level: str) -> dict[str, int]:
-        """The cells one rule's rows share at a level, from its kernel's own record."""
-        key = (rule_id, level)
-        found = self.constants.get(key)
+    def section_rule(self, rule_id: str, kernel: Any, compiled: Any, level: str) -> _SectionRule:
+        """One section rule's pieces at a level (made when a section first needs them)."""
+        found = self.section_rules.get((rule_id, level))
         if found is None:
-            record = kernel.record(compiled, self.result, level, 0)
-            text = self.text
-            found = self.constants[key] = {
-                "level": text["level"].code(level),
-                "rule": text["rule"].code(record["rule"]),
-                "indicator": text["indicator"].code(record["indicator"]),
-                "op": text["op"].code(record["op"]),
-                "decides": text["decides"].code(str(record["decides"])),
-                "document": text["document"].code(record["source"]["document"]),
-                "article": text["article"].code(record["source"]["article"]),
-            }
+            found = _SectionRule(self, rule_id, kernel, compiled, level)
+            self.section_rules[(rule_id, level)] = found
         return found
+
+    def pieces(self, cells: dict[str, Any]) -> tuple[int, int, int]:
+        """The three text pieces of one row from its cells (as a record gives them)."""
+        code = {name: self.text[name].code(cells[name]) for name in _TEXT_COLUMNS}
+        b, c1, c2 = self.joints
+        return (
+            b.code(tuple(code[n] for n in _B)),
+            c1.code(tuple(code[n] for n in _C1)),
+            c2.code(tuple(code[n] for n in _C2)),
+        )
+
+
+def _record_cells(record: dict[str, Any]) -> dict[str, Any]:
+    """A kernel's record as the text cells of its CSV row."""
+    source = record["source"]
+    return {
+        "level": record["level"],
+        "rule": record["rule"],
+        "indicator": record["indicator"],
+        "op": record["op"],
+        "threshold": None if record["threshold"] is None else str(record["threshold"]),
+        "status": record["status"],
+        "decides": str(record["decides"]),
+        "document": source["document"],
+        "article": source["article"],
+        "layer": record["layer"],
+        "missing": ";".join(record["missing"]),
+        "detail": record.get("detail"),
+    }
+
+
+def _ranks(codes: np.ndarray) -> tuple[list[int], np.ndarray]:
+    """The distinct codes (few) and each entry's place among them."""
+    first = int(codes[0]) if len(codes) else -1
+    if not len(codes) or bool((codes == first).all()):  # one for all: the usual case
+        return [first], np.zeros(len(codes), dtype=np.int64)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return distinct.tolist(), inverse.reshape(-1)
+
+
+class _SectionRule:
+    """One section rule at one level: its constant pieces, and per section the rest.
+
+    The ``level,rule,indicator`` piece is the rule's; ``op,threshold,status`` takes
+    a section's threshold and status, ``decides,…,detail`` its layer (the rows read
+    from the outcome arrays miss nothing and have no detail).
+    """
+
+    def __init__(
+        self, prepared: _Prepared, rule_id: str, kernel: Any, compiled: Any, level: str
+    ) -> None:
+        result = prepared.result
+        outcome = result.outcomes[(rule_id, level)]
+        cells = _record_cells(kernel.record(compiled, result, level, 0))
+        text = prepared.text
+        code = {name: text[name].code(cells[name]) for name in _TEXT_COLUMNS}
+        b, c1, c2 = prepared.joints
+        self.b = b.code(tuple(code[n] for n in _B))
+        thresholds, self.threshold = _ranks(_threshold_codes(text["threshold"], outcome.threshold))
+        self.c1 = np.array(
+            [[c1.code((code["op"], t, s)) for s in range(len(_STATUS))] for t in thresholds],
+            dtype=np.int32,
+        )
+        rule = getattr(compiled, "rule", None)
+        origin = rule.origin.layer if rule is not None else None
+        layer = text["layer"]
+        layers = np.array(
+            [layer.code(origin), *(layer.code(x) for x in outcome.layers)], dtype=np.int32
+        )
+        distinct, self.layer = _ranks(layers[outcome.layer.astype(np.int64) + 1])
+        fixed = tuple(code[n] for n in ("decides", "document", "article"))
+        self.c2 = np.array([c2.code((*fixed, x, -1, -1)) for x in distinct], dtype=np.int32)
 
 
 def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
@@ -304,15 +427,6 @@ def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
     codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
     codes[missing] = -1
     return codes
-
-
-_TEXT_COLUMNS = (
-    "level", "rule", "indicator", "op", "status", "decides", "document", "article",
-    "layer", "missing", "detail", "threshold",
-)  # fmt: skip
-#: Thresholds take few values: each is written once as the row-by-row writer shows
-#: it (``str`` of the record's value) and the column is a dictionary like the text.
-_WORKING = ("students", "mean", "std")
 
 
 class _CountyRows:
@@ -340,22 +454,24 @@ class _CountyRows:
             "decides": [str(v) for v in rows["decides"]],
             "threshold": [None if v is None else str(v) for v in rows["threshold"]],
         }
-        self.text = {
-            name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS
-        }
+        codes = {name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS}
+        b, c1, c2 = prepared.joints
+        self.b = b.codes_of(*(codes[n] for n in _B))
+        self.c1 = c1.codes_of(*(codes[n] for n in _C1))
+        self.c2 = c2.codes_of(*(codes[n] for n in _C2))
         self.value, value_text = number_cells(rows["value"])
         self.text_at = np.array(sorted(value_text), dtype=np.int64)
         self.text_cells = [value_text[i] for i in self.text_at.tolist()]
-        # The CV's working, where a kernel gives it: a text per county row, and a
-        # null last (the cell of every other row).
-        self.working = {}
-        for name in _WORKING:
+        # The CV's working, where a kernel gives it: a text per county row, and an
+        # empty one last (the cell of every other row).
+        self.working = []
+        for name in WORKING_KEYS:
             figures = np.full(len(items) + 1, np.nan)
             column = rows.get(name)
             if column is not None:
                 present = np.flatnonzero(column != None)  # noqa: E711 (elementwise)
                 figures[present] = column[present].astype(float)
-            self.working[name] = _number_text(figures)
+            self.working.append(_number_text(figures))
 
 
 class _Chunk:
@@ -363,33 +479,19 @@ class _Chunk:
 
     def __init__(self, prepared: _Prepared, size: int) -> None:
         self.prepared = prepared
-        self.county = np.full(size, -1, dtype=np.int32)
-        self.school = np.full(size, -1, dtype=np.int64)  # table row: id and name
-        self.text = {name: np.full(size, -1, dtype=np.int32) for name in _TEXT_COLUMNS}
+        self.county = np.full(size, -1, dtype=np.int64)
+        self.who = np.zeros(size, dtype=np.int64)  # the county, id and name piece
+        self.b = np.zeros(size, dtype=np.int32)
+        self.c1 = np.zeros(size, dtype=np.int32)
+        self.c2 = np.zeros(size, dtype=np.int32)
         self.value = np.full(size, np.nan)
         self.value_text: dict[int, str] = {}
         self.county_row = np.full(size, -1, dtype=np.int64)  # of the county rows (-1: none)
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
-        text = self.prepared.text
-        source = record["source"]
-        cells = {
-            "level": record["level"],
-            "rule": record["rule"],
-            "indicator": record["indicator"],
-            "op": record["op"],
-            "status": record["status"],
-            "decides": str(record["decides"]),
-            "document": source["document"],
-            "article": source["article"],
-            "layer": record["layer"],
-            "missing": ";".join(record["missing"]),
-            "detail": record.get("detail"),
-            "threshold": None if record["threshold"] is None else str(record["threshold"]),
-        }
-        for name, cell in cells.items():
-            self.text[name][position] = text[name].code(cell)
+        pieces = self.prepared.pieces(_record_cells(record))
+        self.b[position], self.c1[position], self.c2[position] = pieces
         floats, shown = number_cells([record["value"]])
         self.value[position] = floats[0]
         if shown:
@@ -409,17 +511,16 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
         return
     stop = start + n * width
     chunk.county[start:stop] = np.repeat(part.counties[sections], width)
-    chunk.school[start:stop] = np.repeat(part.rows[sections], width)
+    chunk.who[start:stop] = np.repeat(part.rows[sections], width)
     unknown = prepared.unknown[level][sections]
     for r, (rule_id, kernel, compiled) in enumerate(rules):
         at = slice(start + r, stop, width)
         outcome = result.outcomes[(rule_id, level)]
         status = outcome.status[sections]
-        for name, code in prepared.constant(rule_id, kernel, compiled, level).items():
-            chunk.text[name][at] = code
-        chunk.text["status"][at] = status
-        chunk.text["layer"][at] = prepared.layers[(rule_id, level)][sections]
-        chunk.text["threshold"][at] = prepared.thresholds[(rule_id, level)][sections]
+        rows = prepared.section_rule(rule_id, kernel, compiled, level)
+        chunk.b[at] = rows.b
+        chunk.c1[at] = rows.c1[rows.threshold[sections], status]
+        chunk.c2[at] = rows.c2[rows.layer[sections]]
         chunk.value[at] = outcome.value[sections]
         kind = kernel.kind
         if kind not in _FROM_OUTCOMES:
@@ -464,8 +565,10 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     at = school_total + np.arange(b - a)
     county_codes = county.county[a:b]
     chunk.county[at] = county_codes
-    for name in _TEXT_COLUMNS:
-        chunk.text[name][at] = county.text[name][a:b]
+    chunk.who[at] = prepared.schools + county_codes
+    chunk.b[at] = county.b[a:b]
+    chunk.c1[at] = county.c1[a:b]
+    chunk.c2[at] = county.c2[a:b]
     chunk.value[at] = county.value[a:b]
     i, j = np.searchsorted(county.text_at, [a, b])
     for n, shown in zip(county.text_at[i:j].tolist(), county.text_cells[i:j], strict=True):
@@ -474,14 +577,6 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     everything = np.concatenate([school_order, at])
     keys = np.concatenate([school_codes * 2, county_codes * 2 + 1])
     return chunk, everything[np.argsort(keys, kind="stable")]
-
-
-def _take(values: Any, codes: np.ndarray) -> Any:
-    """Cells of a dictionary (its last entry null) by code (-1: that null)."""
-    import pyarrow as pa
-
-    indices = np.where(codes < 0, len(values) - 1, codes).astype(np.int32, copy=False)
-    return values.take(pa.array(indices))
 
 
 def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
@@ -501,67 +596,76 @@ def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
             replace[position] = str(number(float(values[position])))
     if text:
         replace.update(text)
-    if not replace:
-        return shown
-    mask = np.zeros(len(values), dtype=bool)
-    positions = sorted(replace)
-    mask[positions] = True
-    return pc.replace_with_mask(
-        shown, pa.array(mask), pa.array([replace[p] for p in positions], pa.string())
-    )
+    if replace:
+        mask = np.zeros(len(values), dtype=bool)
+        positions = sorted(replace)
+        mask[positions] = True
+        shown = pc.replace_with_mask(
+            shown, pa.array(mask), pa.array([replace[p] for p in positions], pa.string())
+        )
+    return pc.fill_null(shown, "")
 
 
 class _Job:
-    """One chunk, to be put in writing order and turned into text on another thread.
+    """One chunk, to be put in writing order and made into text on another thread.
 
     Made on the calling thread, which owns the dictionaries: it keeps their Arrow
-    arrays (immutable) and quote flags as they are now; the rest is NumPy and
-    pyarrow work, most of it without the GIL.
+    arrays as they are now (immutable); the rest is NumPy and pyarrow work, most of
+    it without the GIL.
     """
 
     def __init__(self, prepared: _Prepared, chunk: _Chunk, order: np.ndarray) -> None:
         self.prepared = prepared
         self.chunk = chunk
         self.order = order
-        self.dictionaries = {name: prepared.text[name].snapshot() for name in _TEXT_COLUMNS}
+        self.joints = [joint.snapshot() for joint in prepared.joints]
 
-    def table(self, names: Sequence[str]) -> tuple[Any, bool]:
-        """The chunk as an Arrow table of text columns in the CSV's column order, and
-        whether some cell needs quotes."""
+    def text(self) -> Any:
+        """The chunk's lines, as one buffer of UTF-8 text."""
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         prepared, chunk, order = self.prepared, self.chunk, self.order
-        columns: dict[str, Any] = {}
-        quoted = False
-        for name, (values, flags) in self.dictionaries.items():
-            codes = chunk.text[name][order]
-            quoted = quoted or bool(flags[codes].any())
-            columns[name] = _take(values, codes)
-        school = chunk.school[order]
-        county = chunk.county[order]
-        quoted = quoted or bool(
-            prepared.id_quotes[school].any()
-            or prepared.name_quotes[school].any()
-            or prepared.county_quotes[county].any()
-        )
-        columns["county"] = _take(prepared.counties, county)  # every row has its county
-        columns["school_id"] = _take(prepared.ids, school)
-        columns["school_name"] = _take(prepared.names, school)
+        n = len(order)
         moved: dict[int, str] = {}
         if chunk.value_text:
-            where = np.empty(len(order), dtype=np.int64)
-            where[order] = np.arange(len(order))
+            where = np.empty(n, dtype=np.int64)
+            where[order] = np.arange(n)
             moved = {int(where[p]): cell for p, cell in chunk.value_text.items()}
-        columns["value"] = _number_text(chunk.value[order], moved)
+        if n == 0:
+            return pa.py_buffer(b"")
         county_row = chunk.county_row[order]
-        for name, figures in prepared.county_rows.working.items():
-            columns[name] = _take(figures, county_row)
-        table = pa.Table.from_arrays([columns[name] for name in names], names=list(names))
-        return table, quoted
+        county_row[county_row < 0] = len(prepared.county_rows.county)  # the empty text last
+        per_row = [
+            prepared.who.take(pa.array(chunk.who[order])),
+            _number_text(chunk.value[order], moved),
+            *(figures.take(pa.array(county_row)) for figures in prepared.county_rows.working),
+        ]
+        b, c1, c2 = self.joints
+        source = pa.concat_arrays([*per_row, b, c1, c2])
+        at_b = 5 * n
+        at_c1 = at_b + len(b)
+        at_c2 = at_c1 + len(c1)
+        pieces = np.empty((n, 8), dtype=np.int32)
+        row = np.arange(n, dtype=np.int32)
+        pieces[:, 0] = row  # county, id, name
+        pieces[:, 1] = chunk.b[order] + at_b
+        pieces[:, 2] = row + n  # value
+        pieces[:, 3] = chunk.c1[order] + at_c1
+        pieces[:, 4] = row + 2 * n  # the CV's working
+        pieces[:, 5] = row + 3 * n
+        pieces[:, 6] = row + 4 * n
+        pieces[:, 7] = chunk.c2[order] + at_c2  # ends with the line break
+        cells = source.take(pa.array(pieces.reshape(-1)))
+        rows = pa.ListArray.from_arrays(pa.array(np.arange(0, 8 * n + 1, 8, dtype=np.int32)), cells)
+        lines = pc.binary_join(rows, ",")
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+        begin, end = int(offsets[lines.offset]), int(offsets[lines.offset + n])
+        return lines.buffers()[2][begin:end]
 
 
 def _threads() -> int:
-    """Threads turning chunks into text (pyarrow works without the GIL): one per core."""
+    """Threads making chunks into text (pyarrow works without the GIL): one per core."""
     return max(1, min(2, os.cpu_count() or 1))
 
 
@@ -574,15 +678,15 @@ def write_findings_arrow(
 ) -> None:
     """Write the header and every finding row, a chunk of counties at a time.
 
-    Chunks are built (Python and NumPy) on this thread while those before are
-    turned into CSV text by pyarrow on worker threads; the text is written here,
-    in order.  At most a few chunks are in flight (memory stays flat).
+    Chunks are built (Python and NumPy) on this thread while those before are made
+    into text by pyarrow on worker threads; the text is written here, in order.  At
+    most a few chunks are in flight (memory stays flat).  *columns* must be the
+    findings CSV's columns (:data:`balance_rules.render.csv.SCHOOL_COLUMNS`).
     """
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
+    if tuple(columns) != _COLUMNS:
+        raise ValueError(f"write_findings_arrow(columns): expected {_COLUMNS}")
     prepared = _Prepared(result, neutralise)
-    stream.write(",".join(columns) + "\n")  # as before: unquoted (and the BOM, if any)
+    stream.write(",".join(columns) + "\n")  # (and the BOM, if any)
     raw = getattr(stream, "buffer", None)
     encoding = getattr(stream, "encoding", None) or ""
     try:
@@ -593,17 +697,6 @@ def write_findings_arrow(
         stream.flush()
     else:
         raw = None
-    # Unquoted as the csv module writes them when no cell needs quotes; else pyarrow
-    # quotes every text cell of the chunk (the same cells once parsed).
-    plain = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_size=WRITE_BATCH)
-    quoted = pacsv.WriteOptions(include_header=False, batch_size=WRITE_BATCH)
-    names = list(columns)
-
-    def text(job: _Job) -> Any:
-        table, quotes = job.table(names)
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, quoted if quotes else plain)
-        return sink.getvalue()
 
     def write(done: Future[Any]) -> None:
         buffer = done.result()
@@ -628,7 +721,7 @@ def write_findings_arrow(
                 if progress is not None:
                     progress(first, total)
                 chunk, order = _build(prepared, first, last)
-                pending.append(pool.submit(text, _Job(prepared, chunk, order)))
+                pending.append(pool.submit(_Job(prepared, chunk, order).text))
                 while len(pending) > threads:
                     write(pending.popleft())
                 first = last
