@@ -21,7 +21,7 @@ import pytest
 import balance_rules as br
 from balance_rules.cli import main
 from balance_rules.data.columns import ColumnTable
-from balance_rules.data.validate import check_table, table_warnings, validate
+from balance_rules.data.validate import check_table, find_problems, table_warnings, validate
 from balance_rules.frames import evaluate_frame
 
 from .conftest import mini_standard
@@ -377,3 +377,19 @@ def test_a_totals_row_is_skipped_from_a_file_and_refused_from_a_frame_or_objects
     county = br.County(name="甲县", schools=[br.School(school_id="总计", primary_students=5)])
     with pytest.raises(br.DataError, match="a totals row"):
         br.evaluate(mini_standard(), county)
+
+
+def test_the_catalogue_knows_the_validators_english() -> None:
+    from balance_rules.messages import to_chinese
+
+    schools = [_school(row) for row in ROWS[:8]]
+    schools.append(br.School(school_id="合计", primary_students=1))
+    schools.append(br.School(school_id="Q", counted_as_school=False, primary_students=1))
+    table = ColumnTable.from_schools(schools, check=False)
+    problems = [f.at(table) for f in find_problems(table)]
+    assert len(problems) == 9  # the seven, the totals row, the sub-site without a parent
+    for problem in problems:
+        translated = to_chinese(problem.message)
+        assert translated != problem.message, problem.message
+        if "unknown" not in problem.message:  # the validator's own Chinese, word for word
+            assert translated == problem.message_zh

@@ -236,6 +236,34 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     (_p(r"(?P<n>\w+) must be a number, got (?P<v>.+)"), "{n} 应为数值，实际为 {v}"),
     (_p(r"school id (?P<i>.+) repeats row (?P<r>\d+)"), "学校标识码 {i} 与第 {r} 行重复"),
     (_p(r"school id (?P<i>.+) repeats record (?P<r>\d+)"), "学校标识码 {i} 与第 {r} 条记录重复"),
+    # the school-table validator (data/validate.py; it also gives message_zh itself)
+    (_p(r"school id (?P<i>.+) repeats"), "学校标识码 {i} 重复"),
+    (_p(r"(?P<n>\w+) is negative \((?P<v>[^()]+)\)"), "{n} 是负数（{v}）"),
+    (_p(r"(?P<n>\w+) is not a finite number \((?P<v>[^()]+)\)"), "{n} 不是有限数（{v}）"),
+    (
+        _p(r"(?P<n>\w+) is not a whole number \(a count\): (?P<v>\S+)"),
+        "{n} 不是整数（这是计数）：{v}",
+    ),
+    (
+        _p(
+            r"unknown (?P<f>\w+) (?P<v>.+?); expected one of (?P<a>[^()]+?)(?: \(a code table.*\))?"
+        ),
+        "无法识别的 {f} 值 {v}；应为 {a} 之一",
+    ),
+    (
+        _p(r"(?P<t>\w+) school (?P<s>\S+) has no (?P<l>\w+) student count \(combined .+\)"),
+        "{t} 学校 {s} 没有 {l} 学段的在校生数（一贯制学校须分学段填报）",
+    ),
+    (_p(r"sub-site (?P<s>.+) is its own parent"), "分校区 {s} 的所属学校是它自己"),
+    (_p(r"sub-sites name each other as parent: (?P<l>.+)"), "分校区互为所属学校：{l}"),
+    (
+        _p(r"(?P<s>\S+) is not counted as a school \(是否计校数 = 否\) but names no parent school"),
+        "{s} 不计校数（是否计校数 = 否），但没有填写所属学校",
+    ),
+    (
+        _p(r"a totals row \((?P<v>.+)\), not a school: leave it out"),
+        "合计行（{v}），不是学校：请删去",
+    ),
     (
         _p(r"parent school (?P<p>.+) of (?P<s>\S+) is not in the table"),
         "{s} 的上级学校 {p} 不在表中",
