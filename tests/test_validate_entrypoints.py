@@ -393,3 +393,20 @@ def test_the_catalogue_knows_the_validators_english() -> None:
         assert translated != problem.message, problem.message
         if "unknown" not in problem.message:  # the validator's own Chinese, word for word
             assert translated == problem.message_zh
+
+
+def test_json_records_are_named_as_records(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "s.json"
+    records = [
+        {"school_id": "A", "school_type": "primary", "primary_students": 1},
+        {"school_id": "A", "school_type": "primary", "primary_students": -1},
+    ]
+    path.write_text(json.dumps({"schools": records}), encoding="utf-8")
+    problems = _refused(lambda: br.read_school_table(path))
+    assert [p.message for p in problems] == [
+        "record 2: school 'A': primary_students is negative (-1)",
+        "record 2: school id 'A' repeats record 1",
+    ]
+    assert problems[1].text("zh") == "第 2 条记录：学校标识码 'A' 与第 1 条记录重复"

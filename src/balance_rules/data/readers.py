@@ -16,6 +16,7 @@ an unknown unit) is refused with the mapping line that would fix it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -1300,14 +1301,18 @@ def _validate(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
     for flagged in find_problems(table):
         row = built[flagged.index]
         problem = flagged.at(table)
+        message, message_zh = problem.message, problem.message_zh or ""
+        if row.table.unit != "row":  # JSON/YAML: records, not rows
+            message = re.sub(r" repeats row (\d+)$", rf" repeats {row.table.unit} \1", message)
+            message_zh = re.sub(r"与第 (\d+) 行重复$", r"与第 \1 条记录重复", message_zh)
         row.problems.append(
             _located(
                 row.table,
                 row.number,
                 problem.column or "",
-                problem.message,
+                message,
                 problem.suggestion,
-                problem.message_zh,
+                message_zh,
             )
         )
 
