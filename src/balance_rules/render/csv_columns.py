@@ -327,8 +327,9 @@ class _Prepared:
             self.text["status"].code(status)
         self.joints = (
             _Joint([self.text[n] for n in _B]),
-            _Joint([self.text[n] for n in _C1]),
+            _Joint([self.text[n] for n in _C1]),  # a county row's, its working follows
             _Joint([self.text[n] for n in _C2], end="\n"),
+            _Joint([self.text[n] for n in _C1], end=",,,"),  # a school row's: no working
         )
         self.section_rules: dict[tuple[str, str], _SectionRule] = {}
         self.county_rows = _CountyRows(self)
@@ -342,9 +343,9 @@ class _Prepared:
         return found
 
     def pieces(self, cells: dict[str, Any]) -> tuple[int, int, int]:
-        """The three text pieces of one row from its cells (as a record gives them)."""
+        """The three text pieces of a school row from its cells (as a record gives them)."""
         code = {name: self.text[name].code(cells[name]) for name in _TEXT_COLUMNS}
-        b, c1, c2 = self.joints
+        b, _, c2, c1 = self.joints
         return (
             b.code(tuple(code[n] for n in _B)),
             c1.code(tuple(code[n] for n in _C1)),
@@ -396,7 +397,7 @@ class _SectionRule:
         cells = _record_cells(kernel.record(compiled, result, level, 0))
         text = prepared.text
         code = {name: text[name].code(cells[name]) for name in _TEXT_COLUMNS}
-        b, c1, c2 = prepared.joints
+        b, _, c2, c1 = prepared.joints
         self.b = b.code(tuple(code[n] for n in _B))
         thresholds, self.threshold = _ranks(_threshold_codes(text["threshold"], outcome.threshold))
         self.c1 = np.array(
@@ -455,7 +456,7 @@ class _CountyRows:
             "threshold": [None if v is None else str(v) for v in rows["threshold"]],
         }
         codes = {name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS}
-        b, c1, c2 = prepared.joints
+        b, c1, c2, _ = prepared.joints
         self.b = b.codes_of(*(codes[n] for n in _B))
         self.c1 = c1.codes_of(*(codes[n] for n in _C1))
         self.c2 = c2.codes_of(*(codes[n] for n in _C2))
@@ -634,30 +635,40 @@ class _Job:
             moved = {int(where[p]): cell for p, cell in chunk.value_text.items()}
         if n == 0:
             return pa.py_buffer(b"")
+        # A school row is five pieces (its empty working ends the status piece), a
+        # county row eight: who, level…, value, op…status, [working x3], decides….
         county_row = chunk.county_row[order]
-        county_row[county_row < 0] = len(prepared.county_rows.county)  # the empty text last
+        counties = np.flatnonzero(county_row >= 0)
+        m = len(counties)
         per_row = [
             prepared.who.take(pa.array(chunk.who[order])),
             _number_text(chunk.value[order], moved),
-            *(figures.take(pa.array(county_row)) for figures in prepared.county_rows.working),
+            *(w.take(pa.array(county_row[counties])) for w in prepared.county_rows.working),
         ]
-        b, c1, c2 = self.joints
-        source = pa.concat_arrays([*per_row, b, c1, c2])
-        at_b = 5 * n
+        b, c1, c2, c1_school = self.joints
+        source = pa.concat_arrays([*per_row, b, c1, c2, c1_school])
+        at_b = 2 * n + 3 * m
         at_c1 = at_b + len(b)
         at_c2 = at_c1 + len(c1)
-        pieces = np.empty((n, 8), dtype=np.int32)
+        at_c1_school = at_c2 + len(c2)
+        width = np.full(n, 5, dtype=np.int32)
+        width[counties] = 8
+        ends = np.cumsum(width, dtype=np.int32)
+        begins = ends - width
+        pieces = np.empty(int(ends[-1]), dtype=np.int32)
         row = np.arange(n, dtype=np.int32)
-        pieces[:, 0] = row  # county, id, name
-        pieces[:, 1] = chunk.b[order] + at_b
-        pieces[:, 2] = row + n  # value
-        pieces[:, 3] = chunk.c1[order] + at_c1
-        pieces[:, 4] = row + 2 * n  # the CV's working
-        pieces[:, 5] = row + 3 * n
-        pieces[:, 6] = row + 4 * n
-        pieces[:, 7] = chunk.c2[order] + at_c2  # ends with the line break
-        cells = source.take(pa.array(pieces.reshape(-1)))
-        rows = pa.ListArray.from_arrays(pa.array(np.arange(0, 8 * n + 1, 8, dtype=np.int32)), cells)
+        pieces[begins] = row  # county, id, name
+        pieces[begins + 1] = chunk.b[order] + at_b
+        pieces[begins + 2] = row + n  # value
+        status = chunk.c1[order] + at_c1_school
+        status[counties] += at_c1 - at_c1_school
+        pieces[begins + 3] = status
+        for k in range(3):  # the CV's working
+            pieces[begins[counties] + 4 + k] = 2 * n + k * m + np.arange(m, dtype=np.int32)
+        pieces[ends - 1] = chunk.c2[order] + at_c2  # ends with the line break
+        cells = source.take(pa.array(pieces))
+        offsets_ = np.concatenate([np.zeros(1, dtype=np.int32), ends])
+        rows = pa.ListArray.from_arrays(pa.array(offsets_), cells)
         lines = pc.binary_join(rows, ",")
         offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
         begin, end = int(offsets[lines.offset]), int(offsets[lines.offset + n])
