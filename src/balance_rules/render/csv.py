@@ -9,11 +9,10 @@ it is shown as text and never run as a formula; numbers (``-1.5``) are written a
 numbers.  The command writes a file with a UTF-8 byte-order mark (see
 ``--output-encoding``) so that Excel on Chinese Windows reads the headers.
 
-Every finding (not ``summary``) is built as columns and written by pyarrow when
-it is installed (``pip install 'balance-rules[arrow]'``; see
-:mod:`balance_rules.render.csv_columns`), which encloses every text cell in
-double quotes; without it, row by row with the ``csv`` module (the same cells
-once parsed, text unquoted).
+Every finding (not ``summary``) is built as columns and made into text by pyarrow
+when it is installed (``pip install 'balance-rules[arrow]'``; see
+:mod:`balance_rules.render.csv_columns`); without it, row by row with the ``csv``
+module.  The two files are the same, byte for byte.
 """
 
 from __future__ import annotations
