@@ -26,6 +26,7 @@ own float text where that is the row writer's, else (below 1e-4, from 1e10,
 from __future__ import annotations
 
 import codecs
+import gc
 import math
 import os
 from collections import deque
@@ -455,7 +456,9 @@ class _CountyRows:
             "decides": [str(v) for v in rows["decides"]],
             "threshold": [None if v is None else str(v) for v in rows["threshold"]],
         }
-        codes = {name: text[name].codes_of(shown.get(name, rows[name])) for name in _TEXT_COLUMNS}
+        codes = {
+            name: text[name].codes_of(shown.get(name) or list(rows[name])) for name in _TEXT_COLUMNS
+        }
         b, c1, c2, _ = prepared.joints
         self.b = b.codes_of(*(codes[n] for n in _B))
         self.c1 = c1.codes_of(*(codes[n] for n in _C1))
@@ -696,6 +699,25 @@ def write_findings_arrow(
     """
     if tuple(columns) != _COLUMNS:
         raise ValueError(f"write_findings_arrow(columns): expected {_COLUMNS}")
+    # Many small objects are made and dropped (no cycles): the collector, walking
+    # the whole result again and again, would cost a tenth of the time.  Paused,
+    # and restored as it was.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _write(result, stream, neutralise, columns, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write(
+    result: ColumnarResult,
+    stream: TextIO,
+    neutralise: Callable[[Any], Any],
+    columns: Sequence[str],
+    progress: Callable[[int, int], None] | None,
+) -> None:
     prepared = _Prepared(result, neutralise)
     stream.write(",".join(columns) + "\n")  # (and the BOM, if any)
     raw = getattr(stream, "buffer", None)

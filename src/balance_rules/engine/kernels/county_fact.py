@@ -112,15 +112,11 @@ def columns(
     Counties that do not give the fact share one finding (``compiled.absent``),
     so most rows are a lookup of a row already made.
     """
-    seen: dict[int, int] = {}
-    distinct: list[dict[str, Any]] = []
-    index = np.empty(len(items), dtype=np.int64)
-    for i, item in enumerate(items):
-        found = seen.get(id(item))
-        if found is None:
-            found = seen[id(item)] = len(distinct)
-            distinct.append(flat_row(finding_record(item)))
-        index[i] = found
+    keys = list(map(id, items))
+    by_key = dict(zip(keys, items, strict=True))  # each distinct finding, in order
+    place = {key: n for n, key in enumerate(by_key)}
+    index = np.fromiter(map(place.__getitem__, keys), dtype=np.int64, count=len(keys))
+    distinct = [flat_row(finding_record(item)) for item in by_key.values()]
     columns: dict[str, Any] = {}
     for key in ROW_KEYS:
         cells = np.empty(len(distinct), dtype=object)
