@@ -87,7 +87,7 @@ class Site:
 
     school: School
     raw: _Raw
-    add: dict[str, Fraction] = attrs.Factory(dict)
+    add: dict[str, Fraction | int] = attrs.Factory(dict)
     shares: dict[str, Fraction] | None = None
     shares_float: dict[str, float] | None = None
     #: Bumped by every addition (cached section values of older versions are stale).
@@ -96,7 +96,7 @@ class Site:
     #: The school's row in the core's table (its counted parent's row).
     row: int = -1
 
-    def grow(self, column: str, amount: Fraction) -> None:
+    def grow(self, column: str, amount: Fraction | int) -> None:
         current = self.add.get(column)
         total = self.add[column] = amount if current is None else current + amount
         self.add_float[column] = float(total)

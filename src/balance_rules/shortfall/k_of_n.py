@@ -25,8 +25,9 @@ class Option:
 
     rule: str
     column: str
-    to_threshold: Fraction
-    to_floor: Fraction
+    #: Exact amounts: ints for whole-number steps, Fractions otherwise.
+    to_threshold: Fraction | int
+    to_floor: Fraction | int
 
 
 @attrs.frozen
@@ -37,7 +38,7 @@ class SectionChoice:
     needed: int
 
 
-Amounts = dict[tuple[str, str], Fraction]  # (column, rule) -> amount
+Amounts = dict[tuple[str, str], Fraction | int]  # (column, rule) -> amount
 
 
 def _subsets(choice: SectionChoice) -> list[tuple[Option, ...]]:
@@ -51,7 +52,7 @@ def _subsets(choice: SectionChoice) -> list[tuple[Option, ...]]:
 
 def _amounts(picks: Sequence[tuple[SectionChoice, tuple[Option, ...]]]) -> Amounts:
     """Per (column, rule) the largest amount any section needs (its reason kept)."""
-    per_column: dict[str, tuple[Fraction, str, bool]] = {}
+    per_column: dict[str, tuple[Fraction | int, str, bool]] = {}
     for choice, chosen in picks:
         names = {o.rule for o in chosen}
         for option in choice.options:
@@ -65,7 +66,7 @@ def _amounts(picks: Sequence[tuple[SectionChoice, tuple[Option, ...]]]) -> Amoun
 
 def cheapest(
     choices: Sequence[SectionChoice],
-    cost: Callable[[str, Fraction], Fraction],
+    cost: Callable[[str, Fraction | int], Fraction],
     limit: int = 1 << 14,
 ) -> tuple[Amounts, frozenset[str]]:
     """The cheapest joint choice: (column, rule) amounts and the rules taken to T.
@@ -90,7 +91,7 @@ def cheapest(
         amounts = _amounts(picks)
         return amounts, frozenset(o.rule for _c, s in picks for o in s)
     best_amounts: Amounts | None = None
-    best_key: tuple[Fraction, Fraction] | None = None
+    best_key: tuple[Fraction, Fraction | int] | None = None
     best_rules: frozenset[str] = frozenset()
     for combo in itertools.product(*per_section):
         picks = list(zip(choices, combo, strict=True))
@@ -103,6 +104,7 @@ def cheapest(
 
 
 def _price(
-    amounts: Mapping[tuple[str, str], Fraction], cost: Callable[[str, Fraction], Fraction]
+    amounts: Mapping[tuple[str, str], Fraction | int],
+    cost: Callable[[str, Fraction | int], Fraction],
 ) -> Fraction:
     return sum((cost(col, a) for (col, _rule), a in amounts.items()), Fraction(0))

@@ -377,7 +377,7 @@ class LeanCounty:
                                 unit=RESOURCES[field].unit_zh,
                             )
                         )
-                targets: dict[tuple[str, str], list[Fraction]] = {}
+                targets: dict[tuple[str, str], list[Fraction | int]] = {}
                 for c in choices:
                     for o in c.options:
                         if o.to_threshold > 0:

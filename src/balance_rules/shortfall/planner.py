@@ -102,7 +102,7 @@ class _Entry:
         self,
         site: Site,
         column: str,
-        amount: Fraction,
+        amount: Fraction | int,
         rule: str,
         indicator: str | None,
         reason: str,
@@ -202,7 +202,7 @@ class _CountyPlanner:
         costs: Costs | None,
         core: ColumnarResult | None = None,
         core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
-        open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+        open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction | int] | None]]
         | None = None,
         open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
     ) -> None:
@@ -380,9 +380,9 @@ class _CountyPlanner:
         steps = math.ceil(q)  # q is not whole: ">" and ">=" agree
         return column, steps * resource.step
 
-    def unit_cost(self, column: str, amount: Fraction) -> Fraction:
+    def unit_cost(self, column: str, amount: Fraction | int) -> Fraction:
         if self.costs is None:
-            return amount
+            return Fraction(amount)
         field, _level = _field_of(column)
         per = self.costs.per_unit(field)
         if per is None:
@@ -403,7 +403,9 @@ class _CountyPlanner:
     def plan_thresholds(self) -> None:
         best: dict[tuple[int, str], _Entry] = {}
 
-        def keep(section: Section, rule: SchoolThreshold, column: str, amount: Fraction) -> None:
+        def keep(
+            section: Section, rule: SchoolThreshold, column: str, amount: Fraction | int
+        ) -> None:
             key = (id(section.site), column)
             if key not in best or amount > best[key].amount:
                 level = section.level if _field_of(column)[1] else None
@@ -515,7 +517,7 @@ class _CountyPlanner:
                 else:
                     amounts = _all_to_threshold(choices)
                     self._floor_options(rule, items)
-                targets: dict[tuple[str, str], list[Fraction]] = {}
+                targets: dict[tuple[str, str], list[Fraction | int]] = {}
                 for c in choices:
                     for o in c.options:
                         if o.to_threshold > 0:
@@ -1026,7 +1028,7 @@ class _CountyPlanner:
     # -- result -------------------------------------------------------------------------
 
     def additions(self) -> list[Addition]:
-        merged: dict[tuple[int, str, str, str], tuple[_Entry, Fraction]] = {}
+        merged: dict[tuple[int, str, str, str], tuple[_Entry, Fraction | int]] = {}
         for entry in self.entries:
             key = (id(entry.site), entry.column, entry.rule, entry.reason)
             found = merged.get(key)
@@ -1183,8 +1185,10 @@ def _meets(value: Fraction, op: str, threshold: Fraction) -> bool:
     return value == threshold
 
 
-def _all_to_threshold(choices: Sequence[SectionChoice]) -> dict[tuple[str, str], Fraction]:
-    per_column: dict[str, tuple[Fraction, str]] = {}
+def _all_to_threshold(
+    choices: Sequence[SectionChoice],
+) -> dict[tuple[str, str], Fraction | int]:
+    per_column: dict[str, tuple[Fraction | int, str]] = {}
     for choice in choices:
         for option in choice.options:
             current = per_column.get(option.column)
@@ -1326,7 +1330,7 @@ def _plan(
     costs: Costs | None,
     core: ColumnarResult | None = None,
     core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
-    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction | int] | None]]
     | None = None,
     open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
 ) -> tuple[_CountyPlanner, list[Addition]]:
@@ -1345,7 +1349,7 @@ def _plan_schools(
     costs: Costs | None,
     core: ColumnarResult | None = None,
     core_values: Mapping[str, Mapping[str, list[float]]] | None = None,
-    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction] | None]]
+    open_thresholds: Mapping[str, Mapping[tuple[str, int], tuple[str, Fraction | int] | None]]
     | None = None,
     open_choices: Mapping[tuple[str, str, int], SectionChoice | None] | None = None,
 ) -> _CountyPlanner:

@@ -31,7 +31,7 @@ __all__ = ["OpenChoices", "OpenThresholds", "k_of_n_choices", "threshold_steps"]
 
 #: Per county code: rule id → (level, section index) → (column, addition) or None
 #: (None: the planner's per-section path decides; the section did not pass).
-OpenThresholds = list[dict[str, dict[tuple[str, int], tuple[str, Fraction] | None]]]
+OpenThresholds = list[dict[str, dict[tuple[str, int], tuple[str, Fraction | int] | None]]]
 
 _PLANNED = (">=", ">")
 
@@ -71,7 +71,7 @@ def _amounts(
     types: np.ndarray,
     factor: float = 1.0,
     exact_factor: Fraction | None = None,
-) -> list[tuple[str, Fraction] | None]:
+) -> list[tuple[str, Fraction | int] | None]:
     """The least addition per section of *idx* (None where the planner's model
     decides) to reach *factor* × the threshold (a k-of-n floor: ``>=`` floor × T;
     *exact_factor* is the floor as written).
@@ -81,7 +81,7 @@ def _amounts(
     on the school's exact columns) when no sub-site is merged into it and the
     threshold does not depend on the school.
     """
-    none: list[tuple[str, Fraction] | None] = [None] * len(idx)
+    none: list[tuple[str, Fraction | int] | None] = [None] * len(idx)
     indicator = standard.indicators[rule.indicator]
     field = indicator.numerator[0]
     resource = RESOURCES.get(field)
@@ -213,8 +213,11 @@ def _share(core: ColumnarResult, standard: Standard, row: int, level: str) -> fl
 _MULTIPLES: dict[tuple[int, int, int], Fraction] = {}
 
 
-def _times(n: int, step: Fraction) -> Fraction:
-    """``n × step``, the same Fraction object for the same amount (amounts repeat)."""
+def _times(n: int, step: Fraction) -> Fraction | int:
+    """``n × step``: an int for a whole-number step (exact, and the planner's sums
+    and comparisons of ints are fast), else the same Fraction for the same amount."""
+    if step.denominator == 1:
+        return n * step.numerator
     key = (n, step.numerator, step.denominator)  # a Fraction's own hash is slow
     found = _MULTIPLES.get(key)
     if found is None:
@@ -236,8 +239,8 @@ def _combined_rows(types: np.ndarray) -> np.ndarray:
 _Member = tuple[
     SchoolThreshold,
     np.ndarray,
-    list[tuple[str, Fraction] | None],
-    list[tuple[str, Fraction] | None] | None,
+    list[tuple[str, Fraction | int] | None],
+    list[tuple[str, Fraction | int] | None] | None,
     np.ndarray,
 ]
 
@@ -325,7 +328,7 @@ def _choice(
         if found is None:
             return None
         column, amount = found
-        floor_amount = Fraction(0)
+        floor_amount: Fraction | int = Fraction(0)
         if below[j] == 1:
             below_floor = True
             got = None if to_floor is None else to_floor[j]
