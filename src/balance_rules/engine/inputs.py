@@ -118,10 +118,10 @@ def evaluate_changed(
         extras = {name: values[rows] for name, values in table.extras.items()}
         text = {name: values[rows] for name, values in table.text.items()}
     copied: set[str] = set()
-    position = {int(r): i for i, r in enumerate(rows.tolist())}
+    position = None if every else {int(r): i for i, r in enumerate(rows.tolist())}
     changed: dict[int, dict[str, Decimal]] = {}
     for row, columns in additions.items():
-        new_row = position[row]
+        new_row = row if position is None else position[row]
         values: dict[str, Decimal] = {}
         for name, amount in columns.items():
             before = (

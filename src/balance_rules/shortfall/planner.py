@@ -1573,12 +1573,18 @@ def _plan_counties(
         ],
     )
     core_values: dict[str, dict[str, list[float]]] = {}
-    for level in core.levels:
-        core_values[level] = {}
-        for indicator in standard.indicators:
-            found = indicator_values(core, indicator, level)
-            if found is not None:
-                core_values[level][indicator] = found.tolist()
+
+    def model_values() -> dict[str, dict[str, list[float]]]:
+        """Per level and indicator, the core's section values (made when the
+        planner's model first needs them)."""
+        if not core_values:
+            for level in core.levels:
+                core_values[level] = {}
+                for indicator in standard.indicators:
+                    found = indicator_values(core, indicator, level)
+                    if found is not None:
+                        core_values[level][indicator] = found.tolist()
+        return core_values
     results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
     failing_found: list[list[tuple[str, str | None, str | None]]] = []
@@ -1595,7 +1601,7 @@ def _plan_counties(
             county_sites(core, code, sections),
             resolved,
             core,
-            core_values,
+            model_values(),
             open_thresholds[code],
             open_choices[code],
         )
