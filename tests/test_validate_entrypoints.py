@@ -410,3 +410,13 @@ def test_json_records_are_named_as_records(tmp_path: Path) -> None:
         "record 2: school id 'A' repeats record 1",
     ]
     assert problems[1].text("zh") == "第 2 条记录：学校标识码 'A' 与第 1 条记录重复"
+
+
+def test_a_column_table_given_to_evaluate_is_validated_too() -> None:
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(
+        {"school_id": ["A", "B"], "county": ["甲县", "甲县"], "primary_students": [1, -2]}
+    )
+    table = ColumnTable.from_frame(frame, check=False)  # built without the check
+    problems = _refused(lambda: br.evaluate(mini_standard(), table))
+    assert [(p.row, p.column) for p in problems] == [(3, "primary_students")]

@@ -15,6 +15,7 @@ from typing import Any
 from ..data.columns import ColumnTable
 from ..data.facts import checked_facts, refuse_fact_typos, standard_facts
 from ..data.model import County
+from ..data.validate import check_table
 from ..report import Report
 from .columnar import ColumnarResult, evaluate_columns
 from .plan import Plan
@@ -57,8 +58,11 @@ def evaluate_table(
 ) -> Report:
     """Evaluate a ColumnTable (counties from its county column) through the core.
 
-    *facts* (keyed by county name) are checked as the facts reader checks them.
+    *facts* (keyed by county name) are checked as the facts reader checks them;
+    the table by the one validator (a table however built: DataError naming
+    every problem at its origin).
     """
+    check_table(table)
     checked = checked_facts(facts or {}, standard_facts(plan.standard))
     result: ColumnarResult = evaluate_columns(plan, table, checked)
     return report_of(result, progress=progress)
