@@ -83,9 +83,11 @@ def test_year_option(files: dict[str, Path], tmp_path: Path) -> None:
         "monitor", *plain, "--year", "2021", "--year", "2022", "--standard", files["standard"]
     )
     assert code == 1 and "2021:通过 2022:未通过" in out
-    code, _, err = _run("monitor", *plain, "--year", "2021", "--standard", files["standard"])
+    code, _, err = _run(
+        "monitor", *plain, "--year", "2021", "--standard", files["standard"], "--lang", "en"
+    )
     assert code == 2 and "1 --year value(s) for 2 data file(s)" in err
-    code, _, err = _run("monitor", *plain, "--standard", files["standard"])
+    code, _, err = _run("monitor", *plain, "--standard", files["standard"], "--lang", "en")
     assert code == 2 and "which year is this?" in err
 
 
@@ -93,6 +95,10 @@ def test_two_files_claiming_the_same_year(files: dict[str, Path], tmp_path: Path
     copy = tmp_path / "copy-2021.csv"
     copy.write_bytes(files["2021"].read_bytes())
     code, _, err = _run("monitor", files["2021"], copy, "--standard", files["standard"])
+    assert code == 2 and "两个文件都是 2021 年" in err and "copy-2021.csv" in err
+    code, _, err = _run(
+        "monitor", files["2021"], copy, "--standard", files["standard"], "--lang", "en"
+    )
     assert code == 2
     assert "two files claim the year 2021" in err and "copy-2021.csv" in err
 

@@ -50,9 +50,9 @@ def test_format_follows_the_suffix(tmp_path: Path, suffix: str, start: bytes) ->
     ("args", "message"),
     [
         (["--format", "json", "--output", "{dir}/r.xlsx"], "--format is json"),
-        (["--format", "xlsx"], "needs --output"),
-        (["--output", "{dir}/missing/r.html"], "cannot write here"),
-        (["--output", "{dir}/missing/r.xlsx"], "cannot write here"),
+        (["--format", "xlsx"], "需要 --output"),  # "needs --output"
+        (["--output", "{dir}/missing/r.html"], "无法写入此处"),  # "cannot write here"
+        (["--output", "{dir}/missing/r.xlsx"], "无法写入此处"),
         (["--output", str(EXAMPLE_SCHOOLS)], "输入文件"),  # "an input file", in Chinese
     ],
 )

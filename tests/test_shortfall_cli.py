@@ -109,6 +109,9 @@ def test_costs_file_errors_exit_2_with_line(files: dict[str, Path]) -> None:
     )
     code, _out, err = _run("shortfall", str(files["schools"]), "--standard",
                            str(files["standard"]), "--costs", str(bad))  # fmt: skip
+    assert code == 2 and f"{bad}:3" in err and "成本不能为负数" in err  # Chinese by default
+    code, _out, err = _run("shortfall", str(files["schools"]), "--standard",
+                           str(files["standard"]), "--costs", str(bad), "--lang", "en")  # fmt: skip
     assert code == 2
     assert f"{bad}:3" in err and "negative" in err
     assert f"{bad}:4" in err and "teachres" in err and "'teachers'" in err  # did-you-mean
@@ -121,6 +124,9 @@ def test_costs_missing_a_needed_resource_exit_2(files: dict[str, Path]) -> None:
     costs.write_text("format: 1\ncosts:\n  books: {value: 15, source: x}\n", encoding="utf-8")
     code, _out, err = _run("shortfall", str(files["schools"]), "--standard",
                            str(files["standard"]), "--costs", str(costs))  # fmt: skip
+    assert code == 2 and "成本文件没有" in err and "的单价" in err  # "no cost for", in Chinese
+    argv = ["--standard", str(files["standard"]), "--costs", str(costs), "--lang", "en"]
+    code, _out, err = _run("shortfall", str(files["schools"]), *argv)
     assert code == 2 and "no cost for" in err
 
 

@@ -286,7 +286,7 @@ def test_bundled_cases_cover_every_tested_rule() -> None:
 
 def test_test_command_with_no_cases_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("test", tmp_path)
-    assert result.returncode == 2 and "no case files" in result.stderr
+    assert result.returncode == 2 and "用例文件" in result.stderr  # "no case files"
 
 
 def test_the_policy_change_example_runs() -> None:

@@ -75,6 +75,11 @@ CATALOGUE: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
     ),
     # costs files (shortfall planning)
     (_p(r"costs file not found"), "找不到成本文件"),
+    (
+        _p(r"no cost for (?P<k>\S+), which this plan needs"),
+        "成本文件没有 {k} 的单价，而本计划需要它",
+    ),
+    (_p(r"the costs file misses a resource the plan adds"), "成本文件缺少计划所增加的资源"),
     (_p(r"(?P<f>.+): cannot read costs file"), "{f}：无法读取成本文件"),
     (_p(r"(?P<f>.+): invalid costs file"), "{f}：成本文件无效"),
     (_p(r"a cost cannot be negative \(got (?P<v>.+)\)"), "成本不能为负数（实际为 {v}）"),
