@@ -6,6 +6,7 @@ import math
 import struct
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -41,3 +42,10 @@ def test_equal_decimals_written_differently_give_the_same_float() -> None:
 def test_the_view_is_made_once_per_school() -> None:
     school = School(school_id="a", school_name="a", books=Decimal("3"))
     assert float_row(school) is float_row(school)
+
+
+def test_a_wrong_number_names_its_field() -> None:
+    with pytest.raises(ValueError, match="site_area"):
+        School(school_id="a", site_area="many")
+    with pytest.raises(TypeError, match="books"):
+        School(school_id="a", books=[3])
