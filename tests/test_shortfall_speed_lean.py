@@ -60,9 +60,9 @@ def _model_only(standard: br.Standard, counties: Any, costs: Any = None) -> Any:
         return br.shortfall(standard, counties, costs)
 
 
-def _same(standard: br.Standard, group: list[br.County]) -> None:
-    lean = br.shortfall(standard, group)
-    model = _model_only(standard, group)
+def _same(standard: br.Standard, group: list[br.County], costs: Any = None) -> None:
+    lean = br.shortfall(standard, group, costs)
+    model = _model_only(standard, group, costs)
     assert lean == model
     for a, b in zip(lean.counties, model.counties, strict=True):
         assert a.schools == b.schools and a.floor_options == b.floor_options
@@ -77,6 +77,12 @@ def _renamed(group: list[br.County]) -> list[br.County]:
 @given(st.lists(counties(standard=QUALITY, sub_sites=True, max_schools=10), max_size=3))
 def test_quality_lean_plans_equal_the_model(group: list[br.County]) -> None:
     _same(QUALITY, _renamed(group))
+
+
+@FAST
+@given(st.lists(counties(standard=QUALITY, sub_sites=True, max_schools=10), max_size=2))
+def test_quality_costed_lean_plans_equal_the_model(group: list[br.County]) -> None:
+    _same(QUALITY, _renamed(group), COSTS)
 
 
 @FAST
@@ -147,10 +153,14 @@ def test_a_combined_schools_split_column_on_the_lean_path(counted: list[bool]) -
     assert [a.add for a in plan.additions if a.field == "teaching_aux_area"] == [742]
 
 
-def test_costs_and_water_filling_take_the_model(counted: list[bool]) -> None:
+def test_costs_on_the_lean_path(counted: list[bool]) -> None:
+    # 18 → 21 above-degree teachers: +3 upgrades at 8,000 元 each (examples/costs.yaml)
     s = school("A", primary_teachers_above_degree=18)
-    br.shortfall(thresholds_standard(), county(s), COSTS)
-    assert counted == []  # with costs the lean path is not tried
+    (plan,) = br.shortfall(thresholds_standard(), county(s), COSTS).counties
+    assert counted == [True]
+    (item,) = plan.additions
+    assert (item.add, item.cost) == (Decimal(3), Decimal(24000))
+    assert plan.total_cost == Decimal(24000)
 
 
 def test_changed_columns_evaluate_like_changed_schools() -> None:

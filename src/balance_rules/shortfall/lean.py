@@ -11,15 +11,18 @@ For such a county this module makes the same plan — the same additions in the
 same order, the same refusals, floor options and teacher hires — from the core's
 result alone, touching only the schools that receive something.
 
-Anything else (a section the NumPy pass left to the exact path, a k-of-n
-section whose member columns the plan changed, costs, thresholds by school
-size) makes :func:`lean_county` return None, and the county goes through the
-planner's own model.  The CV stage runs afterwards on the core's re-evaluation,
-exactly as for the other counties (``planner._plan_counties``).
+Anything else (a section the NumPy pass left to the planner's model, a k-of-n
+section whose member columns the plan changed, thresholds by school size) makes
+:func:`lean_county` return None, and the county goes through the planner's own
+model.  With costs, k of n takes the cheapest valid choice
+(:func:`balance_rules.shortfall.k_of_n.cheapest`) as the model does.  The CV
+stage runs afterwards on the core's re-evaluation, exactly as for the other
+counties (``planner._plan_counties``).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -31,7 +34,8 @@ from ..engine.columnar import ColumnarResult
 from ..engine.inputs import FAIL
 from ..sections import merged_site, section_shares
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
-from .k_of_n import SectionChoice
+from .costs import Costs
+from .k_of_n import SectionChoice, cheapest
 from .model import Addition, FloorOption, NotPlannable
 from .resources import RESOURCES
 from .steps import OpenChoices, OpenThresholds
@@ -58,10 +62,12 @@ class LeanContext:
         open_thresholds: OpenThresholds,
         open_choices: OpenChoices,
         rules: Any,
+        costs: Costs | None = None,
     ) -> None:
         from .planner import refusal_of
 
         self.standard = standard
+        self.costs = costs
         self.core = core
         self.sections = sections
         self.open_thresholds = open_thresholds
@@ -313,7 +319,7 @@ class LeanCounty:
         return True
 
     def k_of_n(self) -> bool:
-        from .planner import _all_to_threshold, _exact, _field_of, _read_columns
+        from .planner import _all_to_threshold, _exact, _field_of, _read_columns, price
 
         ctx = self.ctx
         known = ctx.open_choices[self.code]
@@ -353,9 +359,14 @@ class LeanCounty:
             for row, _order, level, choice in found:
                 by_site.setdefault(row, []).append((level, choice))
             school_ids = ctx.core.table.text["school_id"]
+            costs = ctx.costs
             for row, items in by_site.items():
                 choices = [c for _level, c in items]
-                amounts = _all_to_threshold(choices)
+                if costs is not None:  # the cheapest valid choice
+                    amounts, _taken = cheapest(choices, functools.partial(price, costs))
+                    items = []  # no floor options with costs
+                else:
+                    amounts = _all_to_threshold(choices)
                 sid = str(school_ids[row])
                 for level, choice in items:  # the floor options (no costs)
                     if len(choice.options) - 1 < choice.needed:
@@ -438,7 +449,9 @@ class LeanCounty:
                         self._add((row, certified, grow, "hire", None, "hire", level))
 
     def additions(self) -> list[Addition]:
-        from .planner import _exact, _field_of
+        from .planner import _exact, _field_of, price
+
+        costs = self.ctx.costs
 
         merged: dict[tuple[int, str, str, str], tuple[Entry, Exact]] = {}
         for entry in self.entries:
@@ -471,7 +484,9 @@ class LeanCounty:
                     mode=resource.mode if reason != "hire" else "hire",  # type: ignore[arg-type]
                     before=values[0],
                     after=values[1],
-                    cost=None,
+                    cost=None
+                    if costs is None or reason == "hire"
+                    else _exact(price(costs, column, amount)),
                     reason=reason,
                 )
             )

@@ -157,6 +157,26 @@ def deciding_rules(standard: Standard) -> DecidingRules:
     return found
 
 
+def price(costs: Costs | None, column: str, amount: Fraction | int) -> Fraction:
+    """What *amount* added to *column* costs in 元 (the amount itself without costs)."""
+    if costs is None:
+        return Fraction(amount)
+    field, _level = _field_of(column)
+    per = costs.per_unit(field)
+    if per is None:
+        raise DataError(
+            [
+                Problem(
+                    f"no cost for {field}, which this plan needs",
+                    file=costs.file,
+                    suggestion=None,
+                )
+            ],
+            summary="the costs file misses a resource the plan adds",
+        )
+    return per * amount
+
+
 def refusal_of(standard: Standard, rule: SchoolThreshold) -> str | None:
     """Why no addition meets *rule* at any failing section, when that does not
     depend on the section: "" for an operator that needs a reduction (the
@@ -381,22 +401,7 @@ class _CountyPlanner:
         return column, steps * resource.step
 
     def unit_cost(self, column: str, amount: Fraction | int) -> Fraction:
-        if self.costs is None:
-            return Fraction(amount)
-        field, _level = _field_of(column)
-        per = self.costs.per_unit(field)
-        if per is None:
-            raise DataError(
-                [
-                    Problem(
-                        f"no cost for {field}, which this plan needs",
-                        file=self.costs.file,
-                        suggestion=None,
-                    )
-                ],
-                summary="the costs file misses a resource the plan adds",
-            )
-        return per * amount
+        return price(self.costs, column, amount)
 
     # -- stage 1: thresholds ----------------------------------------------------------
 
@@ -1585,6 +1590,7 @@ def _plan_counties(
                     if found is not None:
                         core_values[level][indicator] = found.tolist()
         return core_values
+
     results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
     failing_found: list[list[tuple[str, str | None, str | None]]] = []
@@ -1608,13 +1614,11 @@ def _plan_counties(
         planner.county = name
         return planner
 
-    # Without costs, most counties' school stages are read from the core's arrays
-    # alone (shortfall.lean: the same plan, or None when the model is needed).
-    lean: LeanContext | None = None
-    if resolved is None:
-        lean = LeanContext(
-            standard, core, sections, open_thresholds, open_choices, deciding_rules(standard)
-        )
+    # Most counties' school stages are read from the core's arrays alone
+    # (shortfall.lean: the same plan, or None when the model is needed).
+    lean = LeanContext(
+        standard, core, sections, open_thresholds, open_choices, deciding_rules(standard), resolved
+    )
     staged: list[tuple[_Planned, CountyResult, int]] = []
     for county in county_list:
         before = results[county.name]
@@ -1622,7 +1626,7 @@ def _plan_counties(
             plans.append(_unchanged(before))
             continue
         code = code_of[county.name]
-        made = None if lean is None else lean_county(lean, code, county.name)
+        made = lean_county(lean, code, county.name)
         staged.append((made or full_model(county.name, code), before, code))
     # The school stages' additions applied to the core's columns and every county
     # with additions evaluated again, at once: that evaluation verifies the plan
