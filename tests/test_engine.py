@@ -47,7 +47,6 @@ def test_every_school_is_evaluated_or_excluded_with_a_reason() -> None:
             teaching_aux_area=100,
             books=2,
         ),
-        school("ORPHAN", counted_as_school=False, parent_school_id="NOPE", primary_students=5),
         school("J0", school_type="nine_year", primary_students=80, junior_students=0),
     ]
     report = br.evaluate(mini_standard(), br.County(name="县", schools=schools))
@@ -59,7 +58,6 @@ def test_every_school_is_evaluated_or_excluded_with_a_reason() -> None:
         ("PRIV", None): "private",
         ("TP", None): "teaching_point",
         ("SUB", None): "merged_into_parent",
-        ("ORPHAN", None): "parent_missing",
         ("J0", "junior"): "no_students",
     }
     every_id = {s.school_id for s in schools}

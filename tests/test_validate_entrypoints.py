@@ -219,7 +219,7 @@ def test_skip_bad_rows_lists_the_validators_rows_and_keeps_the_rest(tmp_path: Pa
     assert table.skipped[0].problems[0].column == "小学在校生数"
 
 
-def test_a_parent_not_in_the_county_warns_in_code_and_is_refused_in_a_file(
+def test_a_parent_not_in_the_county_is_refused_from_every_entry_point(
     tmp_path: Path,
 ) -> None:
     rows: list[list[Any]] = [
@@ -229,13 +229,22 @@ def test_a_parent_not_in_the_county_warns_in_code_and_is_refused_in_a_file(
     problems = _refused(lambda: br.read_school_table(_write_csv(tmp_path / "s.csv", rows)))
     assert [(p.row, p.column, p.suggestion) for p in problems] == [(4, "所属学校标识码", "P")]
     assert "parent school 'PX' of Q is not in the table" in problems[0].message
+    # the same data as School objects and as a DataFrame: the same refusal, not a
+    # sub-site silently left out with its students
     county = br.County(name="甲县", schools=[_school(r) for r in rows])
-    report = br.evaluate(mini_standard(), county)  # not refused: left out, as before
-    assert [e.reason for e in report.counties[0].excluded] == ["parent_missing"]
+    (problem,) = _refused(lambda: br.evaluate(mini_standard(), county))
+    assert problem.column == "parent_school_id" and problem.suggestion == "P"
+    assert "parent school 'PX' of Q is not in the table" in problem.message
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(rows, columns=CANONICAL)
+    (problem,) = _refused(lambda: evaluate_frame(frame, mini_standard()))
+    assert "parent school 'PX' of Q is not in the table" in problem.message
     table = ColumnTable.from_schools(county.schools, check=False)
-    (warning,) = table_warnings(table)
-    assert warning.column == "parent_school_id" and "'PX'" in warning.message
-    assert validate(table) == [] and check_table(table) == [warning]
+    (found,) = validate(table)
+    assert found.message == "county '甲县': parent school 'PX' of Q is not in the table"
+    assert table_warnings(table) == []
+    with pytest.raises(br.DataError):
+        check_table(table)
 
 
 def test_numbers_that_are_not_finite() -> None:

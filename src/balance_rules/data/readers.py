@@ -1276,11 +1276,7 @@ def _resolve_levels(row: _Row, headers: Mapping[str, str]) -> list[Problem]:
 
 
 def _validate(rows: Sequence[_Row], headers: Mapping[str, str]) -> None:
-    """The one validator (:mod:`.validate`) over every row read; each problem at its row.
-
-    A parent school that is not in the table is refused here (the validator
-    warns: a County built in code may name a parent outside it).
-    """
+    """The one validator (:mod:`.validate`) over every row read; each problem at its row."""
     built = [row for row in rows if row.school is not None]
     if not built:
         return

@@ -14,8 +14,8 @@ What is checked (``docs/data.md``, "Validation"):
 - a combined school counted as a school without each level's student count;
 - sub-sites that are their own parent or name each other as parent (a loop);
 - a parent school id that is not in the county, and a sub-site naming no parent
-  (warnings: the core leaves such a sub-site out as ``parent_missing``; the file
-  readers refuse them, as a file's own ids are known).
+  (refused from every entry point alike: a sub-site cannot be merged into a
+  school that is not there, and leaving it out would drop its students).
 
 Each problem names its origin: file, sheet, the row number in the source file
 (``ColumnTable.rows``) and the column as the file writes it
@@ -402,7 +402,6 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
                 f"{school_id} is not counted as a school (是否计校数 = 否) "
                 "but names no parent school",
                 f"{school_id} 不计校数（是否计校数 = 否），但没有填写所属学校",
-                refuses=False,
                 named=False,
             )
         )
@@ -424,7 +423,6 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
                 "parent_school_id",
                 f"parent school {parent!r} of {_text(ids[i])} is not in the table",
                 f"{_text(ids[i])} 的上级学校 {parent!r} 不在表中",
-                refuses=False,
                 suggestion=did_you_mean(parent, by_county.get(county, [])),
                 named=False,
             )
