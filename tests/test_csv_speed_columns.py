@@ -13,6 +13,7 @@ import csv
 import io
 import math
 from decimal import Decimal
+from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
@@ -360,3 +361,22 @@ def test_a_failing_chunk_is_raised_not_lost(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(csv_columns._Job, "text", broken)
     with pytest.raises(RuntimeError, match="chunk failed"):
         render_csv(result, rows=False)
+
+
+def test_a_county_without_sections_writes_only_its_county_rows() -> None:
+    """A county whose only school is out of scope: its facts and CVs, no school rows."""
+    public = br.School(school_id="S1", school_name="一小", county="甲县", primary_students=D(300))
+    private = attrs.evolve(public, school_id="S2", county="乙县", ownership="private")
+    county_list = [
+        br.County(name="甲县", schools=(public,)),
+        br.County(name="乙县", schools=(private,), facts={"satisfaction_rate": D(90)}),
+    ]
+    result = _evaluate("national/quality-2017", county_list)
+    fast, rows = render_csv(result, rows=False), render_csv(result, rows=True)
+    assert fast == rows
+    found = _parsed(fast)
+    assert {r[0] for r in found[1:]} == {"甲县", "乙县"}
+    b = [r for r in found[1:] if r[0] == "乙县"]
+    assert b and all(r[1] == "" for r in b)  # county rows only: no school id
+    (satisfaction,) = [r for r in b if r[SCHOOL_COLUMNS.index("rule")] == "social_recognition"]
+    assert satisfaction[SCHOOL_COLUMNS.index("value")] == "90"
