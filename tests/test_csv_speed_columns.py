@@ -380,3 +380,27 @@ def test_a_county_without_sections_writes_only_its_county_rows() -> None:
     assert b and all(r[1] == "" for r in b)  # county rows only: no school id
     (satisfaction,) = [r for r in b if r[SCHOOL_COLUMNS.index("rule")] == "social_recognition"]
     assert satisfaction[SCHOOL_COLUMNS.index("value")] == "90"
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16"])
+def test_another_output_encoding_gets_the_same_text(tmp_path: Path, encoding: str) -> None:
+    """Not UTF-8: the chunks' text goes through the text stream, encoded there."""
+    school = br.School(
+        school_id="S1", school_name="一小, 东", county="甲县", primary_students=D(300)
+    )
+    table, _ = _write_inputs(tmp_path, [br.County(name="甲县", schools=(school,))])
+    argv = ["evaluate", str(table), "--format", "csv", "--no-progress"]
+    texts = []
+    for fast in (True, False):
+        out = tmp_path / f"out-{fast}.csv"
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(csv_render, "fast_csv_available", lambda fast=fast: fast)
+            code = main(
+                [*argv, "--output", str(out), "--output-encoding", encoding],
+                stdout=io.StringIO(),
+                stderr=io.StringIO(),
+            )
+        assert code in (0, 1)
+        texts.append(out.read_text(encoding=encoding))
+    assert texts[0] == texts[1]
+    assert '"一小, 东"' in texts[0]
