@@ -11,9 +11,11 @@ writer does.  County rows (CVs, composites, facts) are explained once for the
 whole result, rule by rule, by their kernel's ``columns`` (or its ``record`` row
 by row for a kind without it: :func:`balance_rules.records.county_columns`).
 
-A row is written as eight pieces joined by commas: the county, school id and
-name (one text per school), then ``level,rule,indicator``, the value,
-``op,threshold,status``, the CV's working (three), and ``decides,…,detail``.  Each
+A county row is written as eight pieces joined by commas: the county, school id
+and name (one text per school; empty ids here), then ``level,rule,indicator``, the
+value, ``op,threshold,status``, the CV's working (three), and
+``decides,…,detail``; a school row as five (its empty working ends the status
+piece).  Each
 group of text cells is a dictionary of the combinations that occur, each written
 once as the csv module writes it (neutralised against formulas, quoted only when
 it must be); pyarrow takes the pieces of a chunk's rows and joins them, on worker
