@@ -16,6 +16,7 @@ the exact test ``f(t) ≥ 0`` holds.  Every decision is exact.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Context, Decimal, localcontext
 from fractions import Fraction
@@ -56,11 +57,15 @@ def water_level(
     if r_all <= 0 or total <= 0:
         raise ValueError("the weighted mean is not positive: the CV is undefined")
     k2 = 1 + cap * cap
-    p_low = Fraction(0)
-    r_low = Fraction(0)
-    q_low = Fraction(0)
     n = len(pairs)
-    for k in range(n):
+    # Segments that floats show, beyond any rounding, to hold no answer are
+    # skipped; the exact search starts at the first one that may (the same
+    # answer: each skipped segment would have been passed over exactly too).
+    start = _first_open_segment(pairs, cap)
+    p_low = sum((p for _v, p in pairs[:start]), Fraction(0))
+    r_low = sum((p * v for v, p in pairs[:start]), Fraction(0))
+    q_low = sum((p * v * v for v, p in pairs[:start]), Fraction(0))
+    for k in range(start, n):
         v, p = pairs[k]
         p_low += p
         r_low += p * v
@@ -96,6 +101,50 @@ def water_level(
                 return t
     # Every section raised to the highest value: CV 0, always within a cap ≥ 0.
     return pairs[-1][0]  # pragma: no cover - reached only through rounding at the top
+
+
+def _first_open_segment(pairs: Sequence[tuple[Fraction, Fraction]], cap: Fraction) -> int:
+    """The first segment ``k`` (values sorted) where :func:`water_level` may stop.
+
+    In segment ``k`` (the ``k + 1`` lowest raised, ``t`` between the ``k``-th and
+    the next value) the exact search returns when ``f(lo) ≥ 0`` or a root of the
+    quadratic ``f`` lies in ``(lo, hi]``.  A segment is passed over here only when
+    the largest value of ``f`` on ``[lo, hi]`` (at an end, or at the vertex of a
+    downward parabola) is below ``−1e-9 × M`` in floats, ``M`` bounding every term
+    of ``f`` — far beyond the floats' rounding, so the exact search would pass it
+    over too.
+    """
+    n = len(pairs)
+    values = [float(v) for v, _p in pairs]
+    weights = [float(p) for _v, p in pairs]
+    total = math.fsum(weights)
+    r_all = math.fsum(p * v for v, p in zip(values, weights, strict=True))
+    q_all = math.fsum(p * v * v for v, p in zip(values, weights, strict=True))
+    k2 = 1 + float(cap) ** 2
+    top_value = max(abs(values[0]), abs(values[-1])) if n else 0.0
+    bound = k2 * (r_all + total * top_value) ** 2 + total * (total * top_value**2 + q_all)
+    margin = 1e-9 * bound
+    p_low = r_low = q_low = 0.0
+    for k in range(n - 1):
+        v, p = values[k], weights[k]
+        p_low += p
+        r_low += p * v
+        q_low += p * v * v
+        r_high, q_high = r_all - r_low, q_all - q_low
+        lo, hi = v, values[k + 1]
+
+        def f(t: float, p_l: float = p_low, r_h: float = r_high, q_h: float = q_high) -> float:
+            return k2 * (p_l * t + r_h) ** 2 - total * (p_l * t * t + q_h)
+
+        largest = max(f(lo), f(hi))
+        a = k2 * p_low * p_low - total * p_low
+        if a < 0:
+            vertex = -(2 * k2 * p_low * r_high) / (2 * a)
+            if lo < vertex < hi:
+                largest = max(largest, f(vertex))
+        if not largest < -margin:  # (NaN: not clear either)
+            return k
+    return max(n - 1, 0)
 
 
 def _exact_up(f: object, t: Fraction) -> Fraction:
