@@ -404,3 +404,18 @@ def test_another_output_encoding_gets_the_same_text(tmp_path: Path, encoding: st
         texts.append(out.read_text(encoding=encoding))
     assert texts[0] == texts[1]
     assert '"一小, 东"' in texts[0]
+
+
+def test_school_ids_are_ordered_as_python_orders_them() -> None:
+    """Ids NumPy's fixed-width text would tie ("S1" and "S1\\x00") keep the row order."""
+    one = br.School(school_id="S1\x00", school_name="甲", county="甲县", primary_students=D(300))
+    schools = (
+        one,
+        attrs.evolve(one, school_id="S1", school_name="乙"),
+        attrs.evolve(one, school_id="S0", school_name="丙"),
+    )
+    result = _evaluate("national/quality-2017", [br.County(name="甲县", schools=schools)])
+    fast = render_csv(result, rows=False)
+    assert fast == render_csv(result, rows=True)
+    names = list(dict.fromkeys(r[2] for r in _parsed(fast)[1:] if r[2]))
+    assert names == ["丙", "乙", "甲"]  # "S0", "S1", then "S1\x00"

@@ -290,10 +290,15 @@ class _Prepared:
         all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         all_rows = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         school_ids = [str(v) if v is not None else "" for v in text["school_id"].tolist()]
-        _, id_rank = np.unique(np.array(school_ids, dtype=str)[all_rows], return_inverse=True)
+        # School ids ranked as Python orders them (UTF-8 byte order is code point order).
+        id_rank = pc.rank(
+            pa.array(school_ids, type=pa.string()).take(pa.array(all_rows)),
+            sort_keys="ascending",
+            tiebreaker="dense",
+        ).to_numpy()
         level_key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
         within = np.concatenate(index) if index else np.zeros(0, dtype=np.int64)
-        order = np.lexsort((within, level_key, id_rank.reshape(-1), all_codes))
+        order = np.lexsort((within, level_key, id_rank, all_codes))
         self.codes = all_codes[order]
         self.level_key = level_key[order]
         self.within = within[order]
