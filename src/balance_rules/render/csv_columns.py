@@ -752,8 +752,13 @@ def _write(
     total = len(result.county_names)
     rows = prepared.school_rows + np.diff(prepared.county_rows.start)
     threads = _threads()
+    # Each chunk's text is made on the pool and written, in order, by one more
+    # thread (the file's system time off this thread); a few chunks at most wait.
     pending: deque[Future[Any]] = deque()
-    with ThreadPoolExecutor(threads, thread_name_prefix="balance-rules-csv") as pool:
+    with (
+        ThreadPoolExecutor(threads, thread_name_prefix="balance-rules-csv") as pool,
+        ThreadPoolExecutor(1, thread_name_prefix="balance-rules-csv-write") as writer,
+    ):
         try:
             first = 0
             while first < total:
@@ -765,12 +770,13 @@ def _write(
                 if progress is not None:
                     progress(first, total)
                 chunk, order = _build(prepared, first, last)
-                pending.append(pool.submit(_Job(prepared, chunk, order).text))
-                while len(pending) > threads:
-                    write(pending.popleft())
+                text = pool.submit(_Job(prepared, chunk, order).text)
+                pending.append(writer.submit(write, text))
+                while len(pending) > threads + 1:
+                    pending.popleft().result()
                 first = last
             while pending:
-                write(pending.popleft())
+                pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()
