@@ -256,7 +256,10 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
                 if key not in WORKING_KEYS:
                     continue
                 target = out[key] = np.full(n, None, dtype=object)
-            cells = np.empty(len(positions), dtype=object)
-            cells[:] = column
-            target[at] = cells
+            if isinstance(column, np.ndarray) and column.dtype == object:
+                target[at] = column
+            else:  # a list: its values as they are (no NumPy scalars)
+                cells = np.empty(len(positions), dtype=object)
+                cells[:] = column
+                target[at] = cells
     return out
