@@ -253,6 +253,8 @@ class _CountyPlanner:
         self.version = 0
         self._cvs: dict[tuple[str, str], tuple[int, float | None]] = {}
         self._member_columns: dict[tuple[str, str], frozenset[str]] = {}
+        #: Rounds of water-filling made so far (at most _MAX_CV_ROUNDS in all).
+        self.cv_rounds = 0
 
     # -- helpers --------------------------------------------------------------------
 
@@ -783,6 +785,28 @@ class _CountyPlanner:
 
     # -- stage 4: coefficients -------------------------------------------------------
 
+    def seed_cvs(self, result: CountyResult) -> None:
+        """Take the core's CVs of *result* — the county evaluated with the plan so
+        far — as the water-filling stage's float screen of this state, where the
+        screen's decision (``CV < cap × (1 − 1e-9)``) cannot differ between the
+        two float computations (no composite reads them as values)."""
+        if self.composites:
+            return
+        limits: dict[tuple[str, str], list[float]] = {}
+        for rule in self.coefficients:
+            for level, cap in rule.max.items():
+                if cap is None:
+                    continue
+                for indicator in rule.indicators:
+                    limits.setdefault((level, indicator), []).append(float(cap) * (1 - 1e-9))
+        for c in result.coefficients:
+            found = limits.get((c.level, c.indicator))
+            if not found or c.value is None or c.composite or not math.isfinite(c.value):
+                continue
+            value = c.value
+            if all(abs(value - limit) > 1e-12 * max(limit, 1e-300) for limit in found):
+                self._cvs[(c.indicator, c.level)] = (self.version, value)
+
     def _quick_cv(self, indicator_id: str, level: str) -> float | None:
         """The CV in floats, or None when a value is missing (then the exact path explains)."""
         cached = self._cvs.get((indicator_id, level))
@@ -912,8 +936,13 @@ class _CountyPlanner:
         )
         return False
 
-    def plan_coefficients(self) -> None:
-        for _round in range(_MAX_CV_ROUNDS):
+    def plan_coefficients(self, rounds: int = _MAX_CV_ROUNDS) -> bool:
+        """Water-fill every failing CV, then composites, round after round (at most
+        *rounds*) until a round adds nothing; True if one did (the CVs hold)."""
+        for _round in range(rounds):
+            if self.cv_rounds >= _MAX_CV_ROUNDS:
+                return False
+            self.cv_rounds += 1
             changed = False
             for rule in self.coefficients:
                 for level in rule.levels:
@@ -929,7 +958,8 @@ class _CountyPlanner:
                         changed |= self._composite(comp, level, Fraction(cap))
             self.plan_hires()
             if not changed:
-                return
+                return True
+        return False
 
     def _composite(self, rule: Composite, level: str, cap: Fraction) -> bool:
         cvs: list[float] = []
@@ -1645,16 +1675,29 @@ def _plan_counties(
         # the CV stage needs the planner's model: a lean county's school stages
         # are made again on it (the same additions)
         planner = planned if isinstance(planned, _CountyPlanner) else full_model(name, code)
+        planner.seed_cvs(after)
         version = planner.version
-        planner.plan_coefficients()
+        planner.plan_coefficients(rounds=1)
         if planner.version == version:
             done.append((planner, before, after, failing))
         else:
             again.append((planner, before))
-    second = _evaluate_plans(core, [p for p, _b in again])
-    for planner, before in again:
-        after, failing = second[before.county]
-        done.append((planner, before, after, failing))
+    # After one round of water-filling, the core tells which counties' CVs now
+    # hold clearly (the model's next round would add nothing: the same plan);
+    # the others go on round after round in the model and are evaluated again.
+    while again:
+        found = _evaluate_plans(core, [p for p, _b in again])
+        still: list[tuple[_CountyPlanner, CountyResult]] = []
+        for planner, before in again:
+            after, failing = found[before.county]
+            version = planner.version
+            if not _cvs_clear(planner, after):
+                planner.plan_coefficients()
+            if planner.version == version:
+                done.append((planner, before, after, failing))
+            else:
+                still.append((planner, before))
+        again = still
     for planned, before, after, failing in done:
         _refuse_facts(planned, core.county_findings[code_of[before.county]])
         plans.append(
