@@ -50,6 +50,21 @@ class _Lazy(dict[str, "Decimal | None"]):
         return value
 
 
+class _Floats(dict[str, "float | None"]):
+    """A school's columns in floats, each converted on first use."""
+
+    def __init__(self, decimals: _Lazy) -> None:
+        super().__init__()
+        self.decimals = decimals
+
+    def __missing__(self, key: str) -> float | None:
+        decimals = self.decimals
+        # (not decimals.get: that would not read the School through __missing__)
+        value = decimals[key] if key in decimals else None  # noqa: SIM401
+        found = self[key] = None if value is None else float(value)
+        return found
+
+
 class _Raw(dict[str, "Fraction | None"]):
     """Merged column values: exact Fractions made on first use from the Decimals."""
 
@@ -60,14 +75,10 @@ class _Raw(dict[str, "Fraction | None"]):
 
     @property
     def floats(self) -> dict[str, float | None]:
-        """Every column in floats (for screening only), made when first needed."""
+        """The columns in floats (for screening only), each made when first read
+        (``floats[name]``; None for a missing value or a column not read)."""
         if self._floats is None:
-            decimals = self.decimals
-            self._floats = {
-                name: None if value is None else float(value)
-                for name in decimals.columns
-                for value in (decimals[name],)
-            }
+            self._floats = _Floats(self.decimals)
         return self._floats
 
     def get(self, key: str, default: Fraction | None = None) -> Fraction | None:  # type: ignore[override]
@@ -104,7 +115,7 @@ class Site:
 
     def column_float(self, name: str) -> float | None:
         """The column in floats (for screening only; decisions use :meth:`column`)."""
-        value = self.raw.floats.get(name)
+        value = self.raw.floats[name]
         if value is None:
             return None
         return value + self.add_float.get(name, 0.0)
@@ -291,12 +302,12 @@ class WorkCounty:
                 if lv not in LEVELS:
                     continue
                 name = f"{lv}_{column}"
-                value = raw.get(name)
+                value = raw[name]
                 if value is None:
                     return None
                 total += value + added.get(name, 0.0)
             return total
-        value = raw.get(column)
+        value = raw[column]
         if value is None:
             return None
         value += added.get(column, 0.0)
