@@ -883,7 +883,11 @@ class _CountyPlanner:
         if sum((w * v for w, v in zip(weights, values, strict=True)), Fraction(0)) <= 0:
             self.refuse(rule_id, "the mean is zero: the CV is undefined", None, level, indicator_id)
             return False
-        if _float_cv(weights, values) < float(cap) * (1 - 1e-9) or cv_within(weights, values, cap):
+        rough = _float_cv(weights, values)
+        if rough < float(cap) * (1 - 1e-9):
+            return False
+        # clearly above the cap in floats: the exact test would say so too
+        if rough <= float(cap) * (1 + 1e-9) and cv_within(weights, values, cap):
             return False
         level_t = water_level(weights, values, cap)
         if level_t is None:
