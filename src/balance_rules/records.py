@@ -227,6 +227,8 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
     (``students``, ``mean``, ``std``) is there when some kernel gives it (None
     on other rows).  Columns are NumPy object arrays.
     """
+    from operator import attrgetter
+
     import numpy as np
 
     from .engine.kernels import KERNELS
@@ -235,8 +237,9 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
     n = len(items)
     out: dict[str, Any] = {key: np.full(n, None, dtype=object) for key in ROW_KEYS}
     # Each rule's findings together (in their order), one kernel call per rule.
-    number: dict[str, int] = {}
-    rule_of = np.array([number.setdefault(item.rule, len(number)) for item in items], np.int64)
+    rules = list(map(attrgetter("rule"), items))
+    number = {rule: i for i, rule in enumerate(dict.fromkeys(rules))}
+    rule_of = np.fromiter(map(number.__getitem__, rules), dtype=np.int64, count=n)
     grouped = np.argsort(rule_of, kind="stable")
     bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
     for rule_id, n_rule in number.items():

@@ -220,14 +220,14 @@ class _Joint:
         return self._array
 
 
-def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
+def _strings(values: Any, neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
     """Text cells (None: empty) neutralised, as an Arrow array; which need quotes."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from .csv import FORMULA_START
 
-    array = pa.array(values, type=pa.string())
+    array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
     starts = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
     risky = pc.fill_null(pc.match_substring_regex(array, starts), False).to_numpy(False)
     if risky.any():
@@ -239,7 +239,20 @@ def _strings(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> tuple[A
     return array, quotes.to_numpy(zero_copy_only=False)
 
 
-def _cells(values: Sequence[Any], neutralise: Callable[[Any], Any]) -> Any:
+def _column(values: np.ndarray, other: Callable[[Any], str]) -> Any:
+    """A text column of the table as an Arrow array: None empty, *other* of a non-text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = values.tolist()
+    try:
+        array = pa.array(cells, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        array = pa.array([v if v is None or isinstance(v, str) else other(v) for v in cells])
+    return pc.fill_null(array, "")
+
+
+def _cells(values: Any, neutralise: Callable[[Any], Any]) -> Any:
     """Text cells as the csv module writes them (None: empty), as an Arrow array."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -289,10 +302,10 @@ class _Prepared:
             self.bounds[level] = np.searchsorted(part.counties[by_county], np.arange(k + 1))
         all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         all_rows = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
-        school_ids = [str(v) if v is not None else "" for v in text["school_id"].tolist()]
+        school_ids = _column(text["school_id"], str)
         # School ids ranked as Python orders them (UTF-8 byte order is code point order).
         id_rank = pc.rank(
-            pa.array(school_ids, type=pa.string()).take(pa.array(all_rows)),
+            school_ids.take(pa.array(all_rows)),
             sort_keys="ascending",
             tiebreaker="dense",
         ).to_numpy()
@@ -321,7 +334,7 @@ class _Prepared:
         for part in result.levels.values():
             row_county[part.rows] = part.counties
         counties = _cells([*result.county_names, ""], neutralise)
-        names = [v if isinstance(v, str) else "" for v in text["school_name"].tolist()]
+        names = _column(text["school_name"], lambda v: "")
         schools = pc.binary_join_element_wise(
             counties.take(pa.array(row_county)),
             _cells(school_ids, neutralise),
@@ -462,7 +475,7 @@ class _CountyRows:
         rows = county_columns(result, items, owners)
         text = prepared.text
         shown: dict[str, list[Any]] = {
-            "decides": [str(v) for v in rows["decides"]],
+            "decides": list(map(str, rows["decides"])),
             "threshold": [None if v is None else str(v) for v in rows["threshold"]],
         }
         codes = {
