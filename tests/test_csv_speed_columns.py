@@ -419,3 +419,14 @@ def test_school_ids_are_ordered_as_python_orders_them() -> None:
     assert fast == render_csv(result, rows=True)
     names = list(dict.fromkeys(r[2] for r in _parsed(fast)[1:] if r[2]))
     assert names == ["丙", "乙", "甲"]  # "S0", "S1", then "S1\x00"
+
+
+def test_table_text_columns_become_text_as_the_row_writer_shows_them() -> None:
+    """Ids: None empty, a number as its text; names: anything but text empty."""
+    import numpy as np
+
+    values = np.array([None, "S1", 5, "=x"], dtype=object)
+    assert csv_columns._column(values, str).to_pylist() == ["", "S1", "5", "=x"]
+    assert csv_columns._column(values, lambda v: "").to_pylist() == ["", "S1", "", "=x"]
+    text = np.array(["S1", None], dtype=object)
+    assert csv_columns._column(text, str).to_pylist() == ["S1", ""]
