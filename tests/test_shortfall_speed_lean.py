@@ -188,3 +188,49 @@ def test_changed_columns_evaluate_like_changed_schools() -> None:
     ]
     # the core's own table is not changed
     assert core.table.numbers["teaching_aux_area"][rows["A"]] == 2000
+
+
+def _one_shot(standard: br.Standard, one: br.County) -> list[Any]:
+    """The county planned in one go on the model: every round of water-filling
+    in the model, no core re-evaluation between rounds (the order before #13)."""
+    from balance_rules.engine.inputs import county_sites, indicator_values
+    from balance_rules.shortfall.steps import k_of_n_choices, threshold_steps
+    from balance_rules.standard.model import SchoolKOfN
+
+    report, core = evaluate_with_result(standard, [one])
+    values = {
+        level: {
+            name: found.tolist()
+            for name in standard.indicators
+            if (found := indicator_values(core, name, level)) is not None
+        }
+        for level in core.levels
+    }
+    deciding = [r for r in standard.rules.values() if core.plan.decides[r.id]]
+    thresholds = threshold_steps(core, standard, PLANNER._deciding_thresholds(core.plan))
+    choices = k_of_n_choices(core, standard, [r for r in deciding if isinstance(r, SchoolKOfN)])
+    _planner, additions = PLANNER._plan(
+        standard,
+        county_sites(core, 0),
+        report.counties[0],
+        None,
+        core,
+        values,
+        thresholds[0],
+        choices[0],
+    )
+    return list(additions)
+
+
+@FAST
+@given(counties(standard=both_standard("0.2"), sub_sites=True, max_schools=10))
+def test_water_filling_checked_by_the_core_between_rounds_plans_the_same(
+    one: br.County,
+) -> None:
+    # A tight cap (0.2) makes most counties water-fill; the plan made with the
+    # core's re-evaluation between rounds equals the one made in one go.
+    standard = both_standard("0.2")
+    (plan,) = br.shortfall(standard, one).counties
+    if plan.verdict_before == "pass":
+        return
+    assert list(plan.additions) == _one_shot(standard, one)
