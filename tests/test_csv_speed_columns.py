@@ -339,6 +339,7 @@ def test_small_chunks_on_threads_give_the_same_file(data: st.DataObject) -> None
         patch.setattr(csv_columns, "_threads", lambda: 1)
         whole = render_csv(result, rows=False)
         patch.setattr(csv_columns, "CHUNK_ROWS", 5)  # a county a chunk: many in flight
+        patch.setattr(csv_columns, "COUNTY_BATCH", 3)  # county rows a county at a time
         patch.setattr(csv_columns, "_threads", lambda: 3)
         small = render_csv(result, rows=False)
     assert small == whole == render_csv(result, rows=True)

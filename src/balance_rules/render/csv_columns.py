@@ -48,6 +48,8 @@ __all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
 #: About this many rows are built and written at a time (memory stays flat).
 CHUNK_ROWS = 100_000
+#: County rows (CVs, composites, facts) explained together, about.
+COUNTY_BATCH = 20_000
 #: Bytes handed to the file at a time.
 _WRITE = 1 << 20
 #: Section kinds whose passing and failing rows are read straight from the outcome
@@ -355,7 +357,21 @@ class _Prepared:
             _Joint([self.text[n] for n in _C1], end=",,,"),  # a school row's: no working
         )
         self.section_rules: dict[tuple[str, str], _SectionRule] = {}
-        self.county_rows = _CountyRows(self)
+        # County rows: where each county's begin; explained a batch of counties at a
+        # time, as chunks come to them (so text is made on other threads meanwhile).
+        self.county_start = np.zeros(len(result.county_findings) + 1, dtype=np.int64)
+        np.cumsum([len(f) for f in result.county_findings], out=self.county_start[1:])
+        self._county_batch: _CountyRows | None = None
+
+    def county_rows(self, first: int, last: int) -> _CountyRows:
+        """The county rows of a batch holding counties ``first`` to ``last - 1``."""
+        batch = self._county_batch
+        if batch is None or first < batch.first or last > batch.last:
+            start = self.county_start
+            end = int(np.searchsorted(start, start[first] + COUNTY_BATCH, side="right")) - 1
+            end = min(max(end, last), len(start) - 1)
+            batch = self._county_batch = _CountyRows(self, first, end)
+        return batch
 
     def section_rule(self, rule_id: str, kernel: Any, compiled: Any, level: str) -> _SectionRule:
         """One section rule's pieces at a level (made when a section first needs them)."""
@@ -454,23 +470,24 @@ def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
 
 
 class _CountyRows:
-    """Every county row of the result (CVs, composites, facts), explained once.
+    """The county rows (CVs, composites, facts) of counties ``first`` to ``last - 1``.
 
     County by county, each county's in the standard's rule order: every rule's
     findings through its kernel's ``columns`` (:func:`~balance_rules.records.
     county_columns`), each distinct text coded once.  County *code*'s rows are
-    ``start[code]`` to ``start[code + 1] - 1``.
+    ``start[code - first]`` to ``start[code - first + 1] - 1``.
     """
 
-    def __init__(self, prepared: _Prepared) -> None:
+    def __init__(self, prepared: _Prepared, first: int, last: int) -> None:
         result = prepared.result
+        self.first, self.last = first, last
         items: list[Any] = []
         owners: list[int] = []
-        for code, found in enumerate(result.county_findings):
+        for code in range(first, last):
+            found = result.county_findings[code]
             items.extend(found)
             owners.extend([code] * len(found))
-        self.start = np.zeros(len(result.county_findings) + 1, dtype=np.int64)
-        np.cumsum([len(f) for f in result.county_findings], out=self.start[1:])
+        self.start = prepared.county_start[first : last + 1] - prepared.county_start[first]
         self.county = np.array(owners, dtype=np.int64)
         rows = county_columns(result, items, owners)
         text = prepared.text
@@ -513,6 +530,7 @@ class _Chunk:
         self.value = np.full(size, np.nan)
         self.value_text: dict[int, str] = {}
         self.county_row = np.full(size, -1, dtype=np.int64)  # of the county rows (-1: none)
+        self.working: list[Any] = []  # the CV's working of those county rows, as text
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
@@ -567,8 +585,8 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     within = prepared.within[lo:hi]
     widths = prepared.rule_count[level_key]
     school_total = int(prepared.school_rows[first:last].sum())
-    county = prepared.county_rows
-    a, b = int(county.start[first]), int(county.start[last])
+    county = prepared.county_rows(first, last)
+    a, b = int(county.start[first - county.first]), int(county.start[last - county.first])
     chunk = _Chunk(prepared, school_total + b - a)
     # School rows, level by level (a block per level), then where each row goes.
     base = np.zeros(len(prepared.levels), dtype=np.int64)
@@ -600,6 +618,7 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     for n, shown in zip(county.text_at[i:j].tolist(), county.text_cells[i:j], strict=True):
         chunk.value_text[school_total + n - a] = shown
     chunk.county_row[at] = np.arange(a, b)
+    chunk.working = county.working
     everything = np.concatenate([school_order, at])
     keys = np.concatenate([school_codes * 2, county_codes * 2 + 1])
     return chunk, everything[np.argsort(keys, kind="stable")]
@@ -668,7 +687,7 @@ class _Job:
         per_row = [
             prepared.who.take(pa.array(chunk.who[order])),
             _number_text(chunk.value[order], moved),
-            *(w.take(pa.array(county_row[counties])) for w in prepared.county_rows.working),
+            *(w.take(pa.array(county_row[counties])) for w in chunk.working),
         ]
         b, c1, c2, c1_school = self.joints
         source = pa.concat_arrays([*per_row, b, c1, c2, c1_school])
@@ -763,7 +782,7 @@ def _write(
             stream.write(buffer.to_pybytes().decode("utf-8"))
 
     total = len(result.county_names)
-    rows = prepared.school_rows + np.diff(prepared.county_rows.start)
+    rows = prepared.school_rows + np.diff(prepared.county_start)
     threads = _threads()
     # Each chunk's text is made on the pool and written, in order, by one more
     # thread (the file's system time off this thread); a few chunks at most wait.
