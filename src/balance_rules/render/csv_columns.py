@@ -7,9 +7,9 @@ NumPy columns straight from the result's outcome arrays (status, value, threshol
 and layer of every section rule); only what needs a sentence — a row not
 evaluated (its missing columns), a k-of-n row at a section where some rule was not
 evaluated — goes through its kernel's ``record``, as every row of the row-by-row
-writer does.  County rows (CVs, composites, facts) are explained once for the
-whole result, rule by rule, by their kernel's ``columns`` (or its ``record`` row
-by row for a kind without it: :func:`balance_rules.records.county_columns`).
+writer does.  County rows (CVs, composites, facts) are explained a batch of
+counties at a time, rule by rule, by their kernel's ``columns`` (or its ``record``
+row by row for a kind without it: :func:`balance_rules.records.county_columns`).
 
 A county row is written as eight pieces joined by commas: the county, school id
 and name (one text per school; empty ids here), then ``level,rule,indicator``, the
