@@ -684,14 +684,22 @@ class _Job:
         county_row = chunk.county_row[order]
         counties = np.flatnonzero(county_row >= 0)
         m = len(counties)
+        # A section's rows follow each other: its county, id and name taken once.
+        who = chunk.who[order]
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(who[1:], who[:-1], out=new[1:])
+        run = np.cumsum(new, dtype=np.int32) - 1
+        runs = int(run[-1]) + 1
         per_row = [
-            prepared.who.take(pa.array(chunk.who[order])),
+            prepared.who.take(pa.array(who[new])),
             _number_text(chunk.value[order], moved),
             *(w.take(pa.array(county_row[counties])) for w in chunk.working),
         ]
         b, c1, c2, c1_school = self.joints
         source = pa.concat_arrays([*per_row, b, c1, c2, c1_school])
-        at_b = 2 * n + 3 * m
+        at_value = runs
+        at_b = runs + n + 3 * m
         at_c1 = at_b + len(b)
         at_c2 = at_c1 + len(c1)
         at_c1_school = at_c2 + len(c2)
@@ -701,14 +709,14 @@ class _Job:
         begins = ends - width
         pieces = np.empty(int(ends[-1]), dtype=np.int32)
         row = np.arange(n, dtype=np.int32)
-        pieces[begins] = row  # county, id, name
+        pieces[begins] = run  # county, id, name
         pieces[begins + 1] = chunk.b[order] + at_b
-        pieces[begins + 2] = row + n  # value
+        pieces[begins + 2] = row + at_value
         status = chunk.c1[order] + at_c1_school
         status[counties] += at_c1 - at_c1_school
         pieces[begins + 3] = status
         for k in range(3):  # the CV's working
-            pieces[begins[counties] + 4 + k] = 2 * n + k * m + np.arange(m, dtype=np.int32)
+            pieces[begins[counties] + 4 + k] = at_value + n + k * m + np.arange(m, dtype=np.int32)
         pieces[ends - 1] = chunk.c2[order] + at_c2  # ends with the line break
         cells = source.take(pa.array(pieces))
         offsets_ = np.concatenate([np.zeros(1, dtype=np.int32), ends])
