@@ -24,6 +24,7 @@ from typing import Any
 
 import attrs
 
+from ..collector import paused
 from ..errors import DataError, Problem, did_you_mean
 from .cells import (
     UNIT_FACTORS,
@@ -300,12 +301,13 @@ def read_school_table(
     mapping names that is not in the file) always raise.  A mapping with
     ``sheets:`` reads each sheet (or file) and joins them on the school id.
     """
-    if mapping is not None and mapping.sheets:
-        return _read_joined(Path(path), mapping, encoding, skip_bad_rows)
-    if sheet is None and mapping is not None:
-        sheet = mapping.sheet
-    table = read_school_raw_table(path, encoding=encoding, sheet=sheet, mapping=mapping)
-    return school_table(table, mapping=mapping, skip_bad_rows=skip_bad_rows)
+    with paused():  # a row's cells and objects are many and acyclic
+        if mapping is not None and mapping.sheets:
+            return _read_joined(Path(path), mapping, encoding, skip_bad_rows)
+        if sheet is None and mapping is not None:
+            sheet = mapping.sheet
+        table = read_school_raw_table(path, encoding=encoding, sheet=sheet, mapping=mapping)
+        return school_table(table, mapping=mapping, skip_bad_rows=skip_bad_rows)
 
 
 def read_school_raw_table(

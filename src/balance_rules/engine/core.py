@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..collector import paused
 from ..data.columns import ColumnTable
 from ..data.facts import checked_facts, refuse_fact_typos, standard_facts
 from ..data.model import County
@@ -42,12 +43,13 @@ def evaluate_counties(
     progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Evaluate County objects through the core; the Report lists them by name."""
-    table, facts = table_of(counties)
-    # Counties read their facts' values when built; names are judged here, where
-    # the standard's own facts are known (the facts reader's did-you-mean).
-    refuse_fact_typos(facts, standard_facts(plan.standard))
-    result = evaluate_columns(plan, table, facts, counties=[c.name for c in counties])
-    return report_of(result, progress=progress)
+    with paused():  # a nation's School objects stay alive meanwhile
+        table, facts = table_of(counties)
+        # Counties read their facts' values when built; names are judged here, where
+        # the standard's own facts are known (the facts reader's did-you-mean).
+        refuse_fact_typos(facts, standard_facts(plan.standard))
+        result = evaluate_columns(plan, table, facts, counties=[c.name for c in counties])
+        return report_of(result, progress=progress)
 
 
 def evaluate_table(
@@ -62,7 +64,8 @@ def evaluate_table(
     the table by the one validator (a table however built: DataError naming
     every problem at its origin).
     """
-    check_table(table)
-    checked = checked_facts(facts or {}, standard_facts(plan.standard))
-    result: ColumnarResult = evaluate_columns(plan, table, checked)
-    return report_of(result, progress=progress)
+    with paused():
+        check_table(table)
+        checked = checked_facts(facts or {}, standard_facts(plan.standard))
+        result: ColumnarResult = evaluate_columns(plan, table, checked)
+        return report_of(result, progress=progress)

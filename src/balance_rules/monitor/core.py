@@ -10,15 +10,14 @@ or whose id seems reused is listed, and a county missing from a year is noted.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
+from ..collector import paused
 from ..data.model import County
 from ..engine.plan import compile_standard, evaluate
 from ..errors import DataError, Problem
@@ -229,22 +228,6 @@ def compare_years(
     )
 
 
-@contextlib.contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many small acyclic objects.
-
-    A nation's years are millions of small result objects without reference
-    cycles; the collector would rescan them again and again as they are built.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def compare_snapshots(
     years: tuple[int, ...],
     snapshots: Mapping[int, Mapping[str, CountyYear]],
@@ -255,7 +238,7 @@ def compare_snapshots(
     reports: tuple[tuple[int, Report], ...] = (),
 ) -> Monitoring:
     """The comparison itself, over reduced results (also fed by the columnar path)."""
-    with no_cyclic_gc():
+    with paused():
         return _compare(years, snapshots, standards, renamed, notes, reports)
 
 

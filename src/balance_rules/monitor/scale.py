@@ -26,12 +26,13 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ..collector import paused
 from ..data.columns import ColumnTable
 from ..engine.columnar import ColumnarResult, evaluate_columns
 from ..engine.plan import Plan, compile_standard
 from ..errors import DataError, Problem
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
-from .core import assemble, compare_snapshots, county_trends, no_cyclic_gc
+from .core import assemble, compare_snapshots, county_trends
 from .exactness import fill_squares
 from .model import CountyTrend, CountyYear, CVPoint, Monitoring, SectionState, YearNote
 
@@ -60,7 +61,7 @@ def _passed(status: str, cap: object) -> bool | None:
 
 def snapshots_from_columns(result: ColumnarResult, year: int) -> dict[str, CountyYear]:
     """Every county of a columnar result, reduced to what monitoring compares."""
-    with no_cyclic_gc():
+    with paused():
         return _snapshots(result, year)
 
 
@@ -406,7 +407,7 @@ def _monitoring(
         raise DataError([Problem("no rows to monitor")])
     by_year = _standards(standards, years)
     snapshots: dict[int, dict[str, CountyYear]] = {year: {} for year in years}
-    with no_cyclic_gc():
+    with paused():
         _unpack_all(computed, snapshots)
     ordered = {year: dict(sorted(snapshots[year].items())) for year in years}
     notes: list[YearNote] = []
@@ -518,7 +519,7 @@ class _CountyShare:
     def __call__(self, bucket: int) -> tuple[list[int], list[Any]]:
         snapshots: dict[int, dict[str, CountyYear]] = {}
         last: tuple[int, ColumnarResult] | None = None
-        with no_cyclic_gc():
+        with paused():
             for item in self.items:
                 frame = _plain_text(self.load(item))
                 seen = _years_of(frame)
@@ -607,5 +608,5 @@ def monitor_by_county(
         raise DataError([Problem("no rows to monitor")])
     years_t = tuple(sorted(years_seen))
     trends.sort(key=lambda t: t.county)
-    with no_cyclic_gc():
+    with paused():
         return assemble(years_t, _standards(standard, years_t), trends)

@@ -28,7 +28,6 @@ own float text where that is the row writer's, else (below 1e-4, from 1e10,
 from __future__ import annotations
 
 import codecs
-import gc
 import math
 import os
 from collections import deque
@@ -38,6 +37,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from ..collector import paused
 from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
@@ -749,15 +749,9 @@ def write_findings_arrow(
     if tuple(columns) != _COLUMNS:
         raise ValueError(f"write_findings_arrow(columns): expected {_COLUMNS}")
     # Many small objects are made and dropped (no cycles): the collector, walking
-    # the whole result again and again, would cost a tenth of the time.  Paused,
-    # and restored as it was.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    # the whole result again and again, would cost a tenth of the time.
+    with paused():
         _write(result, stream, neutralise, columns, progress)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _write(

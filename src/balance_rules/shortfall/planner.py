@@ -12,15 +12,14 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..collector import paused
 from ..data.fields import ALL_LEVELS, LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
 from ..data.model import County
 from ..engine.columnar import ColumnarResult
@@ -1569,26 +1568,8 @@ def plan_shortfall(
     for item in county_list:
         if not isinstance(item, County):
             raise TypeError(f"counties must hold County objects, not {type(item).__name__}")
-    with _collector_paused():
+    with paused():
         return _plan_counties(standard, county_list, resolved)
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while planning (restored after).
-
-    Planning makes hundreds of thousands of short-lived objects (amounts, plan
-    items) that reference counting frees; with a nation's School objects alive,
-    the collector's full passes over them took about a third of the planning
-    time and freed nothing.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _plan_counties(
