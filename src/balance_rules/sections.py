@@ -127,13 +127,15 @@ def merge_sub_sites(schools: Sequence[School]) -> tuple[list[School], list[Exclu
     """Merge every sub-site into its root parent; report each merged or orphaned one.
 
     A sub-site that is its own parent, or a loop of sub-sites naming each other,
-    raises :class:`~balance_rules.DataError` naming them.
+    raises :class:`~balance_rules.DataError` naming them (the validator refuses
+    such a table before the core runs; looked for only when there are sub-sites).
     """
-    refuse_parent_cycles(
-        [s.school_id for s in schools],
-        [s.parent_school_id for s in schools],
-        [s.counted_as_school for s in schools],
-    )
+    if not all(s.counted_as_school for s in schools):
+        refuse_parent_cycles(
+            [s.school_id for s in schools],
+            [s.parent_school_id for s in schools],
+            [s.counted_as_school for s in schools],
+        )
     by_id = {s.school_id: s for s in schools}
     merged: dict[str, School] = {s.school_id: s for s in schools if s.counted_as_school}
     excluded: list[Excluded] = []
