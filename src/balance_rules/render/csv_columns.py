@@ -42,7 +42,7 @@ from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
 from ..engine.kernels.base import NOT_EVALUATED
-from ..records import WORKING_KEYS, county_columns
+from ..records import WORKING_KEYS, county_columns, flat_row
 
 __all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
@@ -393,22 +393,12 @@ class _Prepared:
 
 
 def _record_cells(record: dict[str, Any]) -> dict[str, Any]:
-    """A kernel's record as the text cells of its CSV row."""
-    source = record["source"]
-    return {
-        "level": record["level"],
-        "rule": record["rule"],
-        "indicator": record["indicator"],
-        "op": record["op"],
-        "threshold": None if record["threshold"] is None else str(record["threshold"]),
-        "status": record["status"],
-        "decides": str(record["decides"]),
-        "document": source["document"],
-        "article": source["article"],
-        "layer": record["layer"],
-        "missing": ";".join(record["missing"]),
-        "detail": record.get("detail"),
-    }
+    """A kernel's record as the text cells of its CSV row (its flat row, as text)."""
+    row = flat_row(record)
+    threshold = row["threshold"]
+    row["threshold"] = None if threshold is None else str(threshold)
+    row["decides"] = str(row["decides"])
+    return row
 
 
 def _ranks(codes: np.ndarray) -> tuple[list[int], np.ndarray]:
