@@ -86,6 +86,19 @@ class LeanContext:
         self.split_items = frozenset(standard.split.items)
         from .planner import _NOT_HIRED
 
+        #: Per k-of-n rule: its threshold members and, per level, whether they apply.
+        self.k_of_n_members: dict[str, tuple[list[SchoolThreshold], dict[str, bool]]] = {}
+        for rule in self.k_of_n:
+            members = [
+                m for m in (standard.rules[r] for r in rule.rules)
+                if isinstance(m, SchoolThreshold)
+            ]  # fmt: skip
+            applies = {lv: any(lv in m.levels for m in members) for lv in standard.levels}
+            self.k_of_n_members[rule.id] = (members, applies)
+        #: (member rule, column): (indicator, unit) of a floor option.
+        self.floor_kinds: dict[tuple[str, str], tuple[str, str]] = {}
+        #: Per column: the level whose teacher total a hire into it grows (None: no hire).
+        self.hire_levels: dict[str, str | None] = {}
         #: Per level: the teacher columns grown without hiring (upgrades, designations).
         self.upgraded = {
             level: frozenset(f"{level}_{suffix}" for suffix in _NOT_HIRED)
@@ -319,19 +332,16 @@ class LeanCounty:
         return True
 
     def k_of_n(self) -> bool:
-        from .planner import _all_to_threshold, _exact, _field_of, _read_columns, price
+        from .planner import _all_to_threshold, _field_of, _read_columns, price
 
         ctx = self.ctx
         known = ctx.open_choices[self.code]
         sections = ctx.sections[self.code]
         rows_of = ctx.level_rows
         order = ctx.level_order
+        floor_kinds = ctx.floor_kinds
         for rule in ctx.k_of_n:
-            members = [
-                m for m in (ctx.standard.rules[r] for r in rule.rules)
-                if isinstance(m, SchoolThreshold)
-            ]  # fmt: skip
-            applies = {lv: any(lv in m.levels for m in members) for lv in ctx.standard.levels}
+            members, applies = ctx.k_of_n_members[rule.id]
             # A section of a school the plan changed in a column its members read
             # needs the model (the core's decision no longer holds).
             for row, added in self.added.items():
@@ -344,7 +354,7 @@ class LeanCounty:
                         columns = ctx.member_columns[key_columns] = _read_columns(
                             ctx.standard, members, level
                         )
-                    if any(column in columns for column in added):
+                    if not columns.isdisjoint(added):
                         return False
             # The failing sections, in the county's section order (row, then level).
             found = []
@@ -375,17 +385,23 @@ class LeanCounty:
                         saves = option.to_threshold - option.to_floor
                         if saves <= 0:
                             continue
-                        field = _field_of(option.column)[0]
-                        member = ctx.standard.rules[option.rule]
+                        kind_key = (option.rule, option.column)
+                        kind = floor_kinds.get(kind_key)
+                        if kind is None:
+                            member = ctx.standard.rules[option.rule]
+                            kind = floor_kinds[kind_key] = (
+                                getattr(member, "indicator", option.rule),
+                                RESOURCES[_field_of(option.column)[0]].unit_zh,
+                            )
                         self.floor_options.append(
                             FloorOption(
                                 school_id=sid,
                                 level=level,
                                 rule=rule.id,
-                                indicator=getattr(member, "indicator", option.rule),
+                                indicator=kind[0],
                                 field=option.column,
-                                saves=_exact(saves),
-                                unit=RESOURCES[field].unit_zh,
+                                saves=_decimal(saves),
+                                unit=kind[1],
                             )
                         )
                 targets: dict[tuple[str, str], list[Fraction | int]] = {}
@@ -413,11 +429,22 @@ class LeanCounty:
         from .planner import _NOT_HIRED, _field_of
 
         by_site: dict[int, dict[str, Exact]] = {}
+        hire_levels = self.ctx.hire_levels
         for row, column, amount, _rule, _indicator, reason, _level in self.entries:
             if reason != "hire":
-                levels = by_site.setdefault(row, {})
-                field, lv = _field_of(column)
-                if lv is not None and (field == "teachers" or RESOURCES[field].mode == "hire"):
+                levels = by_site.get(row)
+                if levels is None:
+                    levels = by_site[row] = {}
+                if column in hire_levels:
+                    lv = hire_levels[column]
+                else:
+                    field, lv = _field_of(column)
+                    if lv is not None and not (
+                        field == "teachers" or RESOURCES[field].mode == "hire"
+                    ):
+                        lv = None
+                    hire_levels[column] = lv
+                if lv is not None:
                     current = levels.get(lv)
                     levels[lv] = amount if current is None else current + amount
         upgraded = self.ctx.upgraded
@@ -426,7 +453,7 @@ class LeanCounty:
             added = self.added.get(row, {})
             for level in self.ctx.standard.levels:
                 if level not in hires and not any(
-                    column in upgraded[level] and added[column] for column in added
+                    added[column] for column in upgraded[level].intersection(added)
                 ):
                     continue  # nothing hired or upgraded at the level
                 total_col = f"{level}_teachers"
@@ -453,35 +480,47 @@ class LeanCounty:
 
         costs = self.ctx.costs
 
-        merged: dict[tuple[int, str, str, str], tuple[Entry, Exact]] = {}
+        merged: dict[tuple[int, str, str, str], list[Any]] = {}
         for entry in self.entries:
             key = (entry[0], entry[1], entry[3], entry[5])
             found = merged.get(key)
-            merged[key] = (entry, entry[2]) if found is None else (found[0], found[1] + entry[2])
+            if found is None:
+                merged[key] = [entry, entry[2]]
+            else:
+                found[1] = found[1] + entry[2]
         columns: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
-        result = []
+        names: dict[int, tuple[str, str]] = {}
+        kinds: dict[str, tuple[str, str]] = {}  # column: (unit, mode)
+        result: list[Addition] = []
+        append = result.append
         for (row, column, rule, reason), (entry, amount) in merged.items():
-            school = self.school(row)
-            resource = RESOURCES[_field_of(column)[0]]
+            named = names.get(row)
+            if named is None:
+                school = self.school(row)
+                named = names[row] = (school.school_id, school.school_name)
+            kind = kinds.get(column)
+            if kind is None:
+                resource = RESOURCES[_field_of(column)[0]]
+                kind = kinds[column] = (resource.unit_zh, resource.mode)
             values = columns.get((row, column))
             if values is None:
                 before = self.raw(row, column)
                 after = self.column(row, column)
                 values = columns[(row, column)] = (
-                    None if before is None else _exact(before),
-                    None if after is None else _exact(after),
+                    None if before is None else _decimal(before),
+                    None if after is None else _decimal(after),
                 )
-            result.append(
+            append(
                 Addition(
-                    school_id=school.school_id,
-                    name=school.school_name,
+                    school_id=named[0],
+                    name=named[1],
                     level=entry[6],
                     field=column,
-                    add=_exact(amount),
-                    unit=resource.unit_zh,
+                    add=_decimal(amount),
+                    unit=kind[0],
                     rule=rule,
                     indicator=entry[4],
-                    mode=resource.mode if reason != "hire" else "hire",  # type: ignore[arg-type]
+                    mode=kind[1] if reason != "hire" else "hire",  # type: ignore[arg-type]
                     before=values[0],
                     after=values[1],
                     cost=None
@@ -491,6 +530,15 @@ class LeanCounty:
                 )
             )
         return result
+
+
+def _decimal(value: Exact) -> Decimal:
+    """An exact amount as a Decimal (the planner's ``_exact``; ints directly)."""
+    if value.__class__ is int:
+        return Decimal(value)
+    from .planner import _exact
+
+    return _exact(value)
 
 
 def lean_county(ctx: LeanContext, code: int, county: str) -> LeanCounty | None:

@@ -1252,12 +1252,21 @@ _ZERO = Decimal(0)
 
 
 def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
-    county_total = {t.field: t for t in totals}
+    county_total = {t.field: t.add for t in totals}
     grouped: dict[str, dict[str, list[Addition]]] = {}
     names: dict[str, str] = {}
     for item in additions:
-        grouped.setdefault(item.school_id, {}).setdefault(item.field, []).append(item)
-        names[item.school_id] = item.name
+        school_id = item.school_id
+        by_field = grouped.get(school_id)
+        if by_field is None:
+            by_field = grouped[school_id] = {}
+        group = by_field.get(item.field)
+        if group is None:
+            by_field[item.field] = [item]
+        else:
+            group.append(item)
+        names[school_id] = item.name
+    totals_of: dict[str, Decimal] = {}  # column: the county's total of its resource
     plans = []
     for school_id, by_field in grouped.items():
         items = []
@@ -1276,8 +1285,10 @@ def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[Sc
                 cost = sum(costs, Decimal(0)) if costs else None
             if cost is not None:
                 school_cost = (school_cost or Decimal(0)) + cost
-            total = county_total[_field_of(column)[0]].add
             if first.reason != "hire":
+                total = totals_of.get(column)
+                if total is None:
+                    total = totals_of[column] = county_total[_field_of(column)[0]]
                 shares.append(float(add / total) if total else 0.0)
             items.append(
                 SchoolTotal(
