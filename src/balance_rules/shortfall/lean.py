@@ -41,7 +41,7 @@ from .resources import RESOURCES
 from .steps import OpenChoices, OpenThresholds
 from .thresholds import least_addition
 
-__all__ = ["LeanContext", "LeanCounty", "lean_county"]
+__all__ = ["LeanContext", "LeanCounty", "lean_county", "refusals"]
 
 #: An exact number: a whole one as an int (fast), otherwise a Fraction.
 Exact = Fraction | int
@@ -115,7 +115,9 @@ class LeanCounty:
         self.county = county
         self.entries: list[Entry] = []
         self.added: dict[int, dict[str, Exact]] = {}
-        self.not_plannable: dict[tuple[str, str | None, str | None, str | None], NotPlannable] = {}
+        #: (rule, school_id, level, indicator): the reason (made into NotPlannable
+        #: objects when the plan's ``not_plannable`` is first read).
+        self.not_plannable: dict[tuple[str, str | None, str | None, str | None], str] = {}
         self.floor_options: list[FloorOption] = []
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
         self.facts = ctx.facts
@@ -168,9 +170,7 @@ class LeanCounty:
     ) -> None:
         key = (rule, school_id, level, indicator)
         if key not in self.not_plannable:
-            self.not_plannable[key] = NotPlannable(
-                rule=rule, reason=reason, school_id=school_id, level=level, indicator=indicator
-            )
+            self.not_plannable[key] = reason
 
     def _add(self, entry: Entry) -> None:
         row, column, amount = entry[0], entry[1], entry[2]
@@ -539,6 +539,17 @@ def _decimal(value: Exact) -> Decimal:
     from .planner import _exact
 
     return _exact(value)
+
+
+def refusals(
+    not_plannable: dict[tuple[str, str | None, str | None, str | None], str],
+) -> list[NotPlannable]:
+    """A lean county's not-plannable items (:attr:`LeanCounty.not_plannable`), in
+    the order they were refused."""
+    return [
+        NotPlannable(rule=k[0], reason=reason, school_id=k[1], level=k[2], indicator=k[3])
+        for k, reason in not_plannable.items()
+    ]
 
 
 def lean_county(ctx: LeanContext, code: int, county: str) -> LeanCounty | None:

@@ -7,8 +7,9 @@ step is 100 元 = 0.01 万元).  Renderers format them; they never compute one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -134,9 +135,24 @@ class SchoolPlan:
     cost: Decimal | None = None
 
 
-@attrs.frozen(kw_only=True)
+def _force(owner: Any, name: str) -> Any:
+    """A lazily built field: call its builder once, keep the result (as a tuple)."""
+    value = getattr(owner, name)
+    if callable(value):
+        value = tuple(value())
+        object.__setattr__(owner, name, value)
+    return value
+
+
+@attrs.frozen(kw_only=True, eq=False, repr=False)
 class CountyPlan:
-    """The plan for one county and the verdict it would get with the plan applied."""
+    """The plan for one county and the verdict it would get with the plan applied.
+
+    ``not_plannable`` and ``schools`` may be given as functions that build them
+    (as the evaluation Report's findings are): they are then built when first
+    read, so a nation's plan does not make every school's summary until an
+    output reads it.  Equality and ``repr`` read the built values.
+    """
 
     county: str
     verdict_before: str
@@ -145,15 +161,46 @@ class CountyPlan:
     totals: tuple[Total, ...]
     total_cost: Decimal | None
     coefficients: tuple[CvChange, ...]
-    not_plannable: tuple[NotPlannable, ...] = ()
+    _not_plannable: tuple[NotPlannable, ...] | Callable[[], Iterable[NotPlannable]] = ()
     floor_options: tuple[FloorOption, ...] = ()
     #: Per school, largest additions first.
-    schools: tuple[SchoolPlan, ...] = ()
+    _schools: tuple[SchoolPlan, ...] | Callable[[], Iterable[SchoolPlan]] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def not_plannable(self) -> tuple[NotPlannable, ...]:
+        found: tuple[NotPlannable, ...] = _force(self, "_not_plannable")
+        return found
+
+    @property
+    def schools(self) -> tuple[SchoolPlan, ...]:
+        """Per school, largest additions first."""
+        found: tuple[SchoolPlan, ...] = _force(self, "_schools")
+        return found
 
     @property
     def empty(self) -> bool:
         return not self.additions
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.county, self.verdict_before, self.verdict_after, self.additions,
+                self.totals, self.total_cost, self.coefficients, self.not_plannable,
+                self.floor_options, self.schools, self.notes)  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CountyPlan):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        names = ("county", "verdict_before", "verdict_after", "additions", "totals",
+                 "total_cost", "coefficients", "not_plannable", "floor_options", "schools",
+                 "notes")  # fmt: skip
+        parts = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._key(), strict=True))
+        return f"CountyPlan({parts})"
 
 
 @attrs.frozen(kw_only=True)

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -50,7 +51,7 @@ from ..standard.model import (
 from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
-from .lean import LeanContext, LeanCounty, lean_county
+from .lean import LeanContext, LeanCounty, lean_county, refusals
 from .model import (
     Addition,
     CountyPlan,
@@ -1470,7 +1471,8 @@ def _finish(
     """The verified plan of one county (*failing*: the core's failing deciding rules
     after the plan, see :func:`_verify`)."""
     _verify(after, planner, failing)
-    totals, total_cost = _totals(additions)
+    made = tuple(additions)
+    totals, total_cost = _totals(made)
     coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
     changes = []
     for c in before.coefficients:
@@ -1501,13 +1503,15 @@ def _finish(
         county=before.county,
         verdict_before=before.verdict,
         verdict_after=after.verdict,
-        additions=tuple(additions),
+        additions=made,
         totals=totals,
         total_cost=total_cost if costed else None,
         coefficients=tuple(changes),
-        not_plannable=tuple(planner.not_plannable.values()),
+        not_plannable=functools.partial(refusals, planner.not_plannable)
+        if isinstance(planner, LeanCounty)
+        else tuple(planner.not_plannable.values()),
         floor_options=tuple(planner.floor_options),
-        schools=_schools(additions, totals),
+        schools=functools.partial(_schools, made, totals),
     )
 
 
