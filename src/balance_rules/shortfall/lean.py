@@ -41,7 +41,14 @@ from .resources import RESOURCES
 from .steps import OpenChoices, OpenThresholds
 from .thresholds import least_addition
 
-__all__ = ["LeanContext", "LeanCounty", "lean_county", "refusals"]
+__all__ = [
+    "LeanContext",
+    "LeanCounty",
+    "flat_refusals",
+    "floor_options",
+    "lean_county",
+    "refusals",
+]
 
 #: An exact number: a whole one as an int (fast), otherwise a Fraction.
 Exact = Fraction | int
@@ -118,7 +125,9 @@ class LeanCounty:
         #: (rule, school_id, level, indicator): the reason (made into NotPlannable
         #: objects when the plan's ``not_plannable`` is first read).
         self.not_plannable: dict[tuple[str, str | None, str | None, str | None], str] = {}
-        self.floor_options: list[FloorOption] = []
+        #: The floor options, flat: school_id, level, rule, indicator, field, saves
+        #: (exact), unit for each (made into FloorOption objects when first read).
+        self.floor_options: list[Any] = []
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
         self.facts = ctx.facts
         self.coefficients = ctx.coefficients
@@ -340,6 +349,7 @@ class LeanCounty:
         rows_of = ctx.level_rows
         order = ctx.level_order
         floor_kinds = ctx.floor_kinds
+        floor_options = self.floor_options
         for rule in ctx.k_of_n:
             members, applies = ctx.k_of_n_members[rule.id]
             # A section of a school the plan changed in a column its members read
@@ -393,16 +403,8 @@ class LeanCounty:
                                 getattr(member, "indicator", option.rule),
                                 RESOURCES[_field_of(option.column)[0]].unit_zh,
                             )
-                        self.floor_options.append(
-                            FloorOption(
-                                school_id=sid,
-                                level=level,
-                                rule=rule.id,
-                                indicator=kind[0],
-                                field=option.column,
-                                saves=_decimal(saves),
-                                unit=kind[1],
-                            )
+                        floor_options.extend(
+                            (sid, level, rule.id, kind[0], option.column, saves, kind[1])
                         )
                 targets: dict[tuple[str, str], list[Fraction | int]] = {}
                 for c in choices:
@@ -541,14 +543,46 @@ def _decimal(value: Exact) -> Decimal:
     return _exact(value)
 
 
-def refusals(
+def flat_refusals(
     not_plannable: dict[tuple[str, str | None, str | None, str | None], str],
-) -> list[NotPlannable]:
-    """A lean county's not-plannable items (:attr:`LeanCounty.not_plannable`), in
-    the order they were refused."""
+) -> list[str | None]:
+    """A lean county's not-plannable items (:attr:`LeanCounty.not_plannable`) as
+    one flat list (rule, school_id, level, indicator, reason for each): what a
+    plan keeps until they are read (one list instead of a tuple per item)."""
+    flat: list[str | None] = []
+    extend = flat.extend
+    append = flat.append
+    for key, reason in not_plannable.items():
+        extend(key)
+        append(reason)
+    return flat
+
+
+def refusals(flat: Sequence[Any]) -> list[NotPlannable]:
+    """The NotPlannable items of :func:`flat_refusals`, in the order refused."""
+    it = iter(flat)
     return [
-        NotPlannable(rule=k[0], reason=reason, school_id=k[1], level=k[2], indicator=k[3])
-        for k, reason in not_plannable.items()
+        NotPlannable(rule=rule, reason=reason, school_id=school, level=level, indicator=indicator)
+        for rule, school, level, indicator, reason in zip(it, it, it, it, it, strict=True)
+    ]
+
+
+def floor_options(flat: Sequence[Any]) -> list[FloorOption]:
+    """The FloorOption items of a lean county's flat :attr:`LeanCounty.floor_options`."""
+    it = iter(flat)
+    return [
+        FloorOption(
+            school_id=school,
+            level=level,
+            rule=rule,
+            indicator=indicator,
+            field=field,
+            saves=_decimal(saves),
+            unit=unit,
+        )
+        for school, level, rule, indicator, field, saves, unit in zip(
+            it, it, it, it, it, it, it, strict=True
+        )
     ]
 
 

@@ -148,7 +148,8 @@ def _force(owner: Any, name: str) -> Any:
 class CountyPlan:
     """The plan for one county and the verdict it would get with the plan applied.
 
-    ``not_plannable`` and ``schools`` may be given as functions that build them
+    ``not_plannable``, ``floor_options`` and ``schools`` may be given as functions
+    that build them
     (as the evaluation Report's findings are): they are then built when first
     read, so a nation's plan does not make every school's summary until an
     output reads it.  Equality and ``repr`` read the built values.
@@ -162,7 +163,7 @@ class CountyPlan:
     total_cost: Decimal | None
     coefficients: tuple[CvChange, ...]
     _not_plannable: tuple[NotPlannable, ...] | Callable[[], Iterable[NotPlannable]] = ()
-    floor_options: tuple[FloorOption, ...] = ()
+    _floor_options: tuple[FloorOption, ...] | Callable[[], Iterable[FloorOption]] = ()
     #: Per school, largest additions first.
     _schools: tuple[SchoolPlan, ...] | Callable[[], Iterable[SchoolPlan]] = ()
     notes: tuple[str, ...] = ()
@@ -170,6 +171,11 @@ class CountyPlan:
     @property
     def not_plannable(self) -> tuple[NotPlannable, ...]:
         found: tuple[NotPlannable, ...] = _force(self, "_not_plannable")
+        return found
+
+    @property
+    def floor_options(self) -> tuple[FloorOption, ...]:
+        found: tuple[FloorOption, ...] = _force(self, "_floor_options")
         return found
 
     @property

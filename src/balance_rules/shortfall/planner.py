@@ -51,7 +51,14 @@ from ..standard.model import (
 from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
-from .lean import LeanContext, LeanCounty, lean_county, refusals
+from .lean import (
+    LeanContext,
+    LeanCounty,
+    flat_refusals,
+    floor_options,
+    lean_county,
+    refusals,
+)
 from .model import (
     Addition,
     CountyPlan,
@@ -1507,12 +1514,23 @@ def _finish(
         totals=totals,
         total_cost=total_cost if costed else None,
         coefficients=tuple(changes),
-        not_plannable=functools.partial(refusals, planner.not_plannable)
-        if isinstance(planner, LeanCounty)
-        else tuple(planner.not_plannable.values()),
-        floor_options=tuple(planner.floor_options),
         schools=functools.partial(_schools, made, totals),
+        **_refusals_and_options(planner),
     )
+
+
+def _refusals_and_options(planner: _Planned) -> dict[str, Any]:
+    """A plan's ``not_plannable`` and ``floor_options``: a lean county's as
+    builders over flat lists (made when first read), the model's as tuples."""
+    if isinstance(planner, LeanCounty):
+        return {
+            "not_plannable": functools.partial(refusals, flat_refusals(planner.not_plannable)),
+            "floor_options": functools.partial(floor_options, planner.floor_options),
+        }
+    return {
+        "not_plannable": tuple(planner.not_plannable.values()),
+        "floor_options": tuple(planner.floor_options),
+    }
 
 
 def _verify(
