@@ -506,12 +506,7 @@ class LeanCounty:
                 kind = kinds[column] = (resource.unit_zh, resource.mode)
             values = columns.get((row, column))
             if values is None:
-                before = self.raw(row, column)
-                after = self.column(row, column)
-                values = columns[(row, column)] = (
-                    None if before is None else _decimal(before),
-                    None if after is None else _decimal(after),
-                )
+                values = columns[(row, column)] = self._around(row, column)
             append(
                 Addition(
                     school_id=named[0],
@@ -532,6 +527,30 @@ class LeanCounty:
                 )
             )
         return result
+
+
+    def _around(self, row: int, column: str) -> tuple[Decimal | None, Decimal | None]:
+        """A column's value before and after the plan's additions, as the planner's
+        ``_exact`` gives them (whole numbers without exponent, others without
+        trailing zeros); straight from the Decimal when the addition is whole."""
+        if (row, column) not in self._raw:
+            value = self.school(row).value(column)
+            added = self.added.get(row, {}).get(column)
+            if value is None:
+                return None, None
+            if (added is None or added.__class__ is int) and value.adjusted() < 18:
+                top, bottom = value.as_integer_ratio()
+                if bottom == 1:
+                    return Decimal(top), Decimal(top if added is None else top + added)
+                if added is None:
+                    return value.normalize(), value.normalize()
+                return value.normalize(), (value + added).normalize()
+        before = self.raw(row, column)
+        after = self.column(row, column)
+        return (
+            None if before is None else _decimal(before),
+            None if after is None else _decimal(after),
+        )
 
 
 def _decimal(value: Exact) -> Decimal:
