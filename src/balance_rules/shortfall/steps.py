@@ -238,10 +238,10 @@ def _combined_rows(types: np.ndarray) -> np.ndarray:
 #: A member rule at one level: statuses, additions to threshold and floor, below the floor.
 _Member = tuple[
     SchoolThreshold,
-    np.ndarray,
+    list[int],
     list[tuple[str, Fraction | int] | None],
     list[tuple[str, Fraction | int] | None] | None,
-    np.ndarray,
+    list[int],
 ]
 
 OpenChoices = list[dict[tuple[str, str, int], SectionChoice | None]]
@@ -302,7 +302,7 @@ def k_of_n_choices(
                         floor,
                         Fraction(rule.floor_ratio),  # type: ignore[arg-type]
                     )
-                columns.append((member, status, to_t, to_floor, below))
+                columns.append((member, status.tolist(), to_t, to_floor, below.tolist()))
             codes = part.counties[idx].tolist()
             for j, (code, i) in enumerate(zip(codes, idx.tolist(), strict=True)):
                 out[code][(rule.id, level, i)] = _choice(rule, columns, j) if complete else None
@@ -318,7 +318,7 @@ def _choice(
     options: list[Option] = []
     below_floor = False
     for member, status, to_t, to_floor, below in columns:
-        code = int(status[j])
+        code = status[j]
         if code == PASS:
             met += 1
             continue
