@@ -462,7 +462,7 @@ class LeanCounty:
                 raw_total = self.raw(row, total_col)
                 if raw_total is None:
                     continue
-                need = raw_total + hires.get(level, Fraction(0))
+                need = raw_total + hires.get(level, 0)
                 for suffix in _NOT_HIRED:
                     col = f"{level}_{suffix}"
                     if not added.get(col):
@@ -470,7 +470,7 @@ class LeanCounty:
                     now = self.column(row, col)
                     if now is not None:
                         need = max(need, now)
-                grow = need - (self.column(row, total_col) or Fraction(0))
+                grow = need - (self.column(row, total_col) or 0)
                 if grow > 0:
                     self._add((row, total_col, grow, "hire", None, "hire", level))
                     certified = f"{level}_certified_teachers"

@@ -328,7 +328,7 @@ def _choice(
         if found is None:
             return None
         column, amount = found
-        floor_amount: Fraction | int = Fraction(0)
+        floor_amount: Fraction | int = 0
         if below[j] == 1:
             below_floor = True
             got = None if to_floor is None else to_floor[j]
