@@ -48,6 +48,7 @@ __all__ = [
     "floor_options",
     "lean_county",
     "refusals",
+    "whole_around",
 ]
 
 #: An exact number: a whole one as an int (fast), otherwise a Fraction.
@@ -87,7 +88,12 @@ class LeanContext:
         self.level_order = {level: n for n, level in enumerate(standard.levels)}
         self.refusals = {rule.id: refusal_of(standard, rule) for rule in self.thresholds}
         self.statuses = {key: outcome.status for key, outcome in core.outcomes.items()}
-        self.level_rows = {level: part.rows for level, part in core.levels.items()}
+        #: Per level: the table row of each section (as a list of ints).
+        self.level_rows = {level: part.rows.tolist() for level, part in core.levels.items()}
+        #: Per rule: the indicator it reads (None for a rule without one).
+        self.indicator_of = {
+            rule_id: getattr(rule, "indicator", None) for rule_id, rule in standard.rules.items()
+        }
         self.limits: dict[tuple[str, str, object], str | None] = {}
         self.member_columns: dict[tuple[str, str], frozenset[str]] = {}
         self.split_items = frozenset(standard.split.items)
@@ -209,7 +215,7 @@ class LeanCounty:
         """(level, index) keys in the county's section order (row, then level)."""
         rows = self.ctx.level_rows
         order = self.ctx.level_order
-        return sorted(keys, key=lambda k: (int(rows[k[0]][k[1]]), order[k[0]]))
+        return sorted(keys, key=lambda k: (rows[k[0]][k[1]], order[k[0]]))
 
     def _limit(self, rule: SchoolThreshold, level: str, row: int) -> str | None:
         """The section's threshold as the planner's message shows it (None: unknown)."""
@@ -308,7 +314,7 @@ class LeanCounty:
                 continue
             refusal = ctx.refusals[rule.id]
             for level, index in self._ordered(found):
-                row = int(ctx.level_rows[level][index])
+                row = ctx.level_rows[level][index]
                 amount = found[(level, index)]
                 if amount is not None:
                     column, value = amount
@@ -350,6 +356,7 @@ class LeanCounty:
         order = ctx.level_order
         floor_kinds = ctx.floor_kinds
         floor_options = self.floor_options
+        indicator_of = ctx.indicator_of
         for rule in ctx.k_of_n:
             members, applies = ctx.k_of_n_members[rule.id]
             # A section of a school the plan changed in a column its members read
@@ -373,7 +380,7 @@ class LeanCounty:
                     continue
                 if choice is None:
                     return False
-                found.append((int(rows_of[level][index]), order[level], level, choice))
+                found.append((rows_of[level][index], order[level], level, choice))
             found.sort(key=lambda item: (item[0], item[1]))
             by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
             for row, _order, level, choice in found:
@@ -412,7 +419,7 @@ class LeanCounty:
                         if o.to_threshold > 0:
                             targets.setdefault((o.rule, o.column), []).append(o.to_threshold)
                 for (column, member_id), amount in sorted(amounts.items()):
-                    indicator = getattr(ctx.standard.rules[member_id], "indicator", None)
+                    indicator = indicator_of[member_id]
                     full = amount in targets.get((member_id, column), ())
                     self._add(
                         (
@@ -539,18 +546,24 @@ class LeanCounty:
             if value is None:
                 return None, None
             if (added is None or added.__class__ is int) and value.adjusted() < 18:
-                top, bottom = value.as_integer_ratio()
-                if bottom == 1:
-                    return Decimal(top), Decimal(top if added is None else top + added)
-                if added is None:
-                    return value.normalize(), value.normalize()
-                return value.normalize(), (value + added).normalize()
+                return whole_around(value, added)
         before = self.raw(row, column)
         after = self.column(row, column)
         return (
             None if before is None else _decimal(before),
             None if after is None else _decimal(after),
         )
+
+
+def whole_around(value: Decimal, added: int | None) -> tuple[Decimal, Decimal]:
+    """*value* and *value* + *added* (a whole number, or None for nothing) as the
+    planner's ``_exact`` writes the exact numbers: whole numbers without exponent,
+    others without trailing zeros.  For values of fewer than 18 integer digits."""
+    top, bottom = value.as_integer_ratio()
+    if bottom == 1:
+        return Decimal(top), Decimal(top if added is None else top + added)
+    plain = value.normalize()
+    return plain, plain if added is None else (value + added).normalize()
 
 
 def _decimal(value: Exact) -> Decimal:
