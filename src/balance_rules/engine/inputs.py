@@ -117,25 +117,31 @@ def evaluate_changed(
         numbers = {name: values[rows] for name, values in table.numbers.items()}
         extras = {name: values[rows] for name, values in table.extras.items()}
         text = {name: values[rows] for name, values in table.text.items()}
-    copied: set[str] = set()
     position = None if every else {int(r): i for i, r in enumerate(rows.tolist())}
     changed: dict[int, dict[str, Decimal]] = {}
+    #: Per changed column: the new rows and the floats of their exact new values.
+    cells: dict[str, tuple[list[int], list[float]]] = {}
+    schools_of = table.schools
     for row, columns in additions.items():
         new_row = row if position is None else position[row]
         values: dict[str, Decimal] = {}
+        school = None if schools_of is None else schools_of[row]
         for name, amount in columns.items():
-            before = (
-                table.value(name, row) if table.schools is None else table.schools[row].value(name)
-            )
+            before = table.value(name, row) if school is None else school.value(name)
             exact = amount if before is None else before + amount
-            into = numbers if name in numbers else extras
-            if name not in copied:
-                found = into.get(name)
-                into[name] = np.full(len(rows), np.nan) if found is None else found.copy()
-                copied.add(name)
-            into[name][new_row] = float(exact)
+            found = cells.get(name)
+            if found is None:
+                found = cells[name] = ([], [])
+            found[0].append(new_row)
+            found[1].append(float(exact))
             values[name] = exact
         changed[new_row] = values
+    for name, (at, floats) in cells.items():  # each changed column copied once
+        into = numbers if name in numbers else extras
+        original = into.get(name)
+        column_copy = np.full(len(rows), np.nan) if original is None else original.copy()
+        column_copy[np.array(at, dtype=np.intp)] = np.array(floats, dtype=float)
+        into[name] = column_copy
     schools = table.schools
     if schools is not None and not every:
         schools = tuple(schools[r] for r in rows.tolist())
@@ -251,8 +257,13 @@ def failing_rules(result: ColumnarResult) -> list[list[tuple[str, str | None, st
         if not decides.get(rule, False):
             continue
         part = result.levels[level]
-        for i in np.flatnonzero(outcome.status == FAIL).tolist():
-            out[int(part.counties[i])].append((rule, ids[int(part.rows[i])], level))
+        failing = np.flatnonzero(outcome.status == FAIL)
+        if not len(failing):
+            continue
+        for code, row in zip(
+            part.counties[failing].tolist(), part.rows[failing].tolist(), strict=True
+        ):
+            out[code].append((rule, ids[row], level))
     for code, items in enumerate(result.county_findings):
         for finding in items:
             if finding.decides and finding.status == "fail":
