@@ -117,6 +117,7 @@ class LeanContext:
             level: frozenset(f"{level}_{suffix}" for suffix in _NOT_HIRED)
             for level in standard.levels
         }
+        self.any_upgraded = frozenset().union(*self.upgraded.values())
 
 
 class LeanCounty:
@@ -211,12 +212,6 @@ class LeanCounty:
 
     # -- the stages ---------------------------------------------------------------------
 
-    def _ordered(self, keys: Any) -> list[tuple[str, int]]:
-        """(level, index) keys in the county's section order (row, then level)."""
-        rows = self.ctx.level_rows
-        order = self.ctx.level_order
-        return sorted(keys, key=lambda k: (rows[k[0]][k[1]], order[k[0]]))
-
     def _limit(self, rule: SchoolThreshold, level: str, row: int) -> str | None:
         """The section's threshold as the planner's message shows it (None: unknown)."""
         by = rule.threshold.by
@@ -307,15 +302,19 @@ class LeanCounty:
         ctx = self.ctx
         open_here = ctx.open_thresholds[self.code]
         ids = ctx.core.table.text["school_id"]
+        rows = ctx.level_rows
+        order = ctx.level_order
+        refused = self.not_plannable
         best: dict[tuple[int, str], Entry] = {}
         for rule in ctx.thresholds:
             found = open_here.get(rule.id)
             if not found:
                 continue
             refusal = ctx.refusals[rule.id]
-            for level, index in self._ordered(found):
-                row = ctx.level_rows[level][index]
-                amount = found[(level, index)]
+            for (level, index), amount in sorted(
+                found.items(), key=lambda item: (rows[item[0][0]][item[0][1]], order[item[0][0]])
+            ):  # the county's section order (row, then level)
+                row = rows[level][index]
                 if amount is not None:
                     column, value = amount
                     key = (row, column)
@@ -341,7 +340,9 @@ class LeanCounty:
                     if limit is None:
                         return False
                     reason = f"needs a reduction ({rule.op} {limit}), not an addition"
-                self.refuse(rule.id, reason, str(ids[row]), level, rule.indicator)
+                key_refused = (rule.id, str(ids[row]), level, rule.indicator)
+                if key_refused not in refused:
+                    refused[key_refused] = reason
         for entry in best.values():
             self._add(entry)
         return True
@@ -457,9 +458,12 @@ class LeanCounty:
                     current = levels.get(lv)
                     levels[lv] = amount if current is None else current + amount
         upgraded = self.ctx.upgraded
+        any_upgraded = self.ctx.any_upgraded
         for row in sorted(by_site):
             hires = by_site[row]
             added = self.added.get(row, {})
+            if not hires and any_upgraded.isdisjoint(added):
+                continue  # nothing hired or upgraded at any level
             for level in self.ctx.standard.levels:
                 if level not in hires and not any(
                     added[column] for column in upgraded[level].intersection(added)
@@ -534,7 +538,6 @@ class LeanCounty:
                 )
             )
         return result
-
 
     def _around(self, row: int, column: str) -> tuple[Decimal | None, Decimal | None]:
         """A column's value before and after the plan's additions, as the planner's
