@@ -1245,11 +1245,18 @@ def _all_to_threshold(
 
 def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal | None]:
     sums: dict[str, tuple[Decimal, str, Decimal | None]] = {}
+    fields: dict[str, str] = {}  # column: its resource field
     for item in additions:
-        field = _field_of(item.field)[0]
-        add, unit, cost = sums.get(field, (Decimal(0), item.unit, None))
+        field = fields.get(item.field)
+        if field is None:
+            field = fields[item.field] = _field_of(item.field)[0]
+        found = sums.get(field)
+        if found is None:
+            add, unit, cost = _ZERO, item.unit, None
+        else:
+            add, unit, cost = found
         if item.cost is not None:
-            cost = (cost or Decimal(0)) + item.cost
+            cost = (cost or _ZERO) + item.cost
         sums[field] = (add + item.add, unit, cost)
     totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
     costs = [t.cost for t in totals if t.cost is not None]
