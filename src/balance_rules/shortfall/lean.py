@@ -202,10 +202,8 @@ class LeanCounty:
 
     def changes(self) -> dict[int, dict[str, Decimal]]:
         """Per table row, each column's total addition."""
-        from .planner import _exact
-
         return {
-            row: {column: _exact(amount) for column, amount in columns.items() if amount}
+            row: {column: _decimal(amount) for column, amount in columns.items() if amount}
             for row, columns in self.added.items()
             if columns
         }
