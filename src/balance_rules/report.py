@@ -80,8 +80,12 @@ class Finding:
     derived: bool = False
 
 
-def _force(owner: Any, name: str) -> Any:
-    """A lazily built field: call its builder once, keep the result."""
+def built_once(owner: Any, name: str) -> Any:
+    """A lazily built field: call its builder once, keep the result (as a tuple).
+
+    The fields of a frozen result that may be given as a function building them
+    (a Report's findings, a shortfall plan's refusals) are read through this.
+    """
     value = getattr(owner, name)
     if callable(value):
         value = tuple(value())
@@ -108,7 +112,7 @@ class SchoolResult:
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        found: tuple[Finding, ...] = _force(self, "_findings")
+        found: tuple[Finding, ...] = built_once(self, "_findings")
         return found
 
     @property
@@ -170,17 +174,17 @@ class CountyResult:
 
     @property
     def schools(self) -> tuple[SchoolResult, ...]:
-        found: tuple[SchoolResult, ...] = _force(self, "_schools")
+        found: tuple[SchoolResult, ...] = built_once(self, "_schools")
         return found
 
     @property
     def coefficients(self) -> tuple[Coefficient, ...]:
-        found: tuple[Coefficient, ...] = _force(self, "_coefficients")
+        found: tuple[Coefficient, ...] = built_once(self, "_coefficients")
         return found
 
     @property
     def findings(self) -> tuple[Finding, ...]:
-        found: tuple[Finding, ...] = _force(self, "_findings")
+        found: tuple[Finding, ...] = built_once(self, "_findings")
         return found
 
     @property

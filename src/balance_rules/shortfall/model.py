@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 import attrs
 
+from ..report import built_once
+
 __all__ = [
     "Addition",
     "CountyPlan",
@@ -135,15 +137,6 @@ class SchoolPlan:
     cost: Decimal | None = None
 
 
-def _force(owner: Any, name: str) -> Any:
-    """A lazily built field: call its builder once, keep the result (as a tuple)."""
-    value = getattr(owner, name)
-    if callable(value):
-        value = tuple(value())
-        object.__setattr__(owner, name, value)
-    return value
-
-
 @attrs.frozen(kw_only=True, eq=False, repr=False)
 class CountyPlan:
     """The plan for one county and the verdict it would get with the plan applied.
@@ -170,18 +163,18 @@ class CountyPlan:
 
     @property
     def not_plannable(self) -> tuple[NotPlannable, ...]:
-        found: tuple[NotPlannable, ...] = _force(self, "_not_plannable")
+        found: tuple[NotPlannable, ...] = built_once(self, "_not_plannable")
         return found
 
     @property
     def floor_options(self) -> tuple[FloorOption, ...]:
-        found: tuple[FloorOption, ...] = _force(self, "_floor_options")
+        found: tuple[FloorOption, ...] = built_once(self, "_floor_options")
         return found
 
     @property
     def schools(self) -> tuple[SchoolPlan, ...]:
         """Per school, largest additions first."""
-        found: tuple[SchoolPlan, ...] = _force(self, "_schools")
+        found: tuple[SchoolPlan, ...] = built_once(self, "_schools")
         return found
 
     @property
