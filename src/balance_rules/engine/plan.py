@@ -13,7 +13,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -224,19 +224,33 @@ class Plan:
         return evaluate_counties(self, _checked_counties(counties), progress)
 
 
-_PLANS: dict[int, tuple[Standard, Plan]] = {}
+_T = TypeVar("_T")
+
+
+def per_standard(
+    cache: dict[int, tuple[Standard, Any]], standard: Standard, make: Callable[[Standard], _T]
+) -> _T:
+    """``make(standard)``, made once per standard object and kept in *cache*.
+
+    Keyed by the object (a standard is immutable); the 32 most recent are kept.
+    """
+    cached = cache.get(id(standard))
+    if cached is not None and cached[0] is standard:
+        found: _T = cached[1]
+        return found
+    made = make(standard)
+    if len(cache) >= 32:
+        cache.pop(next(iter(cache)))
+    cache[id(standard)] = (standard, made)
+    return made
+
+
+_PLANS: dict[int, tuple[Standard, Any]] = {}
 
 
 def compile_standard(standard: Standard) -> Plan:
     """The plan for *standard*, compiled once and cached per standard object."""
-    cached = _PLANS.get(id(standard))
-    if cached is not None and cached[0] is standard:
-        return cached[1]
-    plan = Plan(standard)
-    if len(_PLANS) >= 32:
-        _PLANS.pop(next(iter(_PLANS)))
-    _PLANS[id(standard)] = (standard, plan)
-    return plan
+    return per_standard(_PLANS, standard, Plan)
 
 
 def evaluate(

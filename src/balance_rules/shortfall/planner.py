@@ -36,7 +36,7 @@ from ..engine.inputs import (
     indicator_values,
     status_of,
 )
-from ..engine.plan import Plan
+from ..engine.plan import Plan, per_standard
 from ..errors import DataError, Problem, StandardError
 from ..report import CountyResult, Report
 from ..standard.model import (
@@ -149,19 +149,12 @@ class DecidingRules:
         self.facts = [r for r in rules.values() if isinstance(r, CountyFact) and decides(r.id)]
 
 
-_DECIDING: dict[int, tuple[Standard, DecidingRules]] = {}
+_DECIDING: dict[int, tuple[Standard, Any]] = {}
 
 
 def deciding_rules(standard: Standard) -> DecidingRules:
     """The :class:`DecidingRules` of *standard* (made once per standard object)."""
-    cached = _DECIDING.get(id(standard))
-    if cached is not None and cached[0] is standard:
-        return cached[1]
-    found = DecidingRules(standard)
-    if len(_DECIDING) >= 32:
-        _DECIDING.pop(next(iter(_DECIDING)))
-    _DECIDING[id(standard)] = (standard, found)
-    return found
+    return per_standard(_DECIDING, standard, DecidingRules)
 
 
 def price(costs: Costs | None, column: str, amount: Fraction | int) -> Fraction:
