@@ -174,8 +174,9 @@ class _Text:
 class _Joint:
     """Adjacent text columns written as one piece: each combination that occurs, once."""
 
-    def __init__(self, texts: Sequence[_Text], end: str = "") -> None:
+    def __init__(self, texts: Sequence[_Text], start: str = "", end: str = "") -> None:
         self.texts = tuple(texts)
+        self.start = start
         self.end = end
         self.codes: dict[tuple[int, ...], int] = {}
         self.values: list[str] = []
@@ -187,7 +188,7 @@ class _Joint:
         if found is None:
             pieces = (text.shown(c) for text, c in zip(self.texts, parts, strict=True))
             found = self.codes[parts] = len(self.values)
-            self.values.append(",".join(pieces) + self.end)
+            self.values.append(self.start + ",".join(pieces) + self.end)
         return found
 
     def codes_of(self, *columns: np.ndarray) -> np.ndarray:
@@ -341,20 +342,22 @@ class _Prepared:
             counties.take(pa.array(row_county)),
             _cells(school_ids, neutralise),
             _cells(names, neutralise),
+            "",
             ",",
         )
-        alone = pc.binary_join_element_wise(counties[:-1], ",,", "")
+        alone = pc.binary_join_element_wise(counties[:-1], ",,,", "")
         self.schools = len(table)
         self.who = pa.concat_arrays([schools, alone])
         self.text = {name: _Text(neutralise) for name in _TEXT_COLUMNS if name != "threshold"}
         self.text["threshold"] = _Text(lambda shown: shown)  # a number: never neutralised
         for status in _STATUS:  # status codes of the outcome arrays are the dictionary codes
             self.text["status"].code(status)
+        # Each piece holds the commas around it: a row is its pieces one after another.
         self.joints = (
-            _Joint([self.text[n] for n in _B]),
-            _Joint([self.text[n] for n in _C1]),  # a county row's, its working follows
+            _Joint([self.text[n] for n in _B], end=","),
+            _Joint([self.text[n] for n in _C1], ",", ","),  # a county row's: its working follows
             _Joint([self.text[n] for n in _C2], end="\n"),
-            _Joint([self.text[n] for n in _C1], end=",,,"),  # a school row's: no working
+            _Joint([self.text[n] for n in _C1], ",", ",,,,"),  # a school row's: no working
         )
         self.section_rules: dict[tuple[str, str], _SectionRule] = {}
         # County rows: where each county's begin; explained a batch of counties at a
@@ -504,7 +507,7 @@ class _CountyRows:
             if column is not None:
                 present = np.flatnonzero(column != None)  # noqa: E711 (elementwise)
                 figures[present] = column[present].astype(float)
-            self.working.append(_number_text(figures))
+            self.working.append(_comma(_number_text(figures)))
 
 
 class _Chunk:
@@ -614,6 +617,13 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     return chunk, everything[np.argsort(keys, kind="stable")]
 
 
+def _comma(cells: Any) -> Any:
+    """Text cells each followed by a comma (the piece of a row it begins)."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(cells, ",", "")
+
+
 def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
     """Floats as text (NaN: empty): pyarrow's digits where they are the row writer's.
 
@@ -658,7 +668,6 @@ class _Job:
     def text(self) -> Any:
         """The chunk's lines, as one buffer of UTF-8 text."""
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         prepared, chunk, order = self.prepared, self.chunk, self.order
         n = len(order)
@@ -708,13 +717,12 @@ class _Job:
         for k in range(3):  # the CV's working
             pieces[begins[counties] + 4 + k] = at_value + n + k * m + np.arange(m, dtype=np.int32)
         pieces[ends - 1] = chunk.c2[order] + at_c2  # ends with the line break
+        # The pieces hold their commas and line breaks: taken in order, their bytes
+        # are the lines.
         cells = source.take(pa.array(pieces))
-        offsets_ = np.concatenate([np.zeros(1, dtype=np.int32), ends])
-        rows = pa.ListArray.from_arrays(pa.array(offsets_), cells)
-        lines = pc.binary_join(rows, ",")
-        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
-        begin, end = int(offsets[lines.offset]), int(offsets[lines.offset + n])
-        return lines.buffers()[2][begin:end]
+        offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)
+        begin, end = int(offsets[cells.offset]), int(offsets[cells.offset + len(pieces)])
+        return cells.buffers()[2][begin:end]
 
 
 def _threads() -> int:
