@@ -306,32 +306,15 @@ def fast_columns(path: str | Path) -> ColumnTable | None:
 
 
 def _read_csv_fast(path: Path) -> ColumnTable | None:
-    try:
-        import pandas as pd
-    except ImportError:
-        return None
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline().strip().split(",")
     known = set(TEXT_FIELDS) | set(NUMERIC_FIELDS)
     if "school_id" not in header or not set(header) <= known:
         return None  # Chinese or unknown headers: the full reader maps them
-    frame = _read_csv_arrow(path, header)
-    if frame is None:
-        try:
-            frame = pd.read_csv(
-                path,
-                dtype={name: str for name in TEXT_FIELDS if name in header},
-                keep_default_na=False,
-                na_values=[""],
-                encoding="utf-8-sig",
-            )
-        except (UnicodeDecodeError, ValueError):
-            return None
-    if frame.empty or any(frame[c].dtype.kind not in "iuf" for c in header if c in NUMBERS):
-        return None  # text in a number column: the full reader says where
-    try:
-        table = ColumnTable.from_frame(frame, str(path), check=False)
-    except DataError:
+    table = _read_csv_arrow(path, header)
+    if table is None:
+        table = _read_csv_pandas(path, header)
+    if table is None:
         return None
     if find_problems(table):
         # Refusals and warnings alike (a parent not in the table): the full
@@ -340,13 +323,39 @@ def _read_csv_fast(path: Path) -> ColumnTable | None:
     return table
 
 
-def _read_csv_arrow(path: Path, header: list[str]) -> Any:
-    """The canonical CSV as a DataFrame through pyarrow's parser (the ``arrow``
+def _read_csv_pandas(path: Path, header: list[str]) -> ColumnTable | None:
+    """The canonical CSV through pandas' own parser (without pyarrow), or None."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return None
+    try:
+        frame = pd.read_csv(
+            path,
+            dtype={name: str for name in TEXT_FIELDS if name in header},
+            keep_default_na=False,
+            na_values=[""],
+            encoding="utf-8-sig",
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if frame.empty or any(frame[c].dtype.kind not in "iuf" for c in header if c in NUMBERS):
+        return None  # text in a number column: the full reader says where
+    try:
+        return ColumnTable.from_frame(frame, str(path), check=False)
+    except DataError:
+        return None
+
+
+def _read_csv_arrow(path: Path, header: list[str]) -> ColumnTable | None:
+    """The canonical CSV as columns through pyarrow's parser (the ``arrow``
     extra): text columns as text, every other column as float64, a blank cell
     missing.  About twice as fast as pandas' own parser on a nation; both parse
-    a number to the nearest float.  None when pyarrow is not installed or the
-    file does not parse that way (text in a number column, a bad row): the
-    pandas parser, and after it the full reader, then say what is wrong.
+    a number to the nearest float.  The columns go straight from Arrow to NumPy
+    (no DataFrame, pandas is not imported), cleaned as :meth:`ColumnTable.from_frame`
+    cleans a DataFrame's.  None when pyarrow is not installed or the file does
+    not parse that way (text in a number column, a bad row): the pandas parser,
+    and after it the full reader, then say what is wrong.
     """
     try:
         import pyarrow as pa
@@ -368,7 +377,105 @@ def _read_csv_arrow(path: Path, header: list[str]) -> Any:
         return None
     if table.column_names and table.column_names[0].startswith("\ufeff"):
         return None  # a byte-order mark kept in the header: let pandas read it
-    return table.to_pandas(self_destruct=True, split_blocks=True)
+    if table.num_rows == 0:
+        return None
+    return _from_arrow(table, str(path))
+
+
+def _from_arrow(table: Any, file: str) -> ColumnTable:
+    """Columns of a canonical Arrow table (text as string, numbers as float64).
+
+    The same columns :meth:`ColumnTable.from_frame` makes of the DataFrame of
+    that table: text stripped (Arrow's Unicode whitespace, as pandas' Arrow
+    strings strip), blank text missing or its default, codes and aliases read
+    once per distinct value, a missing number NaN.  Read from the Arrow buffers
+    (pyarrow's own NumPy conversion imports pandas, a quarter of a second);
+    each Arrow column is let go once converted.
+    """
+    import pyarrow.compute as pc
+
+    n = table.num_rows
+    arrow = dict(zip(table.column_names, table.columns, strict=True))
+    del table
+    has_type = "school_type" in arrow
+    text: dict[str, np.ndarray] = {}
+    for name in TEXT_FIELDS:
+        column = arrow.pop(name, None)
+        if column is None:
+            text[name] = np.array(
+                [_DEFAULTS.get(name, "")] * n if name in _DEFAULTS else [None] * n, dtype=object
+            )
+        elif name in _CATEGORIES:
+            # Clean each distinct value once: a nation has few distinct types.
+            encoded = column.combine_chunks().dictionary_encode()
+            uniques = encoded.dictionary.to_pylist()
+            codes = _codes(encoded.indices, len(uniques))
+            blank = _DEFAULTS.get(name)  # a blank cell: the default, as a School's
+            cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
+            text[name] = cleaned[codes]
+        else:
+            values = np.array(pc.utf8_trim_whitespace(column).to_pylist(), dtype=object)
+            values[values == ""] = None  # a blank cell (None stays None)
+            text[name] = values
+        del column
+    if not has_type:
+        text["school_type"] = np.array(["primary"] * n, dtype=object)
+    numbers: dict[str, np.ndarray] = {}
+    for name in NUMBERS:
+        column = arrow.pop(name, None)
+        numbers[name] = np.full(n, np.nan) if column is None else _float_column(column)
+        del column
+    counted = np.ones(n, dtype=bool)
+    column = arrow.pop("counted_as_school", None)
+    if column is not None:
+        # As from_frame reads each distinct value: only a zero can be "no" (0.0
+        # is, -0.0 is not), and every zero reads as the first zero met.
+        flags = _float_column(column)
+        zero = np.flatnonzero(flags == 0)
+        if len(zero):
+            counted[zero] = _flag(float(flags[zero[0]]))
+    rows = np.arange(2, n + 2, dtype=np.int64)
+    return ColumnTable(text, numbers, counted, {}, None, file, rows=rows)
+
+
+def _valid(chunk: Any) -> np.ndarray | None:
+    """Which cells of one Arrow array are not null (None: all are)."""
+    if chunk.null_count == 0:
+        return None
+    bitmap = np.frombuffer(chunk.buffers()[0], dtype=np.uint8)
+    bits = np.unpackbits(bitmap, count=chunk.offset + len(chunk), bitorder="little")
+    return bits[chunk.offset :].astype(bool)
+
+
+def _values(chunk: Any, dtype: Any) -> np.ndarray:
+    """The value buffer of one primitive Arrow array (a null's slot is arbitrary)."""
+    dtype = np.dtype(dtype)
+    if len(chunk) == 0:
+        return np.empty(0, dtype=dtype)
+    buffer = chunk.buffers()[1]
+    offset = chunk.offset * dtype.itemsize
+    return np.frombuffer(buffer, dtype=dtype, count=len(chunk), offset=offset)
+
+
+def _codes(indices: Any, missing: int) -> np.ndarray:
+    """Dictionary indices as int64, a null as *missing*."""
+    codes = _values(indices, np.int32).astype(np.int64)
+    valid = _valid(indices)
+    if valid is not None:
+        codes[~valid] = missing
+    return codes
+
+
+def _float_column(column: Any) -> np.ndarray:
+    """A float64 Arrow column as one new NumPy array, a missing cell NaN."""
+    parts = []
+    for chunk in column.chunks:
+        values = _values(chunk, np.float64)
+        valid = _valid(chunk)
+        parts.append(values if valid is None else np.where(valid, values, np.nan))
+    if not parts:
+        return np.empty(0, dtype=np.float64)
+    return np.concatenate(parts)
 
 
 def columns_of(schools: Iterable[School] | ColumnTable) -> ColumnTable:
