@@ -187,3 +187,15 @@ def test_the_fast_path_does_not_import_pandas(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_small_integers_of_the_exact_step_are_int64_and_large_ones_python_integers() -> None:
+    from balance_rules.engine.exact import _exact_product, _small_ints
+
+    small = _small_ints([9, 2, 10**12])
+    assert small.dtype == np.int64 and small.tolist() == [9, 2, 10**12]
+    large = _small_ints([9, 2**62])
+    assert large.dtype == object and large.tolist() == [9, 2**62]
+    # Products of int64 factors that would overflow are made in Python integers.
+    product = _exact_product(_small_ints([3 * 10**12]), _small_ints([5 * 10**12]))
+    assert product.tolist() == [15 * 10**24]

@@ -375,6 +375,15 @@ def _exact_product(*factors: np.ndarray) -> np.ndarray:
     return exact
 
 
+def _small_ints(values: Sequence[int]) -> np.ndarray:
+    """Python integers as an int64 array when each is well within int64, else as objects."""
+    import numpy as np
+
+    if all(-(2**62) < v < 2**62 for v in values):
+        return np.array(values, dtype=np.int64)
+    return np.array(values, dtype=object)
+
+
 def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: int) -> None:
     """Decide, exactly, every section whose value is within a hair of its threshold.
 
@@ -388,7 +397,7 @@ def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: in
 
     global _POWERS_OF_TEN
     if _POWERS_OF_TEN is None:
-        _POWERS_OF_TEN = np.array([10**k for k in range(13)], dtype=object)
+        _POWERS_OF_TEN = _small_ints([10**k for k in range(13)])
     if not pending:
         return
     split = sections.split_items
@@ -425,17 +434,20 @@ def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: in
     # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
     # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
     # in Python integers (object arrays) so nothing can overflow.
-    p = np.array(p_of, dtype=object)[which]
-    q = np.array(q_of, dtype=object)[which]
-    sn = np.repeat(np.array([f.numerator for f in scales], dtype=object), sizes)
-    sd = np.repeat(np.array([f.denominator for f in scales], dtype=object), sizes)
+    # (Small integers as int64, so that the products are made in int64 when
+    # they surely fit; any larger one as a Python integer.)
+    p = _small_ints(p_of)[which]
+    q = _small_ints(q_of)[which]
+    sn = np.repeat(_small_ints([f.numerator for f in scales]), sizes)
+    sd = np.repeat(_small_ints([f.denominator for f in scales]), sizes)
     left = _exact_product(numerator, sn, q, _POWERS_OF_TEN[d_places])
     right = _exact_product(p, sd, denominator, _POWERS_OF_TEN[n_places])
     # Every comparison at once, one operator at a time; then each rule's statuses.
-    ops = np.repeat(np.array([tie.op for tie in pending], dtype=object), sizes)
+    op_names = sorted({tie.op for tie in pending})
+    ops = np.repeat(np.array([op_names.index(tie.op) for tie in pending], dtype=np.int64), sizes)
     decided = np.zeros(len(ops), dtype=bool)
-    for op in set(ops.tolist()):
-        where = ops == op
+    for code, op in enumerate(op_names):
+        where = ops == code
         decided[where] = np.asarray(_OPS[op](left[where], right[where]), dtype=bool)
     statuses = np.where(decided, pass_, fail)
     start = 0
