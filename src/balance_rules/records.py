@@ -27,9 +27,12 @@ if TYPE_CHECKING:  # the columnar core needs numpy; keep `import balance_rules` 
 __all__ = [
     "ROW_KEYS",
     "WORKING_KEYS",
+    "Coded",
     "CountyRecords",
     "Progress",
+    "coded",
     "county_columns",
+    "county_columns_coded",
     "county_records",
     "finding_record",
     "flat_finding",
@@ -218,14 +221,58 @@ def flat_finding(
     }
 
 
-def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]) -> Any:
-    """The flat rows of county findings (CVs, composites, facts) as columns, in order.
+@attrs.frozen(eq=False)
+class Coded:
+    """A column given as its distinct cells and, per row, its cell's place among them.
+
+    What a kernel's ``columns`` may give for a column whose cells repeat (a
+    level, a status, a threshold, a fact finding shared by counties): the rows
+    are ``cells[index[i]]``, so a writer makes each distinct cell's text once.
+    It reads as the sequence of its rows.
+    """
+
+    #: The distinct cells (or any cells: a cell may be given twice).
+    cells: Sequence[Any]
+    #: Per row, the place of its cell in :attr:`cells` (a 1-d integer NumPy array).
+    index: Any
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, row: int) -> Any:
+        return self.cells[int(self.index[row])]
+
+    def __iter__(self) -> Iterator[Any]:
+        return map(self.cells.__getitem__, self.index.tolist())
+
+
+def coded(values: Sequence[Any], cell: Callable[[Any], Any] | None = None) -> Coded:
+    """*values* as a :class:`Coded` column: equal values share one cell (``cell(value)``).
+
+    Only for values whose equality is their cell's (text, one type of number):
+    ``1 == 1.0 == True`` would share one cell.
+    """
+    import numpy as np
+
+    place: dict[Any, Any] = dict.fromkeys(values)
+    distinct = list(place)
+    for n, value in enumerate(distinct):
+        place[value] = n
+    index = np.fromiter(map(place.__getitem__, values), dtype=np.int64, count=len(values))
+    return Coded(distinct if cell is None else [cell(v) for v in distinct], index)
+
+
+def county_columns_coded(
+    result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]
+) -> dict[str, Coded]:
+    """The flat rows of county findings (CVs, composites, facts) as coded columns.
 
     Each rule's findings are explained together by its kernel's ``columns`` when
-    the kernel has one, else by its ``record`` row by row; entry *i* of every
+    the kernel has one, else by its ``record`` row by row; row *i* of every
     column is ``items[i]``'s (found in county ``codes[i]``).  The CV's working
     (``students``, ``mean``, ``std``) is there when some kernel gives it (None
-    on other rows).  Columns are NumPy object arrays.
+    on other rows).  A kernel's :class:`Coded` column keeps its cells; any other
+    column gives one cell per row.
     """
     from operator import attrgetter
 
@@ -235,7 +282,9 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
     from .engine.kernels.base import record_columns
 
     n = len(items)
-    out: dict[str, Any] = {key: np.full(n, None, dtype=object) for key in ROW_KEYS}
+    # Cell 0 of every column: None, the cell of rows no kernel gives one for.
+    cells: dict[str, list[Any]] = {key: [None] for key in ROW_KEYS}
+    index: dict[str, Any] = {key: np.zeros(n, dtype=np.int64) for key in ROW_KEYS}
     # Each rule's findings together (in their order), one kernel call per rule.
     rules = list(map(attrgetter("rule"), items))
     number = {rule: i for i, rule in enumerate(dict.fromkeys(rules))}
@@ -254,15 +303,33 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
         else:
             found = record_columns(kernel.record, compiled, result, mine, where)
         for key, column in found.items():
-            target = out.get(key)
-            if target is None:
+            if key not in cells:
                 if key not in WORKING_KEYS:
                     continue
-                target = out[key] = np.full(n, None, dtype=object)
-            if isinstance(column, np.ndarray) and column.dtype == object:
-                target[at] = column
-            else:  # a list: its values as they are (no NumPy scalars)
-                cells = np.empty(len(positions), dtype=object)
-                cells[:] = column
-                target[at] = cells
+                cells[key] = [None]
+                index[key] = np.zeros(n, dtype=np.int64)
+            mine_cells = cells[key]
+            base = len(mine_cells)
+            if isinstance(column, Coded):
+                mine_cells.extend(column.cells)
+                index[key][at] = np.asarray(column.index) + base
+            else:  # a list or an array: one cell per row, its value as it is
+                mine_cells.extend(column.tolist() if isinstance(column, np.ndarray) else column)
+                index[key][at] = np.arange(base, base + len(positions))
+    return {key: Coded(cells[key], index[key]) for key in cells}
+
+
+def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]) -> Any:
+    """The flat rows of county findings (CVs, composites, facts) as columns, in order.
+
+    :func:`county_columns_coded`, each column a NumPy object array of its rows.
+    """
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for key, column in county_columns_coded(result, items, codes).items():
+        distinct = np.empty(len(column.cells), dtype=object)
+        for n, cell in enumerate(column.cells):  # (a cell as it is, never unpacked)
+            distinct[n] = cell
+        out[key] = distinct[column.index]
     return out

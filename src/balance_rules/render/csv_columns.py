@@ -42,7 +42,7 @@ from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
 from ..engine.kernels.base import NOT_EVALUATED
-from ..records import WORKING_KEYS, county_columns, flat_row
+from ..records import WORKING_KEYS, county_columns_coded, flat_row
 
 __all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
@@ -116,18 +116,28 @@ def number_cells(values: Sequence[Any]) -> tuple[np.ndarray, dict[int, str]]:
 
     A value pyarrow writes with the row writer's digits is a float (NaN: empty);
     any other (an integral float such as ``0.0``, a value out of pyarrow's plain
-    band, a yes/no, an integer beyond it) is its ``str``, by position.
+    band, a yes/no, an integer beyond it) is its ``str``, by position.  Floats
+    (most values: CVs, composites) are sorted out at once.
     """
-    floats = np.full(len(values), np.nan)
+    n = len(values)
+    floats = np.full(n, np.nan)
     text: dict[int, str] = {}
-    for i, value in enumerate(values):
+    if not n:
+        return floats, text
+    types = list(map(type, values))
+    is_float = np.array([t is float for t in types], dtype=bool)
+    if is_float.any():
+        at = np.flatnonzero(is_float)
+        cells = np.empty(n, dtype=object)
+        cells[:] = values  # (numbers or None: never unpacked)
+        found = cells[at].astype(float)
+        plain = _in_band(found) & (found != np.floor(found))  # NaN, inf: not in the band
+        floats[at[plain]] = found[plain]
+        for i in at[~plain].tolist():
+            text[i] = str(values[i])
+    for i in np.flatnonzero(~is_float).tolist():
+        value = values[i]
         if value is None:
-            continue
-        if type(value) is float:
-            if _plain(value) and not value.is_integer():
-                floats[i] = value
-            else:
-                text[i] = str(value)
             continue
         shown = str(value)
         if isinstance(value, int | float) and not isinstance(value, bool):
@@ -467,7 +477,7 @@ class _CountyRows:
 
     County by county, each county's in the standard's rule order: every rule's
     findings through its kernel's ``columns`` (:func:`~balance_rules.records.
-    county_columns`), each distinct text coded once.  County *code*'s rows are
+    county_columns_coded`), each distinct cell made into text once.  County *code*'s rows are
     ``start[code - first]`` to ``start[code - first + 1] - 1``.
     """
 
@@ -482,31 +492,42 @@ class _CountyRows:
             owners.extend([code] * len(found))
         self.start = prepared.county_start[first : last + 1] - prepared.county_start[first]
         self.county = np.array(owners, dtype=np.int64)
-        rows = county_columns(result, items, owners)
+        rows = county_columns_coded(result, items, owners)
         text = prepared.text
-        shown: dict[str, list[Any]] = {
-            "decides": list(map(str, rows["decides"])),
-            "threshold": [None if v is None else str(v) for v in rows["threshold"]],
+        shown: dict[str, Callable[[Any], Any]] = {
+            "decides": str,
+            "threshold": lambda v: None if v is None else str(v),
         }
-        codes = {
-            name: text[name].codes_of(shown.get(name) or list(rows[name])) for name in _TEXT_COLUMNS
-        }
+        codes = {}
+        for name in _TEXT_COLUMNS:  # each distinct cell coded once, then per row
+            column = rows[name]
+            show = shown.get(name)
+            cells = column.cells if show is None else list(map(show, column.cells))
+            codes[name] = text[name].codes_of(cells)[column.index]
         b, c1, c2, _ = prepared.joints
         self.b = b.codes_of(*(codes[n] for n in _B))
         self.c1 = c1.codes_of(*(codes[n] for n in _C1))
         self.c2 = c2.codes_of(*(codes[n] for n in _C2))
-        self.value, value_text = number_cells(rows["value"])
-        self.text_at = np.array(sorted(value_text), dtype=np.int64)
-        self.text_cells = [value_text[i] for i in self.text_at.tolist()]
+        value = rows["value"]
+        floats, value_text = number_cells(value.cells)
+        self.value = floats[value.index]
+        has_text = np.zeros(len(value.cells), dtype=bool)
+        has_text[list(value_text)] = True
+        self.text_at = np.flatnonzero(has_text[value.index])
+        self.text_cells = [value_text[c] for c in value.index[self.text_at].tolist()]
         # The CV's working, where a kernel gives it: a text per county row, and an
         # empty one last (the cell of every other row).
         self.working = []
         for name in WORKING_KEYS:
             figures = np.full(len(items) + 1, np.nan)
-            column = rows.get(name)
-            if column is not None:
-                present = np.flatnonzero(column != None)  # noqa: E711 (elementwise)
-                figures[present] = column[present].astype(float)
+            working = rows.get(name)
+            if working is not None:
+                given: np.ndarray = np.empty(len(working.cells), dtype=object)
+                given[:] = working.cells  # (numbers or None)
+                present = np.flatnonzero(given != None)  # noqa: E711 (elementwise)
+                numbers = np.full(len(given), np.nan)
+                numbers[present] = given[present].astype(float)
+                figures[:-1] = numbers[working.index]
             self.working.append(_comma(_number_text(figures)))
 
 
@@ -612,9 +633,14 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
         chunk.value_text[school_total + n - a] = shown
     chunk.county_row[at] = np.arange(a, b)
     chunk.working = county.working
-    everything = np.concatenate([school_order, at])
-    keys = np.concatenate([school_codes * 2, county_codes * 2 + 1])
-    return chunk, everything[np.argsort(keys, kind="stable")]
+    # Each county's school rows, then its county rows: where each row goes.
+    schools = prepared.school_rows[first:last].astype(np.int64)
+    counts = np.diff(county.start[first - county.first : last - county.first + 1])
+    order = np.empty(school_total + b - a, dtype=np.int64)
+    before = np.cumsum(counts) - counts  # county rows of the counties before
+    order[np.arange(school_total) + before[school_codes - first]] = school_order
+    order[np.arange(b - a) + np.cumsum(schools)[county_codes - first]] = at
+    return chunk, order
 
 
 def _comma(cells: Any) -> Any:
@@ -649,6 +675,36 @@ def _number_text(values: np.ndarray, text: dict[int, str] | None = None) -> Any:
             shown, pa.array(mask), pa.array([replace[p] for p in positions], pa.string())
         )
     return pc.fill_null(shown, "")
+
+
+def _number_pieces(values: np.ndarray, text: dict[int, str] | None = None) -> tuple[Any, Any]:
+    """:func:`_number_text` as distinct texts and, per value, the place of its text.
+
+    Values pyarrow writes as the row writer does are dictionary-encoded and each
+    distinct one made into text once (a chunk's values repeat: counts, sizes,
+    ratios of small numbers); the others, and the cells of *text*, follow, after
+    the empty text of a NaN.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    band = _in_band(values)
+    encoded = pc.dictionary_encode(pa.array(np.where(band, values, np.nan), from_pandas=True))
+    distinct = pc.cast(encoded.dictionary, pa.string())
+    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+    empty = len(distinct)
+    index[index < 0] = empty
+    replace: dict[int, str] = {}
+    odd = ~band & ~np.isnan(values)
+    if odd.any():  # shown as the row-by-row writer shows them (integral: no ".0")
+        for position in np.flatnonzero(odd).tolist():
+            replace[position] = str(number(float(values[position])))
+    if text:
+        replace.update(text)
+    positions = sorted(replace)
+    index[positions] = empty + 1 + np.arange(len(positions), dtype=np.int32)
+    extra = pa.array(["", *(replace[p] for p in positions)], type=pa.string())
+    return pa.concat_arrays([distinct, extra]), index
 
 
 class _Job:
@@ -690,15 +746,17 @@ class _Job:
         np.not_equal(who[1:], who[:-1], out=new[1:])
         run = np.cumsum(new, dtype=np.int32) - 1
         runs = int(run[-1]) + 1
+        values, value_at = _number_pieces(chunk.value[order], moved)
         per_row = [
             prepared.who.take(pa.array(who[new])),
-            _number_text(chunk.value[order], moved),
             *(w.take(pa.array(county_row[counties])) for w in chunk.working),
+            values,
         ]
         b, c1, c2, c1_school = self.joints
         source = pa.concat_arrays([*per_row, b, c1, c2, c1_school])
-        at_value = runs
-        at_b = runs + n + 3 * m
+        at_working = runs
+        at_value = runs + 3 * m
+        at_b = at_value + len(values)
         at_c1 = at_b + len(b)
         at_c2 = at_c1 + len(c1)
         at_c1_school = at_c2 + len(c2)
@@ -707,15 +765,14 @@ class _Job:
         ends = np.cumsum(width, dtype=np.int32)
         begins = ends - width
         pieces = np.empty(int(ends[-1]), dtype=np.int32)
-        row = np.arange(n, dtype=np.int32)
         pieces[begins] = run  # county, id, name
         pieces[begins + 1] = chunk.b[order] + at_b
-        pieces[begins + 2] = row + at_value
+        pieces[begins + 2] = value_at + at_value
         status = chunk.c1[order] + at_c1_school
         status[counties] += at_c1 - at_c1_school
         pieces[begins + 3] = status
         for k in range(3):  # the CV's working
-            pieces[begins[counties] + 4 + k] = at_value + n + k * m + np.arange(m, dtype=np.int32)
+            pieces[begins[counties] + 4 + k] = at_working + k * m + np.arange(m, dtype=np.int32)
         pieces[ends - 1] = chunk.c2[order] + at_c2  # ends with the line break
         # The pieces hold their commas and line breaks: taken in order, their bytes
         # are the lines.

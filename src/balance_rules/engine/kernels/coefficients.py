@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ...records import Coded, coded
 from ...sections import column_name
 from ...standard.model import Coefficients, Composite
 from ..exact import MARGIN, Calc, cv_within_cap
@@ -173,11 +174,12 @@ def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str
 
 def columns(
     compiled: Compiled, result: Result, items: Sequence[Any], codes: Sequence[int]
-) -> dict[str, list[Any]]:
+) -> dict[str, Any]:
     """The flat rows of many of this rule's county findings (``record``'s, as columns).
 
     The findings are named tuples: transposed in one step, each column is then
-    the tuple's field or a lookup of its few distinct values (levels, caps).
+    the tuple's field; the repeating ones (level, status, cap…) are given as
+    their distinct cells and an index (:class:`~balance_rules.records.Coded`).
     With the CV's working (total students, mean, S) of each row.
     """
     rule = compiled.rule
@@ -185,25 +187,25 @@ def columns(
     if n == 0:
         return {key: [] for key in (*ROW_KEYS, "students", "mean", "std")}
     fields = dict(zip(CountyFinding._fields, zip(*items, strict=True), strict=True))
-    thresholds = fields["threshold"]
-    shown = {cap: number(cap) for cap in set(thresholds)}
-    layers = compiled.layers
+    same = np.zeros(n, dtype=np.int64)
+    level = coded(fields["level"])
+    threshold = coded(fields["threshold"])  # the caps (Decimals, None): one type
     return {
-        "level": list(fields["level"]),
-        "rule": [rule.id] * n,
-        "kind": [rule.kind] * n,
-        "indicator": list(fields["indicator"]),
+        "level": level,
+        "rule": Coded([rule.id], same),
+        "kind": Coded([rule.kind], same),
+        "indicator": coded(fields["indicator"]),
         "value": list(fields["value"]),
-        "op": [None if cap is None else "<=" for cap in thresholds],
-        "threshold": [shown[cap] for cap in thresholds],
-        "status": list(fields["status"]),
-        "decides": list(fields["decides"]),
-        "veto": [rule.veto] * n,
-        "document": [rule.source.document] * n,
-        "article": [rule.source.article] * n,
-        "layer": [layers[level] for level in fields["level"]],
-        "missing": [";".join(m) for m in fields["missing"]],
-        "detail": [d or None for d in fields["detail"]],
+        "op": Coded([None if cap is None else "<=" for cap in threshold.cells], threshold.index),
+        "threshold": Coded([number(cap) for cap in threshold.cells], threshold.index),
+        "status": coded(fields["status"]),
+        "decides": coded(fields["decides"]),
+        "veto": Coded([rule.veto], same),
+        "document": Coded([rule.source.document], same),
+        "article": Coded([rule.source.article], same),
+        "layer": Coded([compiled.layers[lv] for lv in level.cells], level.index),
+        "missing": coded(fields["missing"], ";".join),
+        "detail": coded(fields["detail"], lambda d: d or None),
         "students": list(fields["students"]),
         "mean": list(fields["mean"]),
         "std": list(fields["std"]),

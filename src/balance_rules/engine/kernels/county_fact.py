@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from ...records import Coded
 from ...standard.model import CountyFact
 from ..exact import derived_quotient, exact_quotient
 from ..plan import Plan
@@ -109,20 +110,16 @@ def columns(
 ) -> dict[str, Any]:
     """The flat rows of many of this rule's findings: each distinct finding once.
 
-    Counties that do not give the fact share one finding (``compiled.absent``),
-    so most rows are a lookup of a row already made.
+    Counties that do not give the fact share one finding (``compiled.absent``):
+    every column is the distinct findings' cells and, per row, its finding's
+    place (:class:`~balance_rules.records.Coded`).
     """
     keys = list(map(id, items))
     by_key = dict(zip(keys, items, strict=True))  # each distinct finding, in order
     place = {key: n for n, key in enumerate(by_key)}
     index = np.fromiter(map(place.__getitem__, keys), dtype=np.int64, count=len(keys))
     distinct = [flat_row(finding_record(item)) for item in by_key.values()]
-    columns: dict[str, Any] = {}
-    for key in ROW_KEYS:
-        cells = np.empty(len(distinct), dtype=object)
-        cells[:] = [row[key] for row in distinct]
-        columns[key] = cells[index]
-    return columns
+    return {key: Coded([row[key] for row in distinct], index) for key in ROW_KEYS}
 
 
 def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
