@@ -35,7 +35,6 @@ from ..sections import (
     NO_STUDENTS,
     PARENT_MISSING,
     Section,
-    refuse_parent_cycles,
     site_section,
 )
 from .exact import Tie, decide_ties
@@ -147,21 +146,14 @@ def _merge(
     ids = table.text["school_id"]
     parents = table.text["parent_school_id"]
     counties = table.text["county"].tolist()
-    # Only sub-sites follow their parent, so a loop runs through sub-sites only.
-    refuse_parent_cycles(
-        [f"{counties[s]}\x00{ids[s]}" for s in subs],
-        [None if parents[s] is None else f"{counties[s]}\x00{parents[s]}" for s in subs],
-        [False] * len(subs),
-        table.file,
-        shown=lambda key: key.split("\x00", 1)[1],
-    )
+    # Loops of sub-sites naming each other are refused by the validator, which
+    # every entry point runs; here a loop (in a table built by hand and never
+    # checked) only ends the walk below, its sub-sites reported as orphans.
     # Only rows named as a parent are ever looked up: index just those.
-    needed = {parents[s] for s in subs if parents[s] is not None}
-    by_id = {
-        (county, school_id): i
-        for i, (county, school_id) in enumerate(zip(counties, ids.tolist(), strict=True))
-        if school_id in needed
-    }
+    wanted = {parents[s] for s in subs.tolist() if parents[s] is not None}
+    listed = ids.tolist()
+    named = np.fromiter(map(wanted.__contains__, listed), dtype=bool, count=len(listed))
+    by_id = {(counties[i], listed[i]): i for i in np.flatnonzero(named).tolist()}
     for sub in subs:
         seen = {int(sub)}
         current = int(sub)
@@ -295,11 +287,13 @@ class _Evaluator:
             tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
         ] = {}
         kept = table.counted.copy()
-        names = table.text["county"]
-        county_names = sorted({(n or "") for n in names.tolist()} | set(counties))
+        names = table.text["county"].tolist()
+        distinct = set(names)
+        county_names = sorted({(n or "") for n in distinct} | set(counties))
         self.county_names = county_names
         code_of = {name: i for i, name in enumerate(county_names)}
-        self.codes = np.array([code_of[n or ""] for n in names.tolist()], dtype=np.int64)
+        code_of_cell = {n: code_of[n or ""] for n in distinct}  # each distinct cell once
+        self.codes = np.fromiter(map(code_of_cell.__getitem__, names), np.int64, len(names))
         self.excluded: list[list[Excluded]] = [[] for _ in county_names]
         for row, reason, detail in events:
             self._exclude(row, reason, None, detail)
@@ -310,7 +304,7 @@ class _Evaluator:
         # Facts as given: checked where they came in (the facts reader, County, check_facts).
         self.fact_counties = [_Facts(n, facts.get(n) or {}) for n in county_names]
         self.findings: list[list[Any]] = [[] for _ in county_names]
-        ids = np.array(table.text["school_id"].tolist(), dtype=str)
+        ids = table.text["school_id"].astype(str)
         self.rank = np.empty(len(table), dtype=np.int64)
         self.rank[np.lexsort((ids, self.codes))] = np.arange(len(table))
 
@@ -319,6 +313,13 @@ class _Evaluator:
         self.excluded[self.codes[row]].append(
             Excluded(text["school_id"][row], text["school_name"][row] or "", reason, level, detail)
         )
+
+    def _exclude_rows(self, rows: np.ndarray, reason: str, level: str | None) -> None:
+        """Exclude many rows for one reason (as :meth:`_exclude` each, in row order)."""
+        text, excluded = self.table.text, self.excluded
+        ids, names = text["school_id"][rows].tolist(), text["school_name"][rows].tolist()
+        for code, school_id, name in zip(self.codes[rows].tolist(), ids, names, strict=True):
+            excluded[code].append(Excluded(school_id, name or "", reason, level, None))
 
     def type_rows(self) -> dict[str, np.ndarray]:
         """Per school type present in the table: where its rows are (computed once)."""
@@ -355,8 +356,7 @@ class _Evaluator:
                     students = self.compulsory("students")
                 match &= students < float(exclusion.students_below)
                 match &= ~np.isnan(students)
-            for row in np.flatnonzero(match):
-                self._exclude(int(row), exclusion.reason, None)
+            self._exclude_rows(np.flatnonzero(match), exclusion.reason, None)
             remaining &= ~match
         in_scope: np.ndarray = remaining
         return in_scope
@@ -374,8 +374,7 @@ class _Evaluator:
             rows = np.flatnonzero(self.in_scope & has_level)
             students = self.numbers[f"{level}_students"][rows]
             empty = students == 0
-            for row in rows[empty]:
-                self._exclude(int(row), NO_STUDENTS, level)
+            self._exclude_rows(rows[empty], NO_STUDENTS, level)
             rows = rows[~empty]
             # Sections in one canonical order (county, school id) whatever the input
             # order: sums in floating point, hence the digits shown, never depend on it.

@@ -33,6 +33,9 @@ from .school_threshold import missing_inputs
 
 __all__ = ["KERNEL", "columns", "county_finding", "cv_missing"]
 
+#: A float decision → its status word (indexed by the bool).
+_PASS_FAIL = ("fail", "pass")
+
 
 @attrs.frozen
 class Compiled:
@@ -110,23 +113,26 @@ def run(compiled: Compiled, run: Run) -> None:
                     else np.abs(cv - float(cap)) <= 2 * MARGIN
                 )
             values, totals, means, stds = cv.tolist(), total.tolist(), mean.tolist(), std.tolist()
-            for code in np.flatnonzero(groups).tolist():
-                lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+            # Python lists, read once per county (not NumPy scalars).
+            statuses = [_PASS_FAIL[ok] for ok in passed.tolist()]
+            missings = missing.tolist()
+            for code in np.flatnonzero(groups & (unknown | close)).tolist():
                 if unknown[code]:
-                    status = "not_evaluated"
-                    if missing[code]:
-                        indicator = run.indicator(name, part)
-                        lacking = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
-                elif close[code]:
+                    statuses[code] = "not_evaluated"
+                else:
                     assert cap is not None
                     rows = part.rows[part.counties == code].tolist()
                     allowed = cv_within_cap(
                         run, compiled.calcs[name], rows, level, values[code], cap, rule.rounding
                     )
-                    status = "pass" if allowed else "fail"
-                else:
-                    status = "pass" if passed[code] else "fail"
-                known = not missing[code]
+                    statuses[code] = "pass" if allowed else "fail"
+            for code in np.flatnonzero(groups).tolist():
+                lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+                known = not missings[code]
+                if not known:
+                    indicator = run.indicator(name, part)
+                    lacking = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
+                status = statuses[code]
                 working = known and totals[code] > 0
                 value = values[code]
                 run.findings[code].append(

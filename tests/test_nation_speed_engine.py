@@ -1,0 +1,71 @@
+"""The columnar core's bulk steps (sub-site index, exclusions, county codes), checked by hand."""
+
+from __future__ import annotations
+
+import balance_rules as br
+from balance_rules.data.columns import ColumnTable
+from balance_rules.engine.columnar import evaluate_columns
+
+from .conftest import mini_standard, school
+
+
+def _reasons(result: object, county: str) -> list[tuple[str, str, str | None, str | None]]:
+    code = result.county_names.index(county)  # type: ignore[attr-defined]
+    return [
+        (e.school_id, e.reason, e.level, e.detail)
+        for e in result.excluded[code]  # type: ignore[attr-defined]
+    ]
+
+
+def test_a_loop_in_an_unchecked_table_ends_the_walk_and_leaves_orphans() -> None:
+    """The validator refuses loops; a table built without it must still not hang."""
+    schools = [
+        school("P", primary_students=100, teaching_aux_area=500),
+        school("S1", counted_as_school=False, parent_school_id="S2", primary_students=5),
+        school("S2", counted_as_school=False, parent_school_id="S1", primary_students=5),
+    ]
+    table = ColumnTable.from_schools(schools, check=False)
+    result = evaluate_columns(br.compile_standard(mini_standard()), table)
+    assert _reasons(result, "测试县") == [
+        ("S1", "parent_missing", None, "parent 'S2' not found"),
+        ("S2", "parent_missing", None, "parent 'S1' not found"),
+    ]
+    assert result.children == {}
+
+
+def test_exclusions_and_merges_by_hand_across_counties() -> None:
+    a = [
+        school("A3", county="甲县", primary_students=50, teaching_aux_area=300),
+        school("A1", county="甲县", ownership="private", primary_students=10),
+        school("A2", county="甲县", primary_students=0, teaching_aux_area=10),
+        school(
+            "A4", county="甲县", counted_as_school=False, parent_school_id="A3", primary_students=5
+        ),
+    ]
+    b = [
+        school("B2", county="乙县", school_type="teaching_point", primary_students=8),
+        school("B1", county="乙县", primary_students=40, teaching_aux_area=200),
+        school(
+            "B9", county="乙县", counted_as_school=False, parent_school_id="A3", primary_students=2
+        ),
+    ]
+    table = ColumnTable.from_schools([*a, *b], check=False)
+    result = evaluate_columns(br.compile_standard(mini_standard()), table)
+    assert result.county_names == ["乙县", "甲县"]
+    # Each county's exclusions sorted by school id: private and teaching points out
+    # of scope, a school of no students, a sub-site merged into its parent, and one
+    # naming a parent of another county (a parent is looked up in its own county).
+    assert _reasons(result, "甲县") == [
+        ("A1", "private", None, None),
+        ("A2", "no_students", "primary", None),
+        ("A4", "merged_into_parent", None, "A3"),
+    ]
+    assert _reasons(result, "乙县") == [
+        ("B2", "teaching_point", None, None),
+        ("B9", "parent_missing", None, "parent 'A3' not found"),
+    ]
+    assert result.children == {0: [3]}
+    primary = result.levels["primary"]
+    ids = [table.text["school_id"][row] for row in primary.rows]
+    assert ids == ["B1", "A3"]  # county order (乙县 < 甲县 as sorted), then school id
+    assert primary.students.tolist() == [40.0, 55.0]  # A3 with its sub-site's 5
