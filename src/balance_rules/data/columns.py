@@ -414,7 +414,8 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
             cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
             text[name] = cleaned[codes]
         else:
-            values = np.array(pc.utf8_trim_whitespace(column).to_pylist(), dtype=object)
+            cells = pc.utf8_trim_whitespace(column).to_pylist()
+            values = np.fromiter(cells, dtype=object, count=len(cells))
             values[values == ""] = None  # a blank cell (None stays None)
             text[name] = values
         del column

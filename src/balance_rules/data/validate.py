@@ -138,8 +138,10 @@ def find_problems(table: ColumnTable) -> list[Flagged]:
     from_file = table.rows is not None
     _categories(table, from_file, found)
     _numbers(table, found)
-    _ids(table, found)
-    _totals(table, found)
+    listed = table.text["school_id"].tolist()
+    distinct = set(listed)  # the ids' hashes, made once (and kept by the strings)
+    _ids(table, found, listed, distinct)
+    _totals(table, found, distinct)
     _combined(table, found)
     _parents(table, found)
     found.sort(key=lambda f: f.index)  # stable: within a row, in the order checked
@@ -278,15 +280,16 @@ def _member(column: np.ndarray, values: AbstractSet[Any]) -> np.ndarray:
     return np.fromiter(map(values.__contains__, column.tolist()), dtype=bool, count=len(column))
 
 
-def _county_keys(table: ColumnTable, rows: Sequence[int]) -> list[tuple[str, str]]:
-    counties, ids = table.text["county"], table.text["school_id"]
-    return [(_text(counties[i]), _text(ids[i])) for i in rows]
+def _county_keys(table: ColumnTable, rows: Sequence[int] | np.ndarray) -> list[tuple[str, str]]:
+    """(county, school id) of some rows, as text (a blank one "")."""
+    index = np.asarray(rows, dtype=np.int64)
+    counties = table.text["county"][index].tolist()
+    ids = table.text["school_id"][index].tolist()
+    return [(_text(c), _text(i)) for c, i in zip(counties, ids, strict=True)]
 
 
-def _ids(table: ColumnTable, found: list[Flagged]) -> None:
+def _ids(table: ColumnTable, found: list[Flagged], listed: list[Any], distinct: set[Any]) -> None:
     ids = table.text["school_id"]
-    listed = ids.tolist()
-    distinct = set(listed)
     for i in np.flatnonzero(~ids.astype(bool)).tolist():  # None or ""
         found.append(Flagged(i, "school_id", "school id is blank", "学校标识码为空", named=False))
     if len(distinct) == len(listed):
@@ -314,14 +317,17 @@ def _ids(table: ColumnTable, found: list[Flagged]) -> None:
         found.append(Flagged(i, "school_id", message, message_zh, named=False))
 
 
-def _totals(table: ColumnTable, found: list[Flagged]) -> None:
+def _totals(table: ColumnTable, found: list[Flagged], distinct_ids: AbstractSet[Any]) -> None:
     """A totals row (合计, 总计, 全县 … as the school id or the county) is no school.
 
     The file readers skip such rows with a warning; here (a DataFrame, School
     objects) it would be evaluated as a school, so it is refused.
     """
     ids, counties = table.text["school_id"], table.text["county"]
-    marked = _member(ids, _MARKERS)
+    if distinct_ids.isdisjoint(_MARKERS):
+        marked = np.zeros(len(ids), dtype=bool)
+    else:
+        marked = _member(ids, _MARKERS)
     distinct = set(counties.tolist()) - {None, ""}
     totals = {c for c in distinct if is_total_marker(str(c))}
     if totals:
@@ -367,17 +373,17 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
     has_parent = parents.astype(bool)  # None and "" are no parent
     if len(subs) == 0 and not has_parent.any():
         return
-    referring = np.flatnonzero(has_parent).tolist()
-    named = set(parents[has_parent].tolist())
+    referring = np.flatnonzero(has_parent)
+    referring_parents = parents[referring].tolist()
+    named = set(referring_parents)
     ids = table.text["school_id"]
     # Only rows whose id is named as a parent are ever looked up.
-    targets = np.flatnonzero(_member(ids, named)).tolist()
-    known = set(_county_keys(table, targets))
+    known = set(_county_keys(table, np.flatnonzero(_member(ids, named))))
     # Loops run through sub-sites only (a counted school's parent is never followed).
-    keys = _county_keys(table, subs.tolist())
+    keys = _county_keys(table, subs)
     sub_parents = [
-        None if parents[s] in (None, "") else (key[0], _text(parents[s]))
-        for s, key in zip(subs.tolist(), keys, strict=True)
+        None if parent in (None, "") else (key[0], _text(parent))
+        for parent, key in zip(parents[subs].tolist(), keys, strict=True)
     ]
     row_of = dict(zip(keys, subs.tolist(), strict=True))
     for cycle in parent_cycles(keys, sub_parents, [False] * len(keys)):
@@ -408,7 +414,13 @@ def _parents(table: ColumnTable, found: list[Flagged]) -> None:
     if not named:
         return
     counties = table.text["county"]
-    missing = [i for i in referring if (_text(counties[i]), _text(parents[i])) not in known]
+    missing = [
+        i
+        for i, county, parent in zip(
+            referring.tolist(), counties[referring].tolist(), referring_parents, strict=True
+        )
+        if (_text(county), _text(parent)) not in known
+    ]
     if not missing:
         return
     by_county: dict[str, list[str]] = {}
