@@ -9,20 +9,24 @@ evaluated (its missing columns), a k-of-n row at a section where some rule was n
 evaluated — goes through its kernel's ``record``, as every row of the row-by-row
 writer does.  County rows (CVs, composites, facts) are explained a batch of
 counties at a time, rule by rule, by their kernel's ``columns`` (or its ``record``
-row by row for a kind without it: :func:`balance_rules.records.county_columns`).
+row by row for a kind without it: :func:`balance_rules.records.county_columns_coded`).
 
-A county row is written as eight pieces joined by commas: the county, school id
-and name (one text per school; empty ids here), then ``level,rule,indicator``, the
-value, ``op,threshold,status``, the CV's working (three), and
-``decides,…,detail``; a school row as five (its empty working ends the status
-piece).  Each
-group of text cells is a dictionary of the combinations that occur, each written
-once as the csv module writes it (neutralised against formulas, quoted only when
-it must be); pyarrow takes the pieces of a chunk's rows and joins them, on worker
-threads, without the GIL.  A value is written with the digits the row-by-row
-writer gives it (shortest round trip, integral values without ``.0``): pyarrow's
-own float text where that is the row writer's, else (below 1e-4, from 1e10,
-``-0.0``, a ``0.0`` as the JSON report writes it, a yes/no) the row writer's text.
+Every row is written as four pieces, each holding the commas (or the line break)
+around it, so that a chunk's lines are its pieces' bytes one after another: who
+(the county, school id and name; one text per school, empty ids for a county
+row), ``level,rule,indicator``, the middle and the tail.  A school row's middle
+is its value and its tail ``op,threshold,status``, the empty working and
+``decides,…,detail``; a county row's middle is its value, ``op,threshold,status``
+and the CV's working (one text per county row, made with its batch) and its tail
+``decides,…,detail``.  Each group of text cells is a dictionary of the
+combinations that occur, each written once as the csv module writes it
+(neutralised against formulas, quoted only when it must be); pyarrow takes the
+pieces of a chunk's rows on worker threads, without the GIL.  A value is written
+with the digits the row-by-row writer gives it (shortest round trip, integral
+values without ``.0``): pyarrow's own float text where that is the row writer's
+(each distinct value of a chunk made into text once), else (below 1e-4, from
+1e10, ``-0.0``, a ``0.0`` as the JSON report writes it, a yes/no) the row
+writer's text.
 """
 
 from __future__ import annotations
@@ -184,10 +188,13 @@ class _Text:
 class _Joint:
     """Adjacent text columns written as one piece: each combination that occurs, once."""
 
-    def __init__(self, texts: Sequence[_Text], start: str = "", end: str = "") -> None:
-        self.texts = tuple(texts)
+    def __init__(
+        self, texts: Sequence[Any], start: str = "", end: str = "", sep: str = ","
+    ) -> None:
+        self.texts = tuple(texts)  # (each a _Text, or a _Joint)
         self.start = start
         self.end = end
+        self.sep = sep
         self.codes: dict[tuple[int, ...], int] = {}
         self.values: list[str] = []
         self._array: Any = None
@@ -198,8 +205,11 @@ class _Joint:
         if found is None:
             pieces = (text.shown(c) for text, c in zip(self.texts, parts, strict=True))
             found = self.codes[parts] = len(self.values)
-            self.values.append(self.start + ",".join(pieces) + self.end)
+            self.values.append(self.start + self.sep.join(pieces) + self.end)
         return found
+
+    def shown(self, code: int) -> str:
+        return "" if code < 0 else self.values[code]
 
     def codes_of(self, *columns: np.ndarray) -> np.ndarray:
         """The pieces of many rows, from one array of codes per column."""
@@ -369,6 +379,9 @@ class _Prepared:
             _Joint([self.text[n] for n in _C2], end="\n"),
             _Joint([self.text[n] for n in _C1], ",", ",,,,"),  # a school row's: no working
         )
+        # A row's last piece: a school row's op…status (empty working) and decides…
+        # detail; a county row's decides…detail alone (code -1 first).
+        self.tail = _Joint([self.joints[3], self.joints[2]], sep="")
         self.section_rules: dict[tuple[str, str], _SectionRule] = {}
         # County rows: where each county's begin; explained a batch of counties at a
         # time, as chunks come to them (so text is made on other threads meanwhile).
@@ -394,15 +407,15 @@ class _Prepared:
             self.section_rules[(rule_id, level)] = found
         return found
 
-    def pieces(self, cells: dict[str, Any]) -> tuple[int, int, int]:
-        """The three text pieces of a school row from its cells (as a record gives them)."""
+    def pieces(self, cells: dict[str, Any]) -> tuple[int, int]:
+        """The text pieces of a school row from its cells (as a record gives them).
+
+        ``level,rule,indicator`` and ``op,…,detail`` (the value goes between).
+        """
         code = {name: self.text[name].code(cells[name]) for name in _TEXT_COLUMNS}
         b, _, c2, c1 = self.joints
-        return (
-            b.code(tuple(code[n] for n in _B)),
-            c1.code(tuple(code[n] for n in _C1)),
-            c2.code(tuple(code[n] for n in _C2)),
-        )
+        tail = (c1.code(tuple(code[n] for n in _C1)), c2.code(tuple(code[n] for n in _C2)))
+        return b.code(tuple(code[n] for n in _B)), self.tail.code(tail)
 
 
 def _record_cells(record: dict[str, Any]) -> dict[str, Any]:
@@ -426,9 +439,10 @@ def _ranks(codes: np.ndarray) -> tuple[list[int], np.ndarray]:
 class _SectionRule:
     """One section rule at one level: its constant pieces, and per section the rest.
 
-    The ``level,rule,indicator`` piece is the rule's; ``op,threshold,status`` takes
-    a section's threshold and status, ``decides,…,detail`` its layer (the rows read
-    from the outcome arrays miss nothing and have no detail).
+    The ``level,rule,indicator`` piece is the rule's; the row's last piece takes
+    a section's threshold and status (``op,threshold,status``) and its layer
+    (``decides,…,detail``; the rows read from the outcome arrays miss nothing and
+    have no detail).
     """
 
     def __init__(
@@ -454,7 +468,13 @@ class _SectionRule:
         )
         distinct, self.layer = _ranks(layers[outcome.layer.astype(np.int64) + 1])
         fixed = tuple(code[n] for n in ("decides", "document", "article"))
-        self.c2 = np.array([c2.code((*fixed, x, -1, -1)) for x in distinct], dtype=np.int32)
+        c2_codes = [c2.code((*fixed, x, -1, -1)) for x in distinct]
+        # The row's last piece, by threshold, status and layer.
+        tail = prepared.tail
+        self.tail = np.array(
+            [[[tail.code((int(c), x)) for x in c2_codes] for c in row] for row in self.c1],
+            dtype=np.int32,
+        )
 
 
 def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
@@ -506,20 +526,22 @@ class _CountyRows:
             codes[name] = text[name].codes_of(cells)[column.index]
         b, c1, c2, _ = prepared.joints
         self.b = b.codes_of(*(codes[n] for n in _B))
-        self.c1 = c1.codes_of(*(codes[n] for n in _C1))
-        self.c2 = c2.codes_of(*(codes[n] for n in _C2))
+        status = c1.codes_of(*(codes[n] for n in _C1))
+        detail = c2.codes_of(*(codes[n] for n in _C2))
+        tail = prepared.tail
+        distinct, inverse = np.unique(detail, return_inverse=True)
+        lookup = np.array([tail.code((-1, c)) for c in distinct.tolist()], dtype=np.int32)
+        self.tail = lookup[inverse.reshape(-1)]
+        # The middle of each row, one text: value, op…status, the CV's working (x3).
         value = rows["value"]
         floats, value_text = number_cells(value.cells)
-        self.value = floats[value.index]
         has_text = np.zeros(len(value.cells), dtype=bool)
         has_text[list(value_text)] = True
-        self.text_at = np.flatnonzero(has_text[value.index])
-        self.text_cells = [value_text[c] for c in value.index[self.text_at].tolist()]
-        # The CV's working, where a kernel gives it: a text per county row, and an
-        # empty one last (the cell of every other row).
-        self.working = []
-        for name in WORKING_KEYS:
-            figures = np.full(len(items) + 1, np.nan)
+        text_at = np.flatnonzero(has_text[value.index]).tolist()
+        moved = dict(zip(text_at, (value_text[c] for c in value.index[text_at]), strict=True))
+        middle = [_number_text(floats[value.index], moved), c1.snapshot().take(status)]
+        for name in WORKING_KEYS:  # where a kernel gives it
+            figures = np.full(len(items), np.nan)
             working = rows.get(name)
             if working is not None:
                 given: np.ndarray = np.empty(len(working.cells), dtype=object)
@@ -527,8 +549,9 @@ class _CountyRows:
                 present = np.flatnonzero(given != None)  # noqa: E711 (elementwise)
                 numbers = np.full(len(given), np.nan)
                 numbers[present] = given[present].astype(float)
-                figures[:-1] = numbers[working.index]
-            self.working.append(_comma(_number_text(figures)))
+                figures = numbers[working.index]
+            middle.append(_comma(_number_text(figures)))
+        self.middle = _joined(middle)
 
 
 class _Chunk:
@@ -536,20 +559,17 @@ class _Chunk:
 
     def __init__(self, prepared: _Prepared, size: int) -> None:
         self.prepared = prepared
-        self.county = np.full(size, -1, dtype=np.int64)
         self.who = np.zeros(size, dtype=np.int64)  # the county, id and name piece
-        self.b = np.zeros(size, dtype=np.int32)
-        self.c1 = np.zeros(size, dtype=np.int32)
-        self.c2 = np.zeros(size, dtype=np.int32)
-        self.value = np.full(size, np.nan)
+        self.b = np.zeros(size, dtype=np.int32)  # level, rule, indicator
+        self.tail = np.zeros(size, dtype=np.int32)  # op … detail (see _Prepared.tail)
+        self.value = np.full(size, np.nan)  # (school rows)
         self.value_text: dict[int, str] = {}
         self.county_row = np.full(size, -1, dtype=np.int64)  # of the county rows (-1: none)
-        self.working: list[Any] = []  # the CV's working of those county rows, as text
+        self.middle: Any = None  # the middle texts of those county rows
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
-        pieces = self.prepared.pieces(_record_cells(record))
-        self.b[position], self.c1[position], self.c2[position] = pieces
+        self.b[position], self.tail[position] = self.prepared.pieces(_record_cells(record))
         floats, shown = number_cells([record["value"]])
         self.value[position] = floats[0]
         if shown:
@@ -568,7 +588,6 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
     if n == 0 or width == 0:
         return
     stop = start + n * width
-    chunk.county[start:stop] = np.repeat(part.counties[sections], width)
     chunk.who[start:stop] = np.repeat(part.rows[sections], width)
     unknown = prepared.unknown[level][sections]
     for r, (rule_id, kernel, compiled) in enumerate(rules):
@@ -577,8 +596,7 @@ def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -
         status = outcome.status[sections]
         rows = prepared.section_rule(rule_id, kernel, compiled, level)
         chunk.b[at] = rows.b
-        chunk.c1[at] = rows.c1[rows.threshold[sections], status]
-        chunk.c2[at] = rows.c2[rows.layer[sections]]
+        chunk.tail[at] = rows.tail[rows.threshold[sections], status, rows.layer[sections]]
         chunk.value[at] = outcome.value[sections]
         kind = kernel.kind
         if kind not in _FROM_OUTCOMES:
@@ -622,17 +640,11 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     # County rows, county by county, in the standard's rule order.
     at = school_total + np.arange(b - a)
     county_codes = county.county[a:b]
-    chunk.county[at] = county_codes
     chunk.who[at] = prepared.schools + county_codes
     chunk.b[at] = county.b[a:b]
-    chunk.c1[at] = county.c1[a:b]
-    chunk.c2[at] = county.c2[a:b]
-    chunk.value[at] = county.value[a:b]
-    i, j = np.searchsorted(county.text_at, [a, b])
-    for n, shown in zip(county.text_at[i:j].tolist(), county.text_cells[i:j], strict=True):
-        chunk.value_text[school_total + n - a] = shown
+    chunk.tail[at] = county.tail[a:b]
     chunk.county_row[at] = np.arange(a, b)
-    chunk.working = county.working
+    chunk.middle = county.middle
     # Each county's school rows, then its county rows: where each row goes.
     schools = prepared.school_rows[first:last].astype(np.int64)
     counts = np.diff(county.start[first - county.first : last - county.first + 1])
@@ -641,6 +653,13 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     order[np.arange(school_total) + before[school_codes - first]] = school_order
     order[np.arange(b - a) + np.cumsum(schools)[county_codes - first]] = at
     return chunk, order
+
+
+def _joined(columns: Sequence[Any]) -> Any:
+    """Text columns joined row by row, without a separator."""
+    import pyarrow.compute as pc
+
+    return pc.binary_join_element_wise(*columns, "")
 
 
 def _comma(cells: Any) -> Any:
@@ -719,7 +738,8 @@ class _Job:
         self.prepared = prepared
         self.chunk = chunk
         self.order = order
-        self.joints = [joint.snapshot() for joint in prepared.joints]
+        self.b = prepared.joints[0].snapshot()
+        self.tail = prepared.tail.snapshot()
 
     def text(self) -> Any:
         """The chunk's lines, as one buffer of UTF-8 text."""
@@ -734,51 +754,36 @@ class _Job:
             moved = {int(where[p]): cell for p, cell in chunk.value_text.items()}
         if n == 0:
             return pa.py_buffer(b"")
-        # A school row is five pieces (its empty working ends the status piece), a
-        # county row eight: who, level…, value, op…status, [working x3], decides….
+        # A row is four pieces: who (county, id, name), level…indicator, the middle
+        # (a school row's value; a county row's value, op…status and the CV's
+        # working) and the tail (the rest: see _Prepared.tail).
         county_row = chunk.county_row[order]
         counties = np.flatnonzero(county_row >= 0)
-        m = len(counties)
         # A section's rows follow each other: its county, id and name taken once.
         who = chunk.who[order]
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(who[1:], who[:-1], out=new[1:])
-        run = np.cumsum(new, dtype=np.int32) - 1
-        runs = int(run[-1]) + 1
         values, value_at = _number_pieces(chunk.value[order], moved)
         per_row = [
             prepared.who.take(pa.array(who[new])),
-            *(w.take(pa.array(county_row[counties])) for w in chunk.working),
+            chunk.middle.take(pa.array(county_row[counties])) if len(counties) else None,
             values,
         ]
-        b, c1, c2, c1_school = self.joints
-        source = pa.concat_arrays([*per_row, b, c1, c2, c1_school])
-        at_working = runs
-        at_value = runs + 3 * m
-        at_b = at_value + len(values)
-        at_c1 = at_b + len(b)
-        at_c2 = at_c1 + len(c1)
-        at_c1_school = at_c2 + len(c2)
-        width = np.full(n, 5, dtype=np.int32)
-        width[counties] = 8
-        ends = np.cumsum(width, dtype=np.int32)
-        begins = ends - width
-        pieces = np.empty(int(ends[-1]), dtype=np.int32)
-        pieces[begins] = run  # county, id, name
-        pieces[begins + 1] = chunk.b[order] + at_b
-        pieces[begins + 2] = value_at + at_value
-        status = chunk.c1[order] + at_c1_school
-        status[counties] += at_c1 - at_c1_school
-        pieces[begins + 3] = status
-        for k in range(3):  # the CV's working
-            pieces[begins[counties] + 4 + k] = at_working + k * m + np.arange(m, dtype=np.int32)
-        pieces[ends - 1] = chunk.c2[order] + at_c2  # ends with the line break
+        at = np.cumsum([0, *(0 if a is None else len(a) for a in per_row), len(self.b)])
+        source = pa.concat_arrays([a for a in (*per_row, self.b, self.tail) if a is not None])
+        pieces = np.empty((n, 4), dtype=np.int32)
+        np.cumsum(new, dtype=np.int32, out=pieces[:, 0])
+        pieces[:, 0] -= 1
+        pieces[:, 1] = chunk.b[order] + at[3]
+        pieces[:, 2] = value_at + at[2]
+        pieces[counties, 2] = np.arange(at[1], at[2], dtype=np.int32)
+        pieces[:, 3] = chunk.tail[order] + at[4]
         # The pieces hold their commas and line breaks: taken in order, their bytes
         # are the lines.
-        cells = source.take(pa.array(pieces))
+        cells = source.take(pa.array(pieces.reshape(-1)))
         offsets = np.frombuffer(cells.buffers()[1], dtype=np.int32)
-        begin, end = int(offsets[cells.offset]), int(offsets[cells.offset + len(pieces)])
+        begin, end = int(offsets[cells.offset]), int(offsets[cells.offset + 4 * n])
         return cells.buffers()[2][begin:end]
 
 
