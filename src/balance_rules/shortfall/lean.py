@@ -28,6 +28,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from ..collector import paused
 from ..data.fields import LEVEL_SUFFIXES, LEVELS, SCHOOL_TYPE_LEVELS
 from ..data.model import School
 from ..engine.columnar import ColumnarResult
@@ -42,6 +43,7 @@ from .steps import OpenChoices, OpenThresholds
 from .thresholds import least_addition
 
 __all__ = [
+    "LazyAdditions",
     "LeanContext",
     "LeanCounty",
     "flat_refusals",
@@ -118,6 +120,8 @@ class LeanContext:
             for level in standard.levels
         }
         self.any_upgraded = frozenset().union(*self.upgraded.values())
+        #: Per column: (resource field, unit, mode) of its additions.
+        self.kinds: dict[str, tuple[str, str, str]] = {}
 
 
 class LeanCounty:
@@ -487,10 +491,20 @@ class LeanCounty:
                         self._add((row, certified, grow, "hire", None, "hire", level))
 
     def additions(self) -> list[Addition]:
+        """The county's Addition objects (built at once; the plan builds them lazily
+        through :meth:`plan_parts`)."""
+        return list(self.plan_parts()[0]())
+
+    def plan_parts(
+        self, group: list[LazyAdditions] | None = None
+    ) -> tuple[LazyAdditions, list[tuple[str, str, Decimal, Decimal | None]]]:
+        """The plan's additions as a builder (made into Addition objects when first
+        called; *group*: the builders of a run's other counties, made at the same
+        time) and, in the additions' order, (field, unit, add, cost) of each: what
+        the plan's totals are summed from, without building an Addition."""
         from .planner import _exact, _field_of, price
 
         costs = self.ctx.costs
-
         merged: dict[tuple[int, str, str, str], list[Any]] = {}
         for entry in self.entries:
             key = (entry[0], entry[1], entry[3], entry[5])
@@ -499,61 +513,137 @@ class LeanCounty:
                 merged[key] = [entry, entry[2]]
             else:
                 found[1] = found[1] + entry[2]
-        columns: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
-        names: dict[int, tuple[str, str]] = {}
-        kinds: dict[str, tuple[str, str]] = {}  # column: (unit, mode)
-        result: list[Addition] = []
-        append = result.append
+        kinds = self.ctx.kinds  # column: (resource field, unit, mode)
+        sums: list[tuple[str, str, Decimal, Decimal | None]] = []
+        items: list[Any] = []  # flat: row, column, rule, reason, level, indicator, add, cost
+        extend = items.extend
+        append = sums.append
+        schools: dict[int, School] = {}
         for (row, column, rule, reason), (entry, amount) in merged.items():
-            named = names.get(row)
-            if named is None:
-                school = self.school(row)
-                named = names[row] = (school.school_id, school.school_name)
             kind = kinds.get(column)
             if kind is None:
-                resource = RESOURCES[_field_of(column)[0]]
-                kind = kinds[column] = (resource.unit_zh, resource.mode)
-            values = columns.get((row, column))
+                field = _field_of(column)[0]
+                resource = RESOURCES[field]
+                kind = kinds[column] = (field, resource.unit_zh, resource.mode)
+            add = _decimal(amount)
+            cost = (
+                None if costs is None or reason == "hire" else _exact(price(costs, column, amount))
+            )
+            append((kind[0], kind[1], add, cost))
+            extend((row, column, rule, reason, entry[6], entry[4], add, cost))
+            if row not in schools:
+                schools[row] = self.school(row)
+        made = LazyAdditions(items, schools, self.added, self._raw, kinds, group)
+        if group is not None:
+            group.append(made)
+        return made, sums
+
+
+class LazyAdditions:
+    """A lean county's Addition objects, made when first called (then kept).
+
+    Holds only the county's plan data (flat items, its schools, the additions per
+    row and the exact values read), so a plan that holds it pickles as before.
+    The builders of one run share a *group*: the first one called makes every
+    group member's objects at once with the collector paused (an output reads
+    them all; made one county at a time with the collector running, the
+    collector's passes over a nation's objects would cost more than the objects).
+    Pickling keeps a builder's own data, not its group.
+    """
+
+    __slots__ = ("_added", "_group", "_items", "_kinds", "_made", "_raw", "_schools")
+
+    def __init__(
+        self,
+        items: list[Any],
+        schools: dict[int, School],
+        added: dict[int, dict[str, Exact]],
+        raw: dict[tuple[int, str], Exact | None],
+        kinds: dict[str, tuple[str, str, str]],
+        group: list[LazyAdditions] | None = None,
+    ) -> None:
+        self._group = group
+        self._items = items
+        self._schools = schools
+        self._added = added
+        self._raw = raw
+        self._kinds = kinds
+        self._made: tuple[Addition, ...] | None = None
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self._items, self._schools, self._added, self._raw, self._kinds, self._made)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        (self._items, self._schools, self._added, self._raw, self._kinds, self._made) = state
+        self._group = None
+
+    def __call__(self) -> tuple[Addition, ...]:
+        made = self._made
+        if made is None:
+            with paused():  # many small acyclic objects (see balance_rules.collector)
+                made = self._made = tuple(self._build())
+                for member in self._group or ():
+                    if member._made is None:
+                        member._made = tuple(member._build())
+                    member._group = None
+                self._group = None
+        return made
+
+    def _build(self) -> list[Addition]:
+        it = iter(self._items)
+        schools = self._schools
+        kinds = self._kinds
+        around: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
+        result: list[Addition] = []
+        append = result.append
+        for row, column, rule, reason, level, indicator, add, cost in zip(
+            it, it, it, it, it, it, it, it, strict=True
+        ):
+            school = schools[row]
+            values = around.get((row, column))
             if values is None:
-                values = columns[(row, column)] = self._around(row, column)
+                values = around[(row, column)] = self._around(school, row, column)
             append(
                 Addition(
-                    school_id=named[0],
-                    name=named[1],
-                    level=entry[6],
+                    school_id=school.school_id,
+                    name=school.school_name,
+                    level=level,
                     field=column,
-                    add=_decimal(amount),
-                    unit=kind[0],
+                    add=add,
+                    unit=kinds[column][1],
                     rule=rule,
-                    indicator=entry[4],
-                    mode=kind[1] if reason != "hire" else "hire",  # type: ignore[arg-type]
+                    indicator=indicator,
+                    mode=kinds[column][2] if reason != "hire" else "hire",  # type: ignore[arg-type]
                     before=values[0],
                     after=values[1],
-                    cost=None
-                    if costs is None or reason == "hire"
-                    else _exact(price(costs, column, amount)),
+                    cost=cost,
                     reason=reason,
                 )
             )
         return result
 
-    def _around(self, row: int, column: str) -> tuple[Decimal | None, Decimal | None]:
+    def _around(
+        self, school: School, row: int, column: str
+    ) -> tuple[Decimal | None, Decimal | None]:
         """A column's value before and after the plan's additions, as the planner's
         ``_exact`` gives them (whole numbers without exponent, others without
         trailing zeros); straight from the Decimal when the addition is whole."""
-        if (row, column) not in self._raw:
-            value = self.school(row).value(column)
-            added = self.added.get(row, {}).get(column)
+        added = self._added.get(row, {}).get(column)
+        key = (row, column)
+        if key in self._raw:
+            before = self._raw[key]
+        else:
+            value = school.value(column)
             if value is None:
                 return None, None
             if (added is None or added.__class__ is int) and value.adjusted() < 18:
                 return whole_around(value, added)
-        before = self.raw(row, column)
-        after = self.column(row, column)
-        return (
-            None if before is None else _decimal(before),
-            None if after is None else _decimal(after),
-        )
+            top, bottom = value.as_integer_ratio()
+            before = top if bottom == 1 else Fraction(top, bottom)
+        if before is None:
+            return None, None
+        after = before if added is None else before + added
+        return _decimal(before), _decimal(after)
 
 
 def whole_around(value: Decimal, added: int | None) -> tuple[Decimal, Decimal]:

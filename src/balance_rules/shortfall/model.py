@@ -141,8 +141,8 @@ class SchoolPlan:
 class CountyPlan:
     """The plan for one county and the verdict it would get with the plan applied.
 
-    ``not_plannable``, ``floor_options`` and ``schools`` may be given as functions
-    that build them
+    ``additions``, ``not_plannable``, ``floor_options`` and ``schools`` may be given
+    as functions that build them
     (as the evaluation Report's findings are): they are then built when first
     read, so a nation's plan does not make every school's summary until an
     output reads it.  Equality and ``repr`` read the built values.
@@ -151,7 +151,7 @@ class CountyPlan:
     county: str
     verdict_before: str
     verdict_after: str
-    additions: tuple[Addition, ...]
+    _additions: tuple[Addition, ...] | Callable[[], Iterable[Addition]]
     totals: tuple[Total, ...]
     total_cost: Decimal | None
     coefficients: tuple[CvChange, ...]
@@ -160,6 +160,11 @@ class CountyPlan:
     #: Per school, largest additions first.
     _schools: tuple[SchoolPlan, ...] | Callable[[], Iterable[SchoolPlan]] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def additions(self) -> tuple[Addition, ...]:
+        found: tuple[Addition, ...] = built_once(self, "_additions")
+        return found
 
     @property
     def not_plannable(self) -> tuple[NotPlannable, ...]:

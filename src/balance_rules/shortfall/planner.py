@@ -52,6 +52,7 @@ from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
 from .lean import (
+    LazyAdditions,
     LeanContext,
     LeanCounty,
     flat_refusals,
@@ -1237,26 +1238,42 @@ def _all_to_threshold(
 
 
 def _totals(additions: Sequence[Addition]) -> tuple[tuple[Total, ...], Decimal | None]:
-    sums: dict[str, tuple[Decimal, str, Decimal | None]] = {}
     fields: dict[str, str] = {}  # column: its resource field
+    parts = []
     for item in additions:
         field = fields.get(item.field)
         if field is None:
             field = fields[item.field] = _field_of(item.field)[0]
+        parts.append((field, item.unit, item.add, item.cost))
+    return _sum_totals(parts)
+
+
+def _sum_totals(
+    parts: Iterable[tuple[str, str, Decimal, Decimal | None]],
+) -> tuple[tuple[Total, ...], Decimal | None]:
+    """The plan's totals per resource from (field, unit, add, cost) of each addition,
+    in the additions' order."""
+    sums: dict[str, tuple[Decimal, str, Decimal | None]] = {}
+    for field, item_unit, item_add, item_cost in parts:
         found = sums.get(field)
         if found is None:
-            add, unit, cost = _ZERO, item.unit, None
+            add, unit, cost = _ZERO, item_unit, None
         else:
             add, unit, cost = found
-        if item.cost is not None:
-            cost = (cost or _ZERO) + item.cost
-        sums[field] = (add + item.add, unit, cost)
+        if item_cost is not None:
+            cost = (cost or _ZERO) + item_cost
+        sums[field] = (add + item_add, unit, cost)
     totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
     costs = [t.cost for t in totals if t.cost is not None]
     return totals, (sum(costs, Decimal(0)) if costs else None)
 
 
 _ZERO = Decimal(0)
+
+
+def _lazy_schools(additions: LazyAdditions, totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
+    """A lean county's per-school summary, from its additions (built if not yet)."""
+    return _schools(additions(), totals)
 
 
 def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
@@ -1469,17 +1486,29 @@ def _cvs_clear(planner: _Planned, result: CountyResult) -> bool:
 
 def _finish(
     planner: _Planned,
-    additions: list[Addition],
     before: CountyResult,
     after: CountyResult,
     costed: bool,
     failing: Sequence[tuple[str, str | None, str | None]] = (),
+    group: list[LazyAdditions] | None = None,
 ) -> CountyPlan:
     """The verified plan of one county (*failing*: the core's failing deciding rules
-    after the plan, see :func:`_verify`)."""
+    after the plan, see :func:`_verify`).
+
+    A lean county's additions (and so its per-school summary) are built when the
+    plan's ``additions`` are first read (with those of every county of *group*);
+    its totals are summed at once from the same amounts and costs.
+    """
     _verify(after, planner, failing)
-    made = tuple(additions)
-    totals, total_cost = _totals(made)
+    made: tuple[Addition, ...] | LazyAdditions
+    if isinstance(planner, LeanCounty):
+        made, sums = planner.plan_parts(group)
+        totals, total_cost = _sum_totals(sums)
+        schools = functools.partial(_lazy_schools, made, totals)
+    else:
+        made = tuple(planner.additions())
+        totals, total_cost = _totals(made)
+        schools = functools.partial(_schools, made, totals)
     coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
     changes = []
     for c in before.coefficients:
@@ -1514,7 +1543,7 @@ def _finish(
         totals=totals,
         total_cost=total_cost if costed else None,
         coefficients=tuple(changes),
-        schools=functools.partial(_schools, made, totals),
+        schools=schools,
         **_refusals_and_options(planner),
     )
 
@@ -1716,11 +1745,10 @@ def _plan_counties(
             else:
                 still.append((planner, before))
         again = still
+    group: list[LazyAdditions] = []  # every lean county's additions, made at once
     for planned, before, after, failing in done:
         _refuse_facts(planned, core.county_findings[code_of[before.county]])
-        plans.append(
-            _finish(planned, planned.additions(), before, after, resolved is not None, failing)
-        )
+        plans.append(_finish(planned, before, after, resolved is not None, failing, group))
     plans.sort(key=lambda p: p.county)
     return ShortfallPlan(
         standard_id=standard.id,
