@@ -384,6 +384,23 @@ def _small_ints(values: Sequence[int]) -> np.ndarray:
     return np.array(values, dtype=object)
 
 
+def _distinct_limits(parts: Sequence[np.ndarray]) -> tuple[np.ndarray, list[float]]:
+    """The distinct thresholds of some arrays, and each cell's place among them."""
+    import numpy as np
+
+    place: dict[float, int] = {}
+    which = []
+    for part in parts:
+        if len(part) and bool((part == part[0]).all()):  # one threshold (the usual case)
+            k = place.setdefault(float(part[0]), len(place))
+            which.append(np.full(len(part), k, dtype=np.int64))
+        else:
+            values, inverse = np.unique(part, return_inverse=True)
+            codes = [place.setdefault(v, len(place)) for v in values.tolist()]
+            which.append(np.array(codes, dtype=np.int64)[inverse.reshape(-1)])
+    return np.concatenate(which) if which else np.zeros(0, dtype=np.int64), list(place)
+
+
 def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: int) -> None:
     """Decide, exactly, every section whose value is within a hair of its threshold.
 
@@ -426,11 +443,12 @@ def decide_ties(sections: Sections, pending: Sequence[Tie], pass_: int, fail: in
     denominator, d_places, d_ok = decimal_ints(np.concatenate(denominators))
     fast = np.concatenate(fast_parts) & n_ok & d_ok
     limits = np.concatenate(limit_parts)
-    # Thresholds and scales as exact fractions p / q.
-    distinct, which = np.unique(limits, return_inverse=True)
-    exact_limits = {float(v): exact_fraction(v) for v in distinct}
-    p_of = [exact_limits[float(v)].numerator for v in distinct]
-    q_of = [exact_limits[float(v)].denominator for v in distinct]
+    # Thresholds and scales as exact fractions p / q (each distinct threshold once;
+    # a rule's are mostly one number for all its sections).
+    which, distinct = _distinct_limits(limit_parts)
+    exact_limits = {v: exact_fraction(v) for v in distinct}
+    p_of = [exact_limits[v].numerator for v in distinct]
+    q_of = [exact_limits[v].denominator for v in distinct]
     # value = (n / 10^kn) * scale / (d / 10^kd) against p / q: every denominator is
     # positive, so compare n * scale_num * q * 10^kd with p * scale_den * d * 10^kn,
     # in Python integers (object arrays) so nothing can overflow.

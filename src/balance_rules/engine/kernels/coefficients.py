@@ -8,6 +8,7 @@ CV under a ``rounding`` rule, is decided by the exact step (S² ≤ c²·X̄²).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 import attrs
@@ -112,10 +113,9 @@ def run(compiled: Compiled, run: Run) -> None:
                     if rule.rounding is not None
                     else np.abs(cv - float(cap)) <= 2 * MARGIN
                 )
-            values, totals, means, stds = cv.tolist(), total.tolist(), mean.tolist(), std.tolist()
             # Python lists, read once per county (not NumPy scalars).
+            values = cv.tolist()
             statuses = [_PASS_FAIL[ok] for ok in passed.tolist()]
-            missings = missing.tolist()
             for code in np.flatnonzero(groups & (unknown | close)).tolist():
                 if unknown[code]:
                     statuses[code] = "not_evaluated"
@@ -126,35 +126,42 @@ def run(compiled: Compiled, run: Run) -> None:
                         run, compiled.calcs[name], rows, level, values[code], cap, rule.rounding
                     )
                     statuses[code] = "pass" if allowed else "fail"
-            for code in np.flatnonzero(groups).tolist():
-                lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-                known = not missings[code]
-                if not known:
-                    indicator = run.indicator(name, part)
-                    lacking = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
-                status = statuses[code]
-                working = known and totals[code] > 0
-                value = values[code]
-                run.findings[code].append(
-                    CountyFinding(
-                        rule.id,
-                        rule.kind,
-                        level,
-                        name,
-                        status,
-                        None if value != value else value,
-                        cap,
-                        decides,
-                        rule.veto,
-                        rule.group,
-                        sizes[code],
-                        *lacking,
-                        None,
-                        totals[code] if known else None,
-                        means[code] if working else None,
-                        stds[code] if working else None,
-                    )
-                )
+            codes = np.flatnonzero(groups)
+            lacking: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+            for code in np.flatnonzero(groups & missing).tolist():
+                indicator = run.indicator(name, part)
+                lacking[code] = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
+            # The CV's working where known (students), and where students > 0 (mean, S).
+            known = ~missing[codes]
+            working = known & (total[codes] > 0)
+            listed = codes.tolist()
+            rows = zip(
+                repeat(rule.id),
+                repeat(rule.kind),
+                repeat(level),
+                repeat(name),
+                [statuses[code] for code in listed],
+                [None if value != value else value for value in cv[codes].tolist()],
+                repeat(cap),
+                repeat(decides),
+                repeat(rule.veto),
+                repeat(rule.group),
+                [sizes[code] for code in listed],
+                [lacking[code][0] if code in lacking else () for code in listed],
+                [lacking[code][1] if code in lacking else () for code in listed],
+                repeat(None),
+                _where(total[codes], known),
+                _where(mean[codes], working),
+                _where(std[codes], working),
+            )
+            findings = run.findings
+            for code, finding in zip(listed, map(CountyFinding._make, rows), strict=True):
+                findings[code].append(finding)
+
+
+def _where(values: np.ndarray, kept: np.ndarray) -> list[float | None]:
+    """The values as Python floats where *kept*, else None."""
+    return [v if k else None for v, k in zip(values.tolist(), kept.tolist(), strict=True)]
 
 
 def levels(compiled: Compiled) -> Sequence[str]:
