@@ -28,6 +28,7 @@ __all__ = [
     "ROW_KEYS",
     "WORKING_KEYS",
     "Coded",
+    "CodedRows",
     "CountyRecords",
     "Progress",
     "coded",
@@ -262,9 +263,25 @@ def coded(values: Sequence[Any], cell: Callable[[Any], Any] | None = None) -> Co
     return Coded(distinct if cell is None else [cell(v) for v in distinct], index)
 
 
+@attrs.frozen(eq=False)
+class CodedRows:
+    """Rows as coded columns, and which rows are the same in every column.
+
+    Rows of one :attr:`identity` have the same cell in every column, so a writer
+    can make each identity's text once: :attr:`first` is, per identity, its
+    first row.
+    """
+
+    columns: dict[str, Coded]
+    #: Per row, its identity (0 … number of identities - 1).
+    identity: Any
+    #: Per identity, the first row that has it.
+    first: Any
+
+
 def county_columns_coded(
     result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]
-) -> dict[str, Coded]:
+) -> CodedRows:
     """The flat rows of county findings (CVs, composites, facts) as coded columns.
 
     Each rule's findings are explained together by its kernel's ``columns`` when
@@ -272,7 +289,9 @@ def county_columns_coded(
     column is ``items[i]``'s (found in county ``codes[i]``).  The CV's working
     (``students``, ``mean``, ``std``) is there when some kernel gives it (None
     on other rows).  A kernel's :class:`Coded` column keeps its cells; any other
-    column gives one cell per row.
+    column gives one cell per row.  Rows share an identity when a kernel gives
+    every column coded with one index (a finding shared by counties): equal
+    places in it are equal rows.
     """
     from operator import attrgetter
 
@@ -291,6 +310,8 @@ def county_columns_coded(
     rule_of = np.fromiter(map(number.__getitem__, rules), dtype=np.int64, count=n)
     grouped = np.argsort(rule_of, kind="stable")
     bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
+    identity = np.zeros(n, dtype=np.int64)
+    identities = 0
     for rule_id, n_rule in number.items():
         at = grouped[bounds[n_rule] : bounds[n_rule + 1]]
         positions = at.tolist()
@@ -302,6 +323,14 @@ def county_columns_coded(
             found = kernel.columns(compiled, result, mine, where)
         else:
             found = record_columns(kernel.record, compiled, result, mine, where)
+        shared = [getattr(column, "index", None) for column in found.values()]
+        if shared and shared[0] is not None and all(i is shared[0] for i in shared):
+            places = np.asarray(shared[0])
+            identity[at] = places + identities
+            identities += int(places.max()) + 1 if len(places) else 0
+        else:
+            identity[at] = np.arange(identities, identities + len(positions))
+            identities += len(positions)
         for key, column in found.items():
             if key not in cells:
                 if key not in WORKING_KEYS:
@@ -316,7 +345,13 @@ def county_columns_coded(
             else:  # a list or an array: one cell per row, its value as it is
                 mine_cells.extend(column.tolist() if isinstance(column, np.ndarray) else column)
                 index[key][at] = np.arange(base, base + len(positions))
-    return {key: Coded(cells[key], index[key]) for key in cells}
+    # Identities numbered without gaps (an identity given no row is dropped).
+    first = np.full(identities, n, dtype=np.int64)
+    np.minimum.at(first, identity, np.arange(n))
+    seen = first < n
+    renumber = np.cumsum(seen) - 1
+    columns = {key: Coded(cells[key], index[key]) for key in cells}
+    return CodedRows(columns, renumber[identity], first[seen])
 
 
 def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]) -> Any:
@@ -327,7 +362,7 @@ def county_columns(result: ColumnarResult, items: Sequence[Any], codes: Sequence
     import numpy as np
 
     out: dict[str, Any] = {}
-    for key, column in county_columns_coded(result, items, codes).items():
+    for key, column in county_columns_coded(result, items, codes).columns.items():
         distinct = np.empty(len(column.cells), dtype=object)
         for n, cell in enumerate(column.cells):  # (a cell as it is, never unpacked)
             distinct[n] = cell

@@ -46,7 +46,7 @@ from ..engine.columnar import ColumnarResult
 from ..engine.findings import number
 from ..engine.kernels import KERNELS
 from ..engine.kernels.base import NOT_EVALUATED
-from ..records import WORKING_KEYS, county_columns_coded, flat_row
+from ..records import WORKING_KEYS, Coded, county_columns_coded, flat_row
 
 __all__ = ["arrow_available", "number_cells", "write_findings_arrow"]
 
@@ -512,27 +512,32 @@ class _CountyRows:
             owners.extend([code] * len(found))
         self.start = prepared.county_start[first : last + 1] - prepared.county_start[first]
         self.county = np.array(owners, dtype=np.int64)
-        rows = county_columns_coded(result, items, owners)
+        coded = county_columns_coded(result, items, owners)
+        # Rows of one identity are the same but for their county: each identity's
+        # pieces are made once (from its first row), then taken per row.
+        self.identity = coded.identity
+        once = coded.first
+        rows = {key: Coded(c.cells, c.index[once]) for key, c in coded.columns.items()}
         text = prepared.text
         shown: dict[str, Callable[[Any], Any]] = {
             "decides": str,
             "threshold": lambda v: None if v is None else str(v),
         }
         codes = {}
-        for name in _TEXT_COLUMNS:  # each distinct cell coded once, then per row
+        for name in _TEXT_COLUMNS:  # each distinct cell coded once, then per identity
             column = rows[name]
             show = shown.get(name)
             cells = column.cells if show is None else list(map(show, column.cells))
             codes[name] = text[name].codes_of(cells)[column.index]
         b, c1, c2, _ = prepared.joints
-        self.b = b.codes_of(*(codes[n] for n in _B))
+        self.b = b.codes_of(*(codes[n] for n in _B))[self.identity]
         status = c1.codes_of(*(codes[n] for n in _C1))
         detail = c2.codes_of(*(codes[n] for n in _C2))
         tail = prepared.tail
         distinct, inverse = np.unique(detail, return_inverse=True)
         lookup = np.array([tail.code((-1, c)) for c in distinct.tolist()], dtype=np.int32)
-        self.tail = lookup[inverse.reshape(-1)]
-        # The middle of each row, one text: value, op…status, the CV's working (x3).
+        self.tail = lookup[inverse.reshape(-1)][self.identity]
+        # The middle of each identity, one text: value, op…status, the CV's working (x3).
         value = rows["value"]
         floats, value_text = number_cells(value.cells)
         has_text = np.zeros(len(value.cells), dtype=bool)
@@ -541,7 +546,7 @@ class _CountyRows:
         moved = dict(zip(text_at, (value_text[c] for c in value.index[text_at]), strict=True))
         middle = [_number_text(floats[value.index], moved), c1.snapshot().take(status)]
         for name in WORKING_KEYS:  # where a kernel gives it
-            figures = np.full(len(items), np.nan)
+            figures = np.full(len(once), np.nan)
             working = rows.get(name)
             if working is not None:
                 given: np.ndarray = np.empty(len(working.cells), dtype=object)
@@ -564,8 +569,9 @@ class _Chunk:
         self.tail = np.zeros(size, dtype=np.int32)  # op … detail (see _Prepared.tail)
         self.value = np.full(size, np.nan)  # (school rows)
         self.value_text: dict[int, str] = {}
-        self.county_row = np.full(size, -1, dtype=np.int64)  # of the county rows (-1: none)
-        self.middle: Any = None  # the middle texts of those county rows
+        # A county row's place in its batch's middle texts (-1: a school row).
+        self.county_row = np.full(size, -1, dtype=np.int64)
+        self.middle: Any = None  # the middle texts of the county rows' batch
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
@@ -643,7 +649,7 @@ def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarr
     chunk.who[at] = prepared.schools + county_codes
     chunk.b[at] = county.b[a:b]
     chunk.tail[at] = county.tail[a:b]
-    chunk.county_row[at] = np.arange(a, b)
+    chunk.county_row[at] = county.identity[a:b]
     chunk.middle = county.middle
     # Each county's school rows, then its county rows: where each row goes.
     schools = prepared.school_rows[first:last].astype(np.int64)
