@@ -61,9 +61,15 @@ _CELLS = {
 }
 
 
-def _arrow(text: str, block_size: int | None = None) -> object:
-    """pyarrow's table of a CSV, read as the fast path reads it."""
-    types = {n: pa.string() if n in TEXT_FIELDS else pa.float64() for n in HEADER}
+def _arrow(text: str, block_size: int | None = None, *, coded: bool = True) -> object:
+    """pyarrow's table of a CSV, read as the fast path reads it (*coded*: the coded
+    text columns dictionary-encoded as parsed), or as it read it before (all text
+    columns plain strings)."""
+    types = (
+        columns._arrow_types(HEADER)
+        if coded
+        else {n: pa.string() if n in TEXT_FIELDS else pa.float64() for n in HEADER}
+    )
     options = pcsv.ReadOptions(encoding="utf8")
     if block_size is not None:
         options = pcsv.ReadOptions(encoding="utf8", block_size=block_size)
@@ -119,12 +125,15 @@ _ROW = st.tuples(
 @given(rows=st.lists(_ROW, min_size=1, max_size=40), start=st.integers(0, 5))
 def test_arrow_columns_are_the_dataframe_columns(rows: list[tuple[str, ...]], start: int) -> None:
     text = _csv([list(r) for r in rows])
+    k = min(start, len(rows) - 1)
     # Small blocks: several chunks per column; a slice: arrays with an offset.
-    for table in (_arrow(text), _arrow(text, block_size=256)):
-        _assert_same(columns._from_arrow(table, "f.csv"), _old(table, "f.csv"))
-        k = min(start, len(rows) - 1)
-        part = table.slice(k)  # type: ignore[attr-defined]
-        _assert_same(columns._from_arrow(part, "f.csv"), _old(part, "f.csv"))
+    for size in (None, 256):
+        before = _arrow(text, size, coded=False)
+        for table in (_arrow(text, size), before):
+            _assert_same(columns._from_arrow(table, "f.csv"), _old(before, "f.csv"))
+            part = table.slice(k)  # type: ignore[attr-defined]
+            old = _old(before.slice(k), "f.csv")  # type: ignore[attr-defined]
+            _assert_same(columns._from_arrow(part, "f.csv"), old)
 
 
 def test_missing_columns_get_their_defaults_as_from_a_dataframe() -> None:

@@ -364,7 +364,7 @@ def _read_csv_arrow(path: Path, header: list[str]) -> ColumnTable | None:
         return None
     if len(set(header)) != len(header):
         return None  # a repeated header: the full reader names it
-    types = {name: pa.string() if name in TEXT_FIELDS else pa.float64() for name in header}
+    types = _arrow_types(header)
     try:
         table = pcsv.read_csv(
             path,
@@ -382,6 +382,20 @@ def _read_csv_arrow(path: Path, header: list[str]) -> ColumnTable | None:
     return _from_arrow(table, str(path))
 
 
+def _arrow_types(header: Sequence[str]) -> dict[str, Any]:
+    """The Arrow type of each column of a canonical CSV: a number float64, text a
+    string, a coded column (a few distinct values) dictionary-encoded as parsed."""
+    import pyarrow as pa
+
+    coded = pa.dictionary(pa.int32(), pa.string())
+    return {
+        name: (coded if name in _CATEGORIES else pa.string())
+        if name in TEXT_FIELDS
+        else pa.float64()
+        for name in header
+    }
+
+
 def _from_arrow(table: Any, file: str) -> ColumnTable:
     """Columns of a canonical Arrow table (text as string, numbers as float64).
 
@@ -392,6 +406,7 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
     (pyarrow's own NumPy conversion imports pandas, a quarter of a second);
     each Arrow column is let go once converted.
     """
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     n = table.num_rows
@@ -407,12 +422,15 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
             )
         elif name in _CATEGORIES:
             # Clean each distinct value once: a nation has few distinct types.
-            encoded = column.combine_chunks().dictionary_encode()
-            uniques = encoded.dictionary.to_pylist()
-            codes = _codes(encoded.indices, len(uniques))
+            if not pa.types.is_dictionary(column.type):
+                column = column.combine_chunks().dictionary_encode()
             blank = _DEFAULTS.get(name)  # a blank cell: the default, as a School's
-            cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
-            text[name] = cleaned[codes]
+            parts = []
+            for chunk in getattr(column, "chunks", [column]):
+                uniques = chunk.dictionary.to_pylist()
+                cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
+                parts.append(cleaned[_codes(chunk.indices, len(uniques))])
+            text[name] = np.concatenate(parts) if parts else np.empty(0, dtype=object)
         else:
             cells = pc.utf8_trim_whitespace(column).to_pylist()
             values = np.fromiter(cells, dtype=object, count=len(cells))
