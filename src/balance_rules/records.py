@@ -307,7 +307,9 @@ def county_columns_coded(
     # Each rule's findings together (in their order), one kernel call per rule.
     rules = list(map(attrgetter("rule"), items))
     number = {rule: i for i, rule in enumerate(dict.fromkeys(rules))}
-    rule_of = np.fromiter(map(number.__getitem__, rules), dtype=np.int64, count=n)
+    # (16-bit: a stable sort of few distinct small numbers is a radix sort)
+    small = np.int16 if len(number) < 2**15 else np.int64
+    rule_of = np.fromiter(map(number.__getitem__, rules), dtype=small, count=n)
     grouped = np.argsort(rule_of, kind="stable")
     bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
     identity = np.zeros(n, dtype=np.int64)

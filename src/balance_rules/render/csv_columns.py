@@ -185,6 +185,22 @@ class _Text:
         return "" if code < 0 else self.values[code]
 
 
+def _factorize(key: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (ascending) of non-negative *key* below *space*, and each one's place.
+
+    A table of the key space where it is small (no sort), else a sort.
+    """
+    if space <= max(1 << 16, 4 * len(key)):
+        present = np.zeros(space, dtype=bool)
+        present[key] = True
+        distinct = np.flatnonzero(present)
+        table = np.zeros(space, dtype=np.int64)
+        table[distinct] = np.arange(len(distinct))
+        return distinct, table[key]
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return distinct, inverse.reshape(-1)
+
+
 class _Joint:
     """Adjacent text columns written as one piece: each combination that occurs, once."""
 
@@ -220,7 +236,7 @@ class _Joint:
             key = np.zeros(len(columns[0]), dtype=np.int64)
             for column, size in zip(columns, sizes, strict=True):
                 key = key * size + (column.astype(np.int64) + 1)
-            distinct, inverse = np.unique(key, return_inverse=True)
+            distinct, inverse = _factorize(key, math.prod(sizes))
             parts = []
             for size in reversed(sizes):
                 parts.append(distinct % size - 1)
@@ -534,9 +550,9 @@ class _CountyRows:
         status = c1.codes_of(*(codes[n] for n in _C1))
         detail = c2.codes_of(*(codes[n] for n in _C2))
         tail = prepared.tail
-        distinct, inverse = np.unique(detail, return_inverse=True)
+        distinct, inverse = _factorize(detail, len(c2.values))
         lookup = np.array([tail.code((-1, c)) for c in distinct.tolist()], dtype=np.int32)
-        self.tail = lookup[inverse.reshape(-1)][self.identity]
+        self.tail = lookup[inverse][self.identity]
         # The middle of each identity, one text: value, op…status, the CV's working (x3).
         value = rows["value"]
         floats, value_text = number_cells(value.cells)
