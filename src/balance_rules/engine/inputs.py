@@ -39,6 +39,8 @@ __all__ = [
     "county_sections",
     "county_sites",
     "evaluate_changed",
+    "evaluate_changed_core",
+    "evaluate_core",
     "evaluate_with_result",
     "failing_rules",
     "indicator_parts",
@@ -51,14 +53,45 @@ def evaluate_with_result(
     standard: Standard, counties: Sequence[County]
 ) -> tuple[Report, ColumnarResult]:
     """``br.evaluate(standard, counties)`` and the core result its Report views."""
+    result = evaluate_core(standard, counties)
+    return report_of(result), result
+
+
+def evaluate_core(standard: Standard, counties: Sequence[County]) -> ColumnarResult:
+    """The core result ``br.evaluate(standard, counties)`` views (no Report made)."""
     names = [county.name for county in counties]
     if len(set(names)) != len(names):
         repeated = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"evaluate(standard, counties): county {repeated[0]!r} is given twice")
     plan = compile_standard(standard)
     table, facts = table_of(counties)
-    result = evaluate_columns(plan, table, facts, counties=names)
-    return report_of(result), result
+    return evaluate_columns(plan, table, facts, counties=names)
+
+
+#: An exact amount added to a cell: a Decimal, or an int or Fraction (made exact).
+Amount = Decimal | int | Fraction
+
+
+def _as_decimal(amount: Amount) -> Decimal:
+    """An amount as the exact Decimal (a Fraction's as ``Decimal(n) / Decimal(d)``)."""
+    if isinstance(amount, Decimal):
+        return amount
+    if isinstance(amount, int):
+        return Decimal(amount)
+    return Decimal(amount.numerator) / Decimal(amount.denominator)
+
+
+def _float_of_sum(before: Decimal | None, amount: Amount) -> float:
+    """The float nearest to *before* + *amount* (exact sums, correctly rounded)."""
+    if amount.__class__ is int:
+        if before is None:
+            return float(amount)
+        top, bottom = before.as_integer_ratio()
+        if bottom == 1:
+            return float(top + amount)  # int → float rounds correctly
+        return float(before + amount)
+    exact = _as_decimal(amount)  # a Fraction as the School would hold it
+    return float(exact if before is None else before + exact)
 
 
 @attrs.define(eq=False)
@@ -68,19 +101,25 @@ class _ChangedTable(ColumnTable):
     ``schools`` holds the original School objects; :meth:`school` gives, for a
     changed row, the School with its changed values (made when first asked, for
     the core's exact re-checks), so no School is rebuilt for rows the core never
-    re-checks exactly.
+    re-checks exactly.  ``changed`` holds, per changed row, the amounts added to
+    its columns.
     """
 
-    changed: dict[int, dict[str, Decimal]] = attrs.field(factory=dict)
+    changed: dict[int, Mapping[str, Amount]] = attrs.field(factory=dict)
     made: dict[int, School] = attrs.field(factory=dict)
 
     def school(self, row: int) -> School:
-        values = self.changed.get(row)
-        if values is None:
+        added = self.changed.get(row)
+        if added is None:
             return ColumnTable.school(self, row)
         found = self.made.get(row)
         if found is None:
             original = ColumnTable.school(self, row)
+            values = {}
+            for name, amount in added.items():
+                before = original.value(name)
+                exact = _as_decimal(amount)
+                values[name] = exact if before is None else before + exact
             own: dict[str, Any] = {k: v for k, v in values.items() if hasattr(original, k)}
             extra = {k: v for k, v in values.items() if not hasattr(original, k)}
             if extra:
@@ -92,15 +131,26 @@ class _ChangedTable(ColumnTable):
 def evaluate_changed(
     result: ColumnarResult,
     names: Sequence[str],
-    additions: Mapping[int, Mapping[str, Decimal]],
+    additions: Mapping[int, Mapping[str, Amount]],
 ) -> tuple[Report, ColumnarResult]:
+    """:func:`evaluate_changed_core` and the Report of its result."""
+    after = evaluate_changed_core(result, names, additions)
+    return report_of(after), after
+
+
+def evaluate_changed_core(
+    result: ColumnarResult,
+    names: Sequence[str],
+    additions: Mapping[int, Mapping[str, Amount]],
+) -> ColumnarResult:
     """Evaluate the counties *names* of *result* again, with *additions* added.
 
-    *additions* maps a row of ``result.table`` to {column: amount to add}; a
-    missing cell becomes the amount.  The table's number arrays of those
-    counties are copied and the changed cells set to the float nearest to the
-    exact new value (what the School with that value would give), so the core
-    evaluates exactly what it would evaluate from the changed School objects.
+    *additions* maps a row of ``result.table`` to {column: amount to add} (exact:
+    Decimal, int or Fraction); a missing cell becomes the amount.  The table's
+    number arrays of those counties are copied and the changed cells set to the
+    float nearest to the exact new value (what the School with that value would
+    give), so the core evaluates exactly what it would evaluate from the changed
+    School objects.
     *result* is not changed.
     """
     table = result.table
@@ -118,24 +168,21 @@ def evaluate_changed(
         extras = {name: values[rows] for name, values in table.extras.items()}
         text = {name: values[rows] for name, values in table.text.items()}
     position = None if every else {int(r): i for i, r in enumerate(rows.tolist())}
-    changed: dict[int, dict[str, Decimal]] = {}
+    changed: dict[int, Mapping[str, Amount]] = {}
     #: Per changed column: the new rows and the floats of their exact new values.
     cells: dict[str, tuple[list[int], list[float]]] = {}
     schools_of = table.schools
     for row, columns in additions.items():
         new_row = row if position is None else position[row]
-        values: dict[str, Decimal] = {}
         school = None if schools_of is None else schools_of[row]
         for name, amount in columns.items():
             before = table.value(name, row) if school is None else school.value(name)
-            exact = amount if before is None else before + amount
             found = cells.get(name)
             if found is None:
                 found = cells[name] = ([], [])
             found[0].append(new_row)
-            found[1].append(float(exact))
-            values[name] = exact
-        changed[new_row] = values
+            found[1].append(_float_of_sum(before, amount))
+        changed[new_row] = columns
     for name, (at, floats) in cells.items():  # each changed column copied once
         into = numbers if name in numbers else extras
         original = into.get(name)
@@ -155,8 +202,7 @@ def evaluate_changed(
         changed=changed,
     )
     facts = {name: result.facts[name] for name in names if name in result.facts}
-    after = evaluate_columns(result.plan, subset, facts, counties=list(names))
-    return report_of(after), after
+    return evaluate_columns(result.plan, subset, facts, counties=list(names))
 
 
 @attrs.frozen

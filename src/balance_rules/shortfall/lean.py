@@ -204,13 +204,10 @@ class LeanCounty:
         columns[column] = amount if current is None else current + amount
         self.entries.append(entry)
 
-    def changes(self) -> dict[int, dict[str, Decimal]]:
-        """Per table row, each column's total addition."""
-        return {
-            row: {column: _decimal(amount) for column, amount in columns.items() if amount}
-            for row, columns in self.added.items()
-            if columns
-        }
+    def changes(self) -> dict[int, dict[str, Exact]]:
+        """Per table row, each column's total addition (exact, every one positive:
+        :meth:`_add` takes positive amounts only)."""
+        return {row: columns for row, columns in self.added.items() if columns}
 
     # -- the stages ---------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..collector import paused
 from ..data.fields import ALL_LEVELS, LEVEL_SUFFIXES, LEVEL_TEACHER_SUFFIXES
@@ -30,12 +30,13 @@ from ..engine.inputs import (
     SiteInput,
     county_sections,
     county_sites,
-    evaluate_changed,
-    evaluate_with_result,
+    evaluate_changed_core,
+    evaluate_core,
     failing_rules,
     indicator_values,
     status_of,
 )
+from ..engine.kernels.base import CountyFinding
 from ..engine.plan import Plan, per_standard
 from ..errors import DataError, Problem, StandardError
 from ..report import CountyResult, Report
@@ -786,7 +787,7 @@ class _CountyPlanner:
 
     # -- stage 4: coefficients -------------------------------------------------------
 
-    def seed_cvs(self, result: CountyResult) -> None:
+    def seed_cvs(self, result: _State) -> None:
         """Take the core's CVs of *result* — the county evaluated with the plan so
         far — as the water-filling stage's float screen of this state, where the
         screen's decision (``CV < cap × (1 − 1e-9)``) cannot differ between the
@@ -1375,7 +1376,41 @@ def check_plannable(standard: Standard) -> None:
     )
 
 
-def _unchanged(before: CountyResult) -> CountyPlan:
+class _Cv(NamedTuple):
+    """One CV or composite of a county as the planner reads it (the fields of the
+    Report's Coefficient, from the core's county finding)."""
+
+    rule: str
+    level: str
+    indicator: str
+    value: float | None
+    max: Decimal | None
+    composite: bool
+
+
+class _State(NamedTuple):
+    """What the planner reads of a county's evaluation by the core (its name,
+    verdict and CVs, as its CountyResult gives them), without making a Report."""
+
+    county: str
+    verdict: str
+    coefficients: tuple[_Cv, ...]
+
+
+def _state(core: ColumnarResult, code: int) -> _State:
+    """The :class:`_State` of county *code* of *core* (as ``engine.view`` reads it)."""
+    return _State(
+        core.county_names[code],
+        core.verdicts[code],
+        tuple(
+            _Cv(f.rule, f.level, f.indicator, f.value, f.threshold, f.kind == "composite")
+            for f in core.county_findings[code]
+            if isinstance(f, CountyFinding)
+        ),
+    )
+
+
+def _unchanged(before: _State) -> CountyPlan:
     return CountyPlan(
         county=before.county,
         verdict_before=before.verdict,
@@ -1459,7 +1494,7 @@ def _refuse_facts(planner: _Planned, findings: Iterable[Any]) -> None:
             )
 
 
-def _cvs_clear(planner: _Planned, result: CountyResult) -> bool:
+def _cvs_clear(planner: _Planned, result: _State) -> bool:
     """Whether the core's evaluation *result* of the county under the plan so far
     shows every deciding CV clearly within its cap, so that the water-filling
     stage (whose float screen would find the same) adds and refuses nothing.
@@ -1486,8 +1521,8 @@ def _cvs_clear(planner: _Planned, result: CountyResult) -> bool:
 
 def _finish(
     planner: _Planned,
-    before: CountyResult,
-    after: CountyResult,
+    before: _State,
+    after: _State,
     costed: bool,
     failing: Sequence[tuple[str, str | None, str | None]] = (),
     group: list[LazyAdditions] | None = None,
@@ -1563,7 +1598,7 @@ def _refusals_and_options(planner: _Planned) -> dict[str, Any]:
 
 
 def _verify(
-    after: CountyResult,
+    after: _State,
     planner: _Planned,
     failing: Sequence[tuple[str, str | None, str | None]],
 ) -> None:
@@ -1594,20 +1629,24 @@ _Planned = _CountyPlanner | LeanCounty
 
 def _evaluate_plans(
     core: ColumnarResult, planners: Sequence[_Planned]
-) -> dict[str, tuple[CountyResult, list[Failing]]]:
+) -> dict[str, tuple[_State, list[Failing]]]:
     """Each planned county evaluated by the core with its additions applied (one
     evaluation for all): its result and its failing deciding rules."""
     if not planners:
         return {}
-    changes: dict[int, dict[str, Decimal]] = {}
+    changes: dict[int, Mapping[str, Decimal | Fraction | int]] = {}
     names = []
     for planner in planners:
         changes.update(planner.changes())
         names.append(planner.county)
-    report, after_core = evaluate_changed(core, names, changes)
+    after_core = evaluate_changed_core(core, names, changes)
     failing = failing_rules(after_core)
-    after_code = {name: code for code, name in enumerate(after_core.county_names)}
-    return {r.county: (r, failing[after_code[r.county]]) for r in report.counties}
+    wanted = set(names)
+    return {
+        name: (_state(after_core, code), failing[code])
+        for code, name in enumerate(after_core.county_names)
+        if name in wanted
+    }
 
 
 def plan_shortfall(
@@ -1638,10 +1677,11 @@ def _plan_counties(
     standard: Standard, county_list: Sequence[County], resolved: Costs | None
 ) -> ShortfallPlan:
     """The plan of every county of *county_list* (checked by :func:`plan_shortfall`)."""
-    # The core evaluates once; its Report gives the verdicts before, its result the
-    # sections the planner reads (scope, merged sub-sites, split shares, statuses).
-    # A *report* given is of the same core, so the core's own is used.
-    report, core = evaluate_with_result(standard, county_list)
+    # The core evaluates once; its result gives the verdicts and CVs before (read
+    # as the Report would show them, no Report made) and the sections the planner
+    # reads (scope, merged sub-sites, split shares, statuses). A *report* given is
+    # of the same core, so the core's own is used.
+    core = evaluate_core(standard, county_list)
     code_of = {name: code for code, name in enumerate(core.county_names)}
     sections = county_sections(core)
     open_thresholds = threshold_steps(core, standard, _deciding_thresholds(core.plan))
@@ -1668,7 +1708,6 @@ def _plan_counties(
                         core_values[level][indicator] = found.tolist()
         return core_values
 
-    results = {r.county: r for r in report.counties}
     plans: list[CountyPlan] = []
     failing_found: list[list[tuple[str, str | None, str | None]]] = []
 
@@ -1696,13 +1735,13 @@ def _plan_counties(
     lean = LeanContext(
         standard, core, sections, open_thresholds, open_choices, deciding_rules(standard), resolved
     )
-    staged: list[tuple[_Planned, CountyResult, int]] = []
+    staged: list[tuple[_Planned, _State, int]] = []
     for county in county_list:
-        before = results[county.name]
+        code = code_of[county.name]
+        before = _state(core, code)
         if before.verdict == "pass":
             plans.append(_unchanged(before))
             continue
-        code = code_of[county.name]
         made = lean_county(lean, code, county.name)
         staged.append((made or full_model(county.name, code), before, code))
     # The school stages' additions applied to the core's columns and every county
@@ -1711,8 +1750,8 @@ def _plan_counties(
     # stage would add nothing); the others go through that stage and are
     # evaluated once more.
     first = _evaluate_plans(core, [p for p, _b, _c in staged if p.entries])
-    done: list[tuple[_Planned, CountyResult, CountyResult, list[Failing]]] = []
-    again: list[tuple[_CountyPlanner, CountyResult]] = []
+    done: list[tuple[_Planned, _State, _State, list[Failing]]] = []
+    again: list[tuple[_CountyPlanner, _State]] = []
     for planned, before, code in staged:
         name = before.county
         after, failing = first.get(name) or (before, failing_before()[code])
@@ -1734,7 +1773,7 @@ def _plan_counties(
     # the others go on round after round in the model and are evaluated again.
     while again:
         found = _evaluate_plans(core, [p for p, _b in again])
-        still: list[tuple[_CountyPlanner, CountyResult]] = []
+        still: list[tuple[_CountyPlanner, _State]] = []
         for planner, before in again:
             after, failing = found[before.county]
             version = planner.version
