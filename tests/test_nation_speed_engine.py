@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 import balance_rules as br
 from balance_rules.data.columns import ColumnTable
 from balance_rules.engine.columnar import evaluate_columns
+from balance_rules.engine.exact import exact_quotient
 
 from .conftest import mini_standard, school
 
@@ -69,3 +76,38 @@ def test_exclusions_and_merges_by_hand_across_counties() -> None:
     ids = [table.text["school_id"][row] for row in primary.rows]
     assert ids == ["B1", "A3"]  # county order (乙县 < 甲县 as sorted), then school id
     assert primary.students.tolist() == [40.0, 55.0]  # A3 with its sub-site's 5
+
+
+@given(
+    numerator=st.integers(0, 2**52),
+    denominator=st.integers(-(2**40), 2**40).filter(bool),
+    scale=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(10**6), places=4),
+)
+def test_a_derived_quotient_is_the_fraction_of_its_sums(
+    numerator: int, denominator: int, scale: Decimal
+) -> None:
+    got = exact_quotient(float(numerator), float(denominator), scale)
+    want = Fraction(numerator, denominator) * Fraction(scale)
+    assert (got.numerator, got.denominator) == (want.numerator, want.denominator)
+    assert exact_quotient(215.0, 5.0, Decimal("100")) == Fraction(4300)  # by hand: 43 per 100
+
+
+def test_the_summary_names_the_failing_county_rules_found_with_the_verdicts() -> None:
+    schools = [
+        school("A", county="甲县", primary_students=100, teaching_aux_area=100, books=100),
+        school("B", county="甲县", primary_students=100, teaching_aux_area=2000, books=9000),
+        school("C", county="乙县", primary_students=100, teaching_aux_area=500, books=2000),
+    ]
+    table = ColumnTable.from_schools(schools)
+    facts = {"甲县": {"retention_rate_junior": Decimal(90)}, "乙县": {}}
+    result = evaluate_columns(br.compile_standard(mini_standard()), table, facts)
+    rows = {row["county"]: row for row in result.summary()}
+    # 甲县: area 1 and 20 per student, mean 10.5, S 9.5: CV 0.905 > 0.5 fails, and so
+    # does the fact (90 < 95); 乙县: one school, CV 0, and no fact given.
+    assert rows["甲县"]["county_rules_failed"] == "cv;fact"
+    assert rows["甲县"]["verdict"] == "fail"
+    assert rows["乙县"]["county_rules_failed"] == ""
+    assert rows["乙县"]["verdict"] == "incomplete"
+    # Without the list made with the verdicts, the summary finds the same from the findings.
+    result.rules_failed = None
+    assert {row["county"]: row for row in result.summary()} == rows

@@ -79,6 +79,9 @@ class ColumnarResult:
     children: dict[int, list[int]]
     #: Rule id → the rule as its kernel compiled it (for explanations).
     compiled: dict[str, Any] = attrs.field(factory=dict)
+    #: Per county: its failing deciding county rules, in order, each once (found
+    #: with the verdicts; computed from ``county_findings`` when not given).
+    rules_failed: list[list[str]] | None = None
 
     def summary(self) -> Iterator[dict[str, Any]]:
         """One row per county: verdict and counts of sections by result."""
@@ -89,10 +92,14 @@ class ColumnarResult:
                 counts[:, column] += np.bincount(
                     codes[passed == value], minlength=len(self.county_names)
                 )
+        rules_failed = self.rules_failed
         for code, name in enumerate(self.county_names):
-            failing = [
-                f.rule for f in self.county_findings[code] if f.decides and f.status == "fail"
-            ]
+            if rules_failed is not None:
+                failing = rules_failed[code]
+            else:
+                failing = [
+                    f.rule for f in self.county_findings[code] if f.decides and f.status == "fail"
+                ]
             yield {
                 "county": name,
                 "verdict": self.verdicts[code],
@@ -562,17 +569,23 @@ def evaluate_columns(
                 vetoed |= np.bincount(part.counties[failed], minlength=k) > 0
         unknown |= np.bincount(part.counties[passed == -1], minlength=k) > 0
         section_passed[level] = passed
+    fails, unknowns, vetoes = fail.tolist(), unknown.tolist(), vetoed.tolist()
+    rules_failed: list[list[str]] = []
     for code, items in enumerate(county_findings):
+        failing: list[str] = []
         for finding in items:
-            if not finding.decides:
-                continue
-            if finding.status == "fail":
-                fail[code] = True
-                vetoed[code] |= finding.veto
-            elif finding.status == "not_evaluated":
-                unknown[code] = True
+            if finding.decides:
+                status = finding.status
+                if status == "fail":
+                    fails[code] = True
+                    if finding.veto:
+                        vetoes[code] = True
+                    failing.append(finding.rule)
+                elif status == "not_evaluated":
+                    unknowns[code] = True
+        rules_failed.append(failing)
     verdicts = [
-        "fail" if f else "incomplete" if u else "pass" for f, u in zip(fail, unknown, strict=True)
+        "fail" if f else "incomplete" if u else "pass" for f, u in zip(fails, unknowns, strict=True)
     ]
     for items in evaluator.excluded:
         items.sort(key=lambda e: (e.school_id, e.level or ""))
@@ -581,7 +594,7 @@ def evaluate_columns(
         table=table,
         county_names=evaluator.county_names,
         verdicts=verdicts,
-        vetoed=[bool(v) for v in vetoed],
+        vetoed=vetoes,
         levels=dict(levels),
         outcomes=outcomes,
         section_passed=section_passed,
@@ -590,4 +603,5 @@ def evaluate_columns(
         facts=facts,
         children=evaluator.children,
         compiled=compiled,
+        rules_failed=rules_failed,
     )

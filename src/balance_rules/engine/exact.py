@@ -563,7 +563,8 @@ def share_at_least(count: int, total: int, minimum: Decimal) -> bool:
 
 def exact_quotient(numerator: float, denominator: float, scale: Decimal) -> Fraction:
     """numerator / denominator × scale for whole-number float sums (exact below 2**53)."""
-    return Fraction(int(numerator), int(denominator)) * Fraction(scale)
+    top, bottom = scale.as_integer_ratio()  # one Fraction made (and reduced), not three
+    return Fraction(int(numerator) * top, int(denominator) * bottom)
 
 
 def derived_quotient(
