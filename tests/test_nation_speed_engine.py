@@ -13,7 +13,7 @@ from balance_rules.data.columns import ColumnTable
 from balance_rules.engine.columnar import evaluate_columns
 from balance_rules.engine.exact import exact_quotient
 
-from .conftest import mini_standard, school
+from .conftest import MINI, mini, mini_standard, school
 
 
 def _reasons(result: object, county: str) -> list[tuple[str, str, str | None, str | None]]:
@@ -111,3 +111,54 @@ def test_the_summary_names_the_failing_county_rules_found_with_the_verdicts() ->
     # Without the list made with the verdicts, the summary finds the same from the findings.
     result.rules_failed = None
     assert {row["county"]: row for row in result.summary()} == rows
+
+
+def test_composites_by_hand_at_the_cap_undefined_missing_and_over() -> None:
+    rules = {
+        **MINI["rules"],
+        "comp": {
+            "kind": "composite",
+            "group": "main",
+            "indicators": ["area", "books"],
+            "max": {"primary": Decimal("0.5"), "junior": Decimal("0.45")},
+            "source": {"article": "第一条"},
+        },
+    }
+    standard = br.standard_from_mapping(mini(rules=rules))
+
+    def two(county: str, low: dict[str, int], high: dict[str, int]) -> list[br.School]:
+        return [
+            school(f"{county}1", county=county, primary_students=100, **low),
+            school(f"{county}2", county=county, primary_students=100, **high),
+        ]
+
+    schools = [
+        # area and books 1 and 3 per student: each CV 1 / 2 = 0.5, composite 0.5 = cap.
+        *two(
+            "甲", {"teaching_aux_area": 100, "books": 100}, {"teaching_aux_area": 300, "books": 300}
+        ),
+        # no books at all: the books CV is undefined (mean 0), so is the composite.
+        *two("乙", {"teaching_aux_area": 100, "books": 0}, {"teaching_aux_area": 300, "books": 0}),
+        # a school without a books figure: the composite lacks that column.
+        *two("丙", {"teaching_aux_area": 100}, {"teaching_aux_area": 300, "books": 300}),
+        # 1 and 9 per student: mean 5, S 4, each CV 0.8: composite 0.8 > 0.5.
+        *two(
+            "丁", {"teaching_aux_area": 100, "books": 100}, {"teaching_aux_area": 900, "books": 900}
+        ),
+    ]
+    result = evaluate_columns(br.compile_standard(standard), ColumnTable.from_schools(schools))
+    found = {
+        name: next(f for f in result.county_findings[code] if f.rule == "comp")
+        for code, name in enumerate(result.county_names)
+    }
+    assert (found["甲"].status, found["甲"].value, found["甲"].detail) == ("pass", 0.5, None)
+    assert (found["乙"].status, found["乙"].value, found["乙"].detail) == (
+        "not_evaluated",
+        None,
+        "books",
+    )
+    assert found["乙"].missing == ()
+    assert found["丙"].status == "not_evaluated" and found["丙"].value is None
+    assert found["丙"].missing == ("books",) and found["丙"].detail is None
+    assert found["丁"].status == "fail" and abs(found["丁"].value - 0.8) < 1e-12
+    assert all(f.schools == 2 and f.threshold == Decimal("0.5") for f in found.values())

@@ -7,14 +7,15 @@ exact step.
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Any
 
 import numpy as np
 
 from ...standard.model import Composite
-from ..exact import clearly_within, composite_within_cap
+from ..exact import MARGIN, composite_within_cap
 from .base import CountyFinding, Kernel, Result, Run, finding_of
-from .coefficients import Compiled, columns, compile, county_finding, cv_missing, record
+from .coefficients import _PASS_FAIL, Compiled, columns, compile, cv_missing, record
 
 __all__ = ["KERNEL"]
 
@@ -32,44 +33,71 @@ def run(compiled: Compiled, run: Run) -> None:
         groups = cvs[0][2]
         sizes = np.bincount(part.counties, minlength=len(run.county_names))
         mean = stacked.mean(axis=0)
-        for code in np.flatnonzero(groups):
-            value = mean[code]
-            lacking: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-            undefined: list[str] = []
-            if missing[code] or np.isnan(value):
-                status = "not_evaluated"
-                value = np.nan
-                columns: dict[str, None] = {}
-                for name, (_, lacks, _) in zip(rule.indicators, cvs, strict=True):
-                    if lacks[code]:
-                        indicator = run.indicator(name, part)
-                        found, _ = cv_missing(
-                            compiled.calcs[name], run.table, part, indicator, int(code)
-                        )
-                        columns.update(dict.fromkeys(found))
-                lacking = (tuple(columns), ())
-                undefined = [
-                    name
-                    for name, (cv, lacks, _) in zip(rule.indicators, cvs, strict=True)
-                    if np.isnan(cv[code]) and not lacks[code]
-                ]
-            elif cap is None:
-                status = "pass"
-            else:
-                allowed = clearly_within(float(value), cap, rule.rounding)
-                if allowed is None:
-                    rows = part.rows[part.counties == code].tolist()
-                    calcs = [compiled.calcs[name] for name in rule.indicators]
-                    allowed = composite_within_cap(
-                        run, calcs, rows, level, float(value), cap, rule.rounding
-                    )
-                status = "pass" if allowed else "fail"
-            finding = county_finding(
-                rule, level, "composite", status, value, compiled.decides[level],
-                int(sizes[code]), lacking,
-                detail=", ".join(undefined) if undefined else None,
-            )  # fmt: skip
-            run.findings[code].append(finding)
+        # Statuses for every county at once; only means near the cap (or under a
+        # rounding rule) go to the exact step, one county at a time.
+        unknown = missing | np.isnan(mean)
+        if cap is None:
+            passed = ~unknown
+            close = np.zeros(len(mean), dtype=bool)
+        else:
+            passed = ~unknown & (mean <= float(cap))
+            close = ~unknown & (
+                np.ones(len(mean), dtype=bool)
+                if rule.rounding is not None
+                else np.abs(mean - float(cap)) <= 2 * MARGIN
+            )
+        statuses = [_PASS_FAIL[ok] for ok in passed.tolist()]
+        lacking: dict[int, tuple[str, ...]] = {}
+        details: dict[int, str] = {}
+        for code in np.flatnonzero(groups & unknown).tolist():
+            statuses[code] = "not_evaluated"
+            columns: dict[str, None] = {}
+            for name, (_, lacks, _) in zip(rule.indicators, cvs, strict=True):
+                if lacks[code]:
+                    indicator = run.indicator(name, part)
+                    found, _ = cv_missing(compiled.calcs[name], run.table, part, indicator, code)
+                    columns.update(dict.fromkeys(found))
+            lacking[code] = tuple(columns)
+            undefined = [
+                name
+                for name, (cv, lacks, _) in zip(rule.indicators, cvs, strict=True)
+                if np.isnan(cv[code]) and not lacks[code]
+            ]
+            if undefined:
+                details[code] = ", ".join(undefined)
+        for code in np.flatnonzero(groups & close).tolist():
+            assert cap is not None
+            rows = part.rows[part.counties == code].tolist()
+            calcs = [compiled.calcs[name] for name in rule.indicators]
+            allowed = composite_within_cap(
+                run, calcs, rows, level, float(mean[code]), cap, rule.rounding
+            )
+            statuses[code] = "pass" if allowed else "fail"
+        codes = np.flatnonzero(groups)
+        listed = codes.tolist()
+        shown = np.where(unknown, np.nan, mean)[codes].tolist()
+        rows = zip(
+            repeat(rule.id),
+            repeat(rule.kind),
+            repeat(level),
+            repeat("composite"),
+            [statuses[code] for code in listed],
+            [None if value != value else value for value in shown],
+            repeat(cap),
+            repeat(compiled.decides[level]),
+            repeat(rule.veto),
+            repeat(rule.group),
+            sizes[codes].tolist(),
+            [lacking.get(code, ()) for code in listed],
+            repeat(()),
+            [details.get(code) for code in listed],
+            repeat(None),
+            repeat(None),
+            repeat(None),
+        )
+        findings = run.findings
+        for code, finding in zip(listed, map(CountyFinding._make, rows), strict=True):
+            findings[code].append(finding)
 
 
 def explain(compiled: Compiled, result: Result, item: Any, code: int) -> Any:
