@@ -322,9 +322,6 @@ class _Prepared:
         self.levels = sorted(result.levels, key=lambda lv: (order_of.get(lv, len(order_of)), lv))
         # Every section, in the row-by-row writer's order: county, school id, level.
         codes, ids, keys, index = [], [], [], []
-        self.by_county: dict[str, np.ndarray] = {}
-        self.position: dict[str, np.ndarray] = {}
-        self.bounds: dict[str, np.ndarray] = {}
         k = len(result.county_names)
         for key, level in enumerate(self.levels):
             part = result.levels[level]
@@ -333,12 +330,6 @@ class _Prepared:
             ids.append(part.rows)
             keys.append(np.full(n, key))
             index.append(np.arange(n))
-            by_county = np.argsort(part.counties, kind="stable")
-            self.by_county[level] = by_county
-            position = np.empty(n, dtype=np.int64)
-            position[by_county] = np.arange(n)
-            self.position[level] = position
-            self.bounds[level] = np.searchsorted(part.counties[by_county], np.arange(k + 1))
         all_codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
         all_rows = np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
         school_ids = _column(text["school_id"], str)
@@ -354,6 +345,7 @@ class _Prepared:
         self.codes = all_codes[order]
         self.level_key = level_key[order]
         self.within = within[order]
+        self.section_row = all_rows[order]  # (the table's row)
         self.rule_count = np.array([len(self.rules.get(lv, ())) for lv in self.levels])
         # Per county: how many school rows (to cut the nation into chunks).
         self.school_rows = np.bincount(
@@ -404,6 +396,83 @@ class _Prepared:
         self.county_start = np.zeros(len(result.county_findings) + 1, dtype=np.int64)
         np.cumsum([len(f) for f in result.county_findings], out=self.county_start[1:])
         self._county_batch: _CountyRows | None = None
+        self._school_rows()
+
+    def _school_rows(self) -> None:
+        """Every school row's value and pieces, and where each section's rows are.
+
+        The rows of each level are a block, rule by rule, each rule's rows in the
+        level's order of sections; ``row_start`` is where each section's rows
+        begin in writing order (school rows only), ``section_base`` where its
+        first rule's row is in the blocks and ``section_stride`` the step to its
+        next rule's.  Rows a kernel must explain
+        (``explain_*``, in writing order) are made by its ``record`` per chunk.
+        """
+        result = self.result
+        widths = self.rule_count.astype(np.int64)
+        sizes = np.array([len(result.levels[lv].rows) for lv in self.levels], dtype=np.int64)
+        offset = np.zeros(len(self.levels) + 1, dtype=np.int64)
+        np.cumsum(sizes * widths, out=offset[1:])
+        total = int(offset[-1])
+        self.row_value = np.empty(total)
+        self.row_b = np.empty(total, dtype=np.int32)
+        self.row_tail = np.empty(total, dtype=np.int32)
+        width = widths[self.level_key]
+        self.section_width = width
+        # A level's block is rule by rule, each rule's rows section by section.
+        self.section_base = offset[self.level_key] + self.within
+        self.section_stride = sizes[self.level_key]
+        self.row_start = np.zeros(len(width) + 1, dtype=np.int64)
+        np.cumsum(width, out=self.row_start[1:])
+        found: list[tuple[int, int, np.ndarray]] = []  # (level, rule, sections)
+        for key, level in enumerate(self.levels):
+            n, w = int(sizes[key]), int(widths[key])
+            if not n or not w:
+                continue
+            block = slice(int(offset[key]), int(offset[key + 1]))
+            values = self.row_value[block].reshape(w, n)
+            b = self.row_b[block].reshape(w, n)
+            tail = self.row_tail[block].reshape(w, n)
+            unknown = self.unknown[level]
+            for r, (rule_id, kernel, compiled) in enumerate(self.rules[level]):
+                outcome = result.outcomes[(rule_id, level)]
+                rows = self.section_rule(rule_id, kernel, compiled, level)
+                values[r] = outcome.value
+                b[r] = rows.b
+                tail[r] = rows.tails(outcome.status)
+                if kernel.kind not in _FROM_OUTCOMES:
+                    found.append((key, r, np.arange(n)))
+                elif kernel.kind in _READS_OTHER_RULES:
+                    unsure = (outcome.status == NOT_EVALUATED) | unknown
+                    found.append((key, r, np.flatnonzero(unsure)))
+                else:
+                    found.append((key, r, np.flatnonzero(outcome.status == NOT_EVALUATED)))
+        # Each explained row's place in writing order (school rows only).
+        place: dict[int, np.ndarray] = {}  # per level: each section's place in writing order
+        for key in range(len(self.levels)):
+            mine = np.flatnonzero(self.level_key == key)
+            at = np.empty(int(sizes[key]), dtype=np.int64)
+            at[self.within[mine]] = mine
+            place[key] = at
+        rows_, keys_, rules_, sections_, counties_ = [], [], [], [], []
+        for key, r, sections in found:
+            rows_.append(self.row_start[place[key][sections]] + r)
+            counties_.append(self.codes[place[key][sections]])
+            keys_.append(np.full(len(sections), key))
+            rules_.append(np.full(len(sections), r))
+            sections_.append(sections)
+        if rows_:
+            explain = np.concatenate(rows_)
+            by_row = np.argsort(explain, kind="stable")
+            self.explain_row = explain[by_row]
+            self.explain_level = np.concatenate(keys_)[by_row]
+            self.explain_rule = np.concatenate(rules_)[by_row]
+            self.explain_section = np.concatenate(sections_)[by_row]
+            self.explain_county = np.concatenate(counties_)[by_row]
+        else:
+            self.explain_row = self.explain_level = np.zeros(0, dtype=np.int64)
+            self.explain_rule = self.explain_section = np.zeros(0, dtype=np.int64)
+            self.explain_county = np.zeros(0, dtype=np.int64)
 
     def county_rows(self, first: int, last: int) -> _CountyRows:
         """The county rows of a batch holding counties ``first`` to ``last - 1``."""
@@ -443,15 +512,6 @@ def _record_cells(record: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _ranks(codes: np.ndarray) -> tuple[list[int], np.ndarray]:
-    """The distinct codes (few) and each entry's place among them."""
-    first = int(codes[0]) if len(codes) else -1
-    if not len(codes) or bool((codes == first).all()):  # one for all: the usual case
-        return [first], np.zeros(len(codes), dtype=np.int64)
-    distinct, inverse = np.unique(codes, return_inverse=True)
-    return distinct.tolist(), inverse.reshape(-1)
-
-
 class _SectionRule:
     """One section rule at one level: its constant pieces, and per section the rest.
 
@@ -471,7 +531,11 @@ class _SectionRule:
         code = {name: text[name].code(cells[name]) for name in _TEXT_COLUMNS}
         b, _, c2, c1 = prepared.joints
         self.b = b.code(tuple(code[n] for n in _B))
-        thresholds, self.threshold = _ranks(_threshold_codes(text["threshold"], outcome.threshold))
+        # Each distinct threshold (few; NaN: none) and each section's place among them.
+        distinct_thresholds, self.threshold = _distinct_floats(outcome.threshold)
+        thresholds = [
+            -1 if v != v else text["threshold"].code(str(number(v))) for v in distinct_thresholds
+        ]
         self.c1 = np.array(
             [[c1.code((code["op"], t, s)) for s in range(len(_STATUS))] for t in thresholds],
             dtype=np.int32,
@@ -482,30 +546,35 @@ class _SectionRule:
         layers = np.array(
             [layer.code(origin), *(layer.code(x) for x in outcome.layers)], dtype=np.int32
         )
-        distinct, self.layer = _ranks(layers[outcome.layer.astype(np.int64) + 1])
+        places, self.layer = _factorize(outcome.layer.astype(np.int64) + 1, len(layers))
         fixed = tuple(code[n] for n in ("decides", "document", "article"))
-        c2_codes = [c2.code((*fixed, x, -1, -1)) for x in distinct]
-        # The row's last piece, by threshold, status and layer.
+        c2_codes = [c2.code((*fixed, x, -1, -1)) for x in layers[places].tolist()]
+        self.layers = len(c2_codes)
+        # The row's last piece, by threshold, status and layer (flat).
         tail = prepared.tail
         self.tail = np.array(
-            [[[tail.code((int(c), x)) for x in c2_codes] for c in row] for row in self.c1],
+            [tail.code((int(c), x)) for row in self.c1 for c in row for x in c2_codes],
             dtype=np.int32,
         )
 
+    def tails(self, status: np.ndarray) -> np.ndarray:
+        """Each section's last piece, from its status (and threshold and layer)."""
+        place = (self.threshold * len(_STATUS) + status) * self.layers + self.layer
+        found: np.ndarray = self.tail[place]
+        return found
 
-def _threshold_codes(text: _Text, thresholds: np.ndarray) -> np.ndarray:
-    """Codes of section thresholds (the record's ``number(threshold)``; NaN: empty)."""
-    missing = np.isnan(thresholds)
-    known = thresholds[~missing]
-    if len(known) and known.min() == known.max():  # one threshold for all (the usual case)
-        same = np.full(len(thresholds), text.code(str(number(float(known[0])))), np.int32)
-        same[missing] = -1
-        return same
-    distinct, inverse = np.unique(np.where(missing, 0.0, thresholds), return_inverse=True)
-    lookup = np.array([text.code(str(number(float(v)))) for v in distinct.tolist()], np.int32)
-    codes: np.ndarray = lookup[inverse.reshape(-1)] if len(distinct) else lookup[:0]
-    codes[missing] = -1
-    return codes
+
+def _distinct_floats(values: np.ndarray) -> tuple[list[float], np.ndarray]:
+    """The distinct values (few; NaN last, if any) and each value's place among them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(values) and values.min() == values.max():  # one for all (the usual case; no NaN)
+        return [float(values[0])], np.zeros(len(values), dtype=np.int64)
+    encoded = pc.dictionary_encode(pa.array(values, from_pandas=True))  # (NaN: null)
+    distinct = encoded.dictionary.to_pylist()
+    index = pc.fill_null(encoded.indices, len(distinct)).to_numpy(zero_copy_only=False)
+    return [*distinct, math.nan], index.astype(np.int64)
 
 
 class _CountyRows:
@@ -576,105 +645,95 @@ class _CountyRows:
 
 
 class _Chunk:
-    """The rows of some counties, as columns, in building order."""
+    """The rows of counties ``first`` to ``last - 1``, in writing order.
 
-    def __init__(self, prepared: _Prepared, size: int) -> None:
+    Each county's school rows, then its county rows.  Made on the calling thread
+    as a plan (which rows; the rows a kernel explains, made by its ``record``
+    here); its columns are filled by :meth:`columns` on a worker thread.
+    """
+
+    def __init__(self, prepared: _Prepared, first: int, last: int) -> None:
         self.prepared = prepared
-        self.who = np.zeros(size, dtype=np.int64)  # the county, id and name piece
-        self.b = np.zeros(size, dtype=np.int32)  # level, rule, indicator
-        self.tail = np.zeros(size, dtype=np.int32)  # op … detail (see _Prepared.tail)
-        self.value = np.full(size, np.nan)  # (school rows)
+        self.first, self.last = first, last
+        lo, hi = np.searchsorted(prepared.codes, [first, last])
+        self.lo, self.hi = int(lo), int(hi)
+        self.r0, self.r1 = int(prepared.row_start[lo]), int(prepared.row_start[hi])
+        county = self.county = prepared.county_rows(first, last)
+        self.a = int(county.start[first - county.first])
+        self.z = int(county.start[last - county.first])
+        self.size = self.r1 - self.r0 + self.z - self.a
+        schools = prepared.school_rows[first:last].astype(np.int64)
+        counts = np.diff(county.start[first - county.first : last - county.first + 1])
+        self.before = np.cumsum(counts) - counts  # county rows of the counties before
+        self.through = np.cumsum(schools)  # school rows of the counties so far
+        self.middle = county.middle  # the middle texts of the county rows' batch
+        # Rows explained by their kernel's record: where, and their pieces and value.
+        self.put_at: list[int] = []
+        self.put_b: list[int] = []
+        self.put_tail: list[int] = []
+        self.put_value: list[float] = []
         self.value_text: dict[int, str] = {}
-        # A county row's place in its batch's middle texts (-1: a school row).
-        self.county_row = np.full(size, -1, dtype=np.int64)
-        self.middle: Any = None  # the middle texts of the county rows' batch
+        i, j = np.searchsorted(prepared.explain_row, [self.r0, self.r1])
+        if i < j:
+            result = prepared.result
+            rows = prepared.explain_row[i:j]
+            sections = prepared.explain_section[i:j].tolist()
+            at = rows - self.r0 + self.before[prepared.explain_county[i:j] - first]
+            levels = prepared.explain_level[i:j].tolist()
+            rules = prepared.explain_rule[i:j].tolist()
+            for n, (key, r) in enumerate(zip(levels, rules, strict=True)):
+                level = prepared.levels[key]
+                _, kernel, compiled = prepared.rules[level][r]
+                self.put_record(int(at[n]), kernel.record(compiled, result, level, sections[n]))
 
     def put_record(self, position: int, record: dict[str, Any]) -> None:
         """One row from a kernel's record (the row-by-row writer's cells)."""
-        self.b[position], self.tail[position] = self.prepared.pieces(_record_cells(record))
+        b, tail = self.prepared.pieces(_record_cells(record))
         floats, shown = number_cells([record["value"]])
-        self.value[position] = floats[0]
+        self.put_at.append(position)
+        self.put_b.append(b)
+        self.put_tail.append(tail)
+        self.put_value.append(float(floats[0]))
         if shown:
             self.value_text[position] = shown[0]
-        else:
-            self.value_text.pop(position, None)
 
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: who (a piece of ``prepared.who``), ``b``, tail, value, county row.
 
-def _school_block(chunk: _Chunk, start: int, level: str, sections: np.ndarray) -> None:
-    """The rows of some sections of a level (section by section, rule by rule)."""
-    prepared = chunk.prepared
-    result = prepared.result
-    part = result.levels[level]
-    rules = prepared.rules.get(level, [])
-    n, width = len(sections), len(rules)
-    if n == 0 or width == 0:
-        return
-    stop = start + n * width
-    chunk.who[start:stop] = np.repeat(part.rows[sections], width)
-    unknown = prepared.unknown[level][sections]
-    for r, (rule_id, kernel, compiled) in enumerate(rules):
-        at = slice(start + r, stop, width)
-        outcome = result.outcomes[(rule_id, level)]
-        status = outcome.status[sections]
-        rows = prepared.section_rule(rule_id, kernel, compiled, level)
-        chunk.b[at] = rows.b
-        chunk.tail[at] = rows.tail[rows.threshold[sections], status, rows.layer[sections]]
-        chunk.value[at] = outcome.value[sections]
-        kind = kernel.kind
-        if kind not in _FROM_OUTCOMES:
-            explain = np.arange(n)
-        elif kind in _READS_OTHER_RULES:
-            explain = np.flatnonzero((status == NOT_EVALUATED) | unknown)
-        else:
-            explain = np.flatnonzero(status == NOT_EVALUATED)
-        for j in explain.tolist():
-            record = kernel.record(compiled, result, level, int(sections[j]))
-            chunk.put_record(start + j * width + r, record)
-
-
-def _build(prepared: _Prepared, first: int, last: int) -> tuple[_Chunk, np.ndarray]:
-    """Counties ``first`` to ``last - 1``: their columns and the order to write them in."""
-    lo, hi = np.searchsorted(prepared.codes, [first, last])
-    level_key = prepared.level_key[lo:hi]
-    within = prepared.within[lo:hi]
-    widths = prepared.rule_count[level_key]
-    school_total = int(prepared.school_rows[first:last].sum())
-    county = prepared.county_rows(first, last)
-    a, b = int(county.start[first - county.first]), int(county.start[last - county.first])
-    chunk = _Chunk(prepared, school_total + b - a)
-    # School rows, level by level (a block per level), then where each row goes.
-    base = np.zeros(len(prepared.levels), dtype=np.int64)
-    start = 0
-    for key, level in enumerate(prepared.levels):
-        lo_, hi_ = prepared.bounds[level][first], prepared.bounds[level][last]
-        sections = prepared.by_county[level][lo_:hi_]
-        base[key] = start - lo_ * prepared.rule_count[key]
-        _school_block(chunk, start, level, sections)
-        start += len(sections) * int(prepared.rule_count[key])
-    position = np.zeros(len(within), dtype=np.int64)
-    for key, level in enumerate(prepared.levels):
-        mine = level_key == key
-        position[mine] = prepared.position[level][within[mine]]
-    starts = base[level_key] + position * widths
-    offsets = np.cumsum(widths) - widths
-    school_order = np.repeat(starts - offsets, widths) + np.arange(int(widths.sum()))
-    school_codes = np.repeat(prepared.codes[lo:hi], widths)
-    # County rows, county by county, in the standard's rule order.
-    at = school_total + np.arange(b - a)
-    county_codes = county.county[a:b]
-    chunk.who[at] = prepared.schools + county_codes
-    chunk.b[at] = county.b[a:b]
-    chunk.tail[at] = county.tail[a:b]
-    chunk.county_row[at] = county.identity[a:b]
-    chunk.middle = county.middle
-    # Each county's school rows, then its county rows: where each row goes.
-    schools = prepared.school_rows[first:last].astype(np.int64)
-    counts = np.diff(county.start[first - county.first : last - county.first + 1])
-    order = np.empty(school_total + b - a, dtype=np.int64)
-    before = np.cumsum(counts) - counts  # county rows of the counties before
-    order[np.arange(school_total) + before[school_codes - first]] = school_order
-    order[np.arange(b - a) + np.cumsum(schools)[county_codes - first]] = at
-    return chunk, order
+        The county row is the row's place in :attr:`middle` (-1: a school row).
+        """
+        prepared, first = self.prepared, self.first
+        n = self.size
+        lo, hi = self.lo, self.hi
+        width = prepared.section_width[lo:hi]
+        rows = np.arange(self.r0, self.r1)
+        rule = rows - np.repeat(prepared.row_start[lo:hi], width)
+        blocks = np.repeat(prepared.section_base[lo:hi], width)
+        blocks += rule * np.repeat(prepared.section_stride[lo:hi], width)
+        who = np.empty(n, dtype=np.int64)
+        b = np.empty(n, dtype=np.int32)
+        tail = np.empty(n, dtype=np.int32)
+        value = np.full(n, np.nan)
+        county_row = np.full(n, -1, dtype=np.int64)
+        at: Any = slice(None)
+        if self.z > self.a:  # each county's school rows, then its county rows
+            county = self.county
+            at = rows - self.r0 + self.before[np.repeat(prepared.codes[lo:hi], width) - first]
+            codes = county.county[self.a : self.z]
+            there = np.arange(self.z - self.a) + self.through[codes - first]
+            who[there] = prepared.schools + codes
+            b[there] = county.b[self.a : self.z]
+            tail[there] = county.tail[self.a : self.z]
+            county_row[there] = county.identity[self.a : self.z]
+        who[at] = np.repeat(prepared.section_row[lo:hi], width)
+        b[at] = prepared.row_b[blocks]
+        tail[at] = prepared.row_tail[blocks]
+        value[at] = prepared.row_value[blocks]
+        if self.put_at:
+            b[self.put_at] = self.put_b
+            tail[self.put_at] = self.put_tail
+            value[self.put_at] = self.put_value
+        return who, b, tail, value, county_row
 
 
 def _joined(columns: Sequence[Any]) -> Any:
@@ -749,17 +808,16 @@ def _number_pieces(values: np.ndarray, text: dict[int, str] | None = None) -> tu
 
 
 class _Job:
-    """One chunk, to be put in writing order and made into text on another thread.
+    """One chunk, to be made into text on another thread.
 
     Made on the calling thread, which owns the dictionaries: it keeps their Arrow
     arrays as they are now (immutable); the rest is NumPy and pyarrow work, most of
     it without the GIL.
     """
 
-    def __init__(self, prepared: _Prepared, chunk: _Chunk, order: np.ndarray) -> None:
+    def __init__(self, prepared: _Prepared, chunk: _Chunk) -> None:
         self.prepared = prepared
         self.chunk = chunk
-        self.order = order
         self.b = prepared.joints[0].snapshot()
         self.tail = prepared.tail.snapshot()
 
@@ -767,26 +825,20 @@ class _Job:
         """The chunk's lines, as one buffer of UTF-8 text."""
         import pyarrow as pa
 
-        prepared, chunk, order = self.prepared, self.chunk, self.order
-        n = len(order)
-        moved: dict[int, str] = {}
-        if chunk.value_text:
-            where = np.empty(n, dtype=np.int64)
-            where[order] = np.arange(n)
-            moved = {int(where[p]): cell for p, cell in chunk.value_text.items()}
+        prepared, chunk = self.prepared, self.chunk
+        n = chunk.size
         if n == 0:
             return pa.py_buffer(b"")
+        who, b, tail, value, county_row = chunk.columns()
         # A row is four pieces: who (county, id, name), level…indicator, the middle
         # (a school row's value; a county row's value, op…status and the CV's
         # working) and the tail (the rest: see _Prepared.tail).
-        county_row = chunk.county_row[order]
         counties = np.flatnonzero(county_row >= 0)
         # A section's rows follow each other: its county, id and name taken once.
-        who = chunk.who[order]
         new = np.empty(n, dtype=bool)
         new[0] = True
         np.not_equal(who[1:], who[:-1], out=new[1:])
-        values, value_at = _number_pieces(chunk.value[order], moved)
+        values, value_at = _number_pieces(value, chunk.value_text)
         per_row = [
             prepared.who.take(pa.array(who[new])),
             chunk.middle.take(pa.array(county_row[counties])) if len(counties) else None,
@@ -797,10 +849,10 @@ class _Job:
         pieces = np.empty((n, 4), dtype=np.int32)
         np.cumsum(new, dtype=np.int32, out=pieces[:, 0])
         pieces[:, 0] -= 1
-        pieces[:, 1] = chunk.b[order] + at[3]
+        pieces[:, 1] = b + at[3]
         pieces[:, 2] = value_at + at[2]
         pieces[counties, 2] = np.arange(at[1], at[2], dtype=np.int32)
-        pieces[:, 3] = chunk.tail[order] + at[4]
+        pieces[:, 3] = tail + at[4]
         # The pieces hold their commas and line breaks: taken in order, their bytes
         # are the lines.
         cells = source.take(pa.array(pieces.reshape(-1)))
@@ -885,8 +937,7 @@ def _write(
                     last += 1
                 if progress is not None:
                     progress(first, total)
-                chunk, order = _build(prepared, first, last)
-                text = pool.submit(_Job(prepared, chunk, order).text)
+                text = pool.submit(_Job(prepared, _Chunk(prepared, first, last)).text)
                 pending.append(writer.submit(write, text))
                 while len(pending) > threads + 1:
                     pending.popleft().result()
