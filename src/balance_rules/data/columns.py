@@ -207,8 +207,8 @@ class ColumnTable:
             column = self.extras.get(name)
         if column is None:
             return None
-        x = column[row]
-        return None if np.isnan(x) else Decimal(repr(float(x)))
+        x = float(column[row])
+        return None if x != x else Decimal(repr(x))  # NaN: missing
 
     def school(self, row: int) -> School:
         """The School object of one row (rebuilt exactly when not kept)."""
