@@ -42,6 +42,7 @@ __all__ = [
     "evaluate_changed_core",
     "evaluate_core",
     "evaluate_with_result",
+    "failing_rule_ids",
     "failing_rules",
     "indicator_parts",
     "indicator_values",
@@ -314,4 +315,26 @@ def failing_rules(result: ColumnarResult) -> list[list[tuple[str, str | None, st
         for finding in items:
             if finding.decides and finding.status == "fail":
                 out[code].append((finding.rule, None, getattr(finding, "level", None)))
+    return out
+
+
+def failing_rule_ids(result: ColumnarResult) -> list[set[str]]:
+    """Per county code: the ids of the deciding rules that fail (the rules of
+    :func:`failing_rules`, without naming each failing section)."""
+    out: list[set[str]] = [set() for _ in result.county_names]
+    k = len(result.county_names)
+    decides = result.plan.decides
+    for (rule, level), outcome in result.outcomes.items():
+        if not decides.get(rule, False):
+            continue
+        failing = outcome.status == FAIL
+        if not failing.any():
+            continue
+        codes = result.levels[level].counties[failing]
+        for code in np.flatnonzero(np.bincount(codes, minlength=k)).tolist():
+            out[code].add(rule)
+    for code, items in enumerate(result.county_findings):
+        for finding in items:
+            if finding.decides and finding.status == "fail":
+                out[code].add(finding.rule)
     return out

@@ -494,11 +494,12 @@ class LeanCounty:
 
     def plan_parts(
         self, group: list[LazyAdditions] | None = None
-    ) -> tuple[LazyAdditions, list[tuple[str, str, Decimal, Decimal | None]]]:
+    ) -> tuple[LazyAdditions, dict[str, tuple[Decimal, str, Decimal | None]]]:
         """The plan's additions as a builder (made into Addition objects when first
         called; *group*: the builders of a run's other counties, made at the same
-        time) and, in the additions' order, (field, unit, add, cost) of each: what
-        the plan's totals are summed from, without building an Addition."""
+        time) and, per resource field, the plan's total (add, unit, cost): the sums
+        of the additions' ``add`` and ``cost`` in their order, as the planner's
+        ``_totals`` makes them from Addition objects, without building one."""
         from .planner import _exact, _field_of, price
 
         costs = self.ctx.costs
@@ -511,10 +512,12 @@ class LeanCounty:
             else:
                 found[1] = found[1] + entry[2]
         kinds = self.ctx.kinds  # column: (resource field, unit, mode)
-        sums: list[tuple[str, str, Decimal, Decimal | None]] = []
-        items: list[Any] = []  # flat: row, column, rule, reason, level, indicator, add, cost
+        #: Per field: [whole amounts' sum, the other amounts' Decimal sum, unit, cost]
+        sums: dict[str, list[Any]] = {}
+        items: list[Any] = []  # flat, per addition: see LazyAdditions
         extend = items.extend
-        append = sums.append
+        added = self.added
+        raw = self._raw
         schools: dict[int, School] = {}
         for (row, column, rule, reason), (entry, amount) in merged.items():
             kind = kinds.get(column)
@@ -522,25 +525,51 @@ class LeanCounty:
                 field = _field_of(column)[0]
                 resource = RESOURCES[field]
                 kind = kinds[column] = (field, resource.unit_zh, resource.mode)
-            add = _decimal(amount)
-            cost = (
-                None if costs is None or reason == "hire" else _exact(price(costs, column, amount))
-            )
-            append((kind[0], kind[1], add, cost))
-            extend((row, column, rule, reason, entry[6], entry[4], add, cost))
+            total = sums.get(kind[0])
+            if total is None:
+                total = sums[kind[0]] = [0, None, kind[1], None]
+            if amount.__class__ is int:
+                total[0] += amount
+            else:
+                part = _decimal(amount)
+                total[1] = part if total[1] is None else total[1] + part
+            cost = None
+            if costs is not None and reason != "hire":
+                cost = _exact(price(costs, column, amount))
+                total[3] = (total[3] or _ZERO) + cost  # as the planner's _totals
+            extend(
+                (row, column, rule, reason, entry[6], entry[4], amount, cost,
+                 added[row][column], raw.get((row, column), _UNREAD))
+            )  # fmt: skip
             if row not in schools:
                 schools[row] = self.school(row)
-        made = LazyAdditions(items, schools, self.added, self._raw, kinds, group)
+        # Whole amounts summed as ints give the Decimal the Decimal sums give (an
+        # exact sum has the smallest exponent of its terms, 0 for whole ones).
+        totals = {
+            field: (
+                Decimal(whole) if other is None else Decimal(whole) + other,
+                unit,
+                cost,
+            )
+            for field, (whole, other, unit, cost) in sums.items()
+        }
+        made = LazyAdditions(items, schools, kinds, group)
         if group is not None:
             group.append(made)
-        return made, sums
+        return made, totals
+
+
+#: A column value not read while planning (read from the school when needed).
+_UNREAD = object()
+_ZERO = Decimal(0)
 
 
 class LazyAdditions:
     """A lean county's Addition objects, made when first called (then kept).
 
-    Holds only the county's plan data (flat items, its schools, the additions per
-    row and the exact values read), so a plan that holds it pickles as before.
+    Holds only the county's plan data (per addition: row, column, rule, reason,
+    level, indicator, amount, cost, the column's total addition and its exact
+    value if read; the schools), so a plan that holds it pickles as before.
     The builders of one run share a *group*: the first one called makes every
     group member's objects at once with the collector paused (an output reads
     them all; made one county at a time with the collector running, the
@@ -548,30 +577,31 @@ class LazyAdditions:
     Pickling keeps a builder's own data, not its group.
     """
 
-    __slots__ = ("_added", "_group", "_items", "_kinds", "_made", "_raw", "_schools")
+    __slots__ = ("_group", "_items", "_kinds", "_made", "_schools")
 
     def __init__(
         self,
         items: list[Any],
         schools: dict[int, School],
-        added: dict[int, dict[str, Exact]],
-        raw: dict[tuple[int, str], Exact | None],
         kinds: dict[str, tuple[str, str, str]],
         group: list[LazyAdditions] | None = None,
     ) -> None:
         self._group = group
         self._items = items
         self._schools = schools
-        self._added = added
-        self._raw = raw
         self._kinds = kinds
         self._made: tuple[Addition, ...] | None = None
 
     def __getstate__(self) -> tuple[Any, ...]:
-        return (self._items, self._schools, self._added, self._raw, self._kinds, self._made)
+        items = [None if item is _UNREAD else item for item in self._items]
+        unread = [n for n, item in enumerate(self._items) if item is _UNREAD]
+        return (items, unread, self._schools, self._kinds, self._made)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        (self._items, self._schools, self._added, self._raw, self._kinds, self._made) = state
+        items, unread, self._schools, self._kinds, self._made = state
+        for n in unread:
+            items[n] = _UNREAD
+        self._items = items
         self._group = None
 
     def __call__(self) -> tuple[Addition, ...]:
@@ -593,24 +623,25 @@ class LazyAdditions:
         around: dict[tuple[int, str], tuple[Decimal | None, Decimal | None]] = {}
         result: list[Addition] = []
         append = result.append
-        for row, column, rule, reason, level, indicator, add, cost in zip(
-            it, it, it, it, it, it, it, it, strict=True
+        for row, column, rule, reason, level, indicator, amount, cost, added, raw in zip(
+            it, it, it, it, it, it, it, it, it, it, strict=True
         ):
             school = schools[row]
             values = around.get((row, column))
             if values is None:
-                values = around[(row, column)] = self._around(school, row, column)
+                values = around[(row, column)] = _around(school, column, added, raw)
+            kind = kinds[column]
             append(
                 Addition(
                     school_id=school.school_id,
                     name=school.school_name,
                     level=level,
                     field=column,
-                    add=add,
-                    unit=kinds[column][1],
+                    add=_decimal(amount),
+                    unit=kind[1],
                     rule=rule,
                     indicator=indicator,
-                    mode=kinds[column][2] if reason != "hire" else "hire",  # type: ignore[arg-type]
+                    mode=kind[2] if reason != "hire" else "hire",  # type: ignore[arg-type]
                     before=values[0],
                     after=values[1],
                     cost=cost,
@@ -619,28 +650,26 @@ class LazyAdditions:
             )
         return result
 
-    def _around(
-        self, school: School, row: int, column: str
-    ) -> tuple[Decimal | None, Decimal | None]:
-        """A column's value before and after the plan's additions, as the planner's
-        ``_exact`` gives them (whole numbers without exponent, others without
-        trailing zeros); straight from the Decimal when the addition is whole."""
-        added = self._added.get(row, {}).get(column)
-        key = (row, column)
-        if key in self._raw:
-            before = self._raw[key]
-        else:
-            value = school.value(column)
-            if value is None:
-                return None, None
-            if (added is None or added.__class__ is int) and value.adjusted() < 18:
-                return whole_around(value, added)
-            top, bottom = value.as_integer_ratio()
-            before = top if bottom == 1 else Fraction(top, bottom)
-        if before is None:
+
+def _around(
+    school: School, column: str, added: Exact | None, raw: Any
+) -> tuple[Decimal | None, Decimal | None]:
+    """A column's value before and after the plan's additions (*added*: their
+    total; *raw*: the exact value read while planning, or ``_UNREAD``), as the
+    planner's ``_exact`` gives them (whole numbers without exponent, others
+    without trailing zeros); straight from the Decimal when the addition is whole."""
+    if raw is _UNREAD:
+        value = school.value(column)
+        if value is None:
             return None, None
-        after = before if added is None else before + added
-        return _decimal(before), _decimal(after)
+        if (added is None or added.__class__ is int) and value.adjusted() < 18:
+            return whole_around(value, added)
+        top, bottom = value.as_integer_ratio()
+        raw = top if bottom == 1 else Fraction(top, bottom)
+    if raw is None:
+        return None, None
+    after = raw if added is None else raw + added
+    return _decimal(raw), _decimal(after)
 
 
 def whole_around(value: Decimal, added: int | None) -> tuple[Decimal, Decimal]:

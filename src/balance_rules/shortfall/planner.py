@@ -32,6 +32,7 @@ from ..engine.inputs import (
     county_sites,
     evaluate_changed_core,
     evaluate_core,
+    failing_rule_ids,
     failing_rules,
     indicator_values,
     status_of,
@@ -1264,6 +1265,14 @@ def _sum_totals(
         if item_cost is not None:
             cost = (cost or _ZERO) + item_cost
         sums[field] = (add + item_add, unit, cost)
+    return _total_objects(sums)
+
+
+def _total_objects(
+    sums: Mapping[str, tuple[Decimal, str, Decimal | None]],
+) -> tuple[tuple[Total, ...], Decimal | None]:
+    """The plan's Total per resource field (sorted) from its (add, unit, cost),
+    and the plan's total cost (None when nothing is costed)."""
     totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
     costs = [t.cost for t in totals if t.cost is not None]
     return totals, (sum(costs, Decimal(0)) if costs else None)
@@ -1524,7 +1533,7 @@ def _finish(
     before: _State,
     after: _State,
     costed: bool,
-    failing: Sequence[tuple[str, str | None, str | None]] = (),
+    failing: _Failing,
     group: list[LazyAdditions] | None = None,
 ) -> CountyPlan:
     """The verified plan of one county (*failing*: the core's failing deciding rules
@@ -1538,7 +1547,7 @@ def _finish(
     made: tuple[Addition, ...] | LazyAdditions
     if isinstance(planner, LeanCounty):
         made, sums = planner.plan_parts(group)
-        totals, total_cost = _sum_totals(sums)
+        totals, total_cost = _total_objects(sums)
         schools = functools.partial(_lazy_schools, made, totals)
     else:
         made = tuple(planner.additions())
@@ -1597,23 +1606,22 @@ def _refusals_and_options(planner: _Planned) -> dict[str, Any]:
     }
 
 
-def _verify(
-    after: _State,
-    planner: _Planned,
-    failing: Sequence[tuple[str, str | None, str | None]],
-) -> None:
+def _verify(after: _State, planner: _Planned, failing: _Failing) -> None:
     """Every deciding rule that fails after the plan must be one the planner listed
     as not plannable; anything else is a bug.
 
     *failing* is read from the core's statuses of the re-evaluation (every school
-    section and every county rule of the county; no finding needs building).
+    section and every county rule of the county; no finding needs building); the
+    failing sections are named only when one is a bug.
     """
     if after.verdict == "pass":  # nothing deciding fails
         return
     refused_rules = {key[0] for key in planner.not_plannable}
+    if failing.rules <= refused_rules:
+        return
     bad = [
         " ".join(part for part in (school_id, level, rule) if part)
-        for rule, school_id, level in failing
+        for rule, school_id, level in failing.details()
         if rule not in refused_rules
     ]
     if bad:
@@ -1623,13 +1631,31 @@ def _verify(
 
 
 Failing = tuple[str, str | None, str | None]
+
+
+class _Failing(NamedTuple):
+    """The deciding rules county *code* of a core *result* fails; each failing
+    section (rule, school id, level) named on demand (:func:`failing_rules`)."""
+
+    result: ColumnarResult
+    code: int
+    rules: set[str]
+
+    def details(self) -> list[Failing]:
+        return failing_rules(self.result)[self.code]
+
+
+def _failing(result: ColumnarResult) -> list[_Failing]:
+    """Per county code of *result*: its :class:`_Failing`."""
+    return [_Failing(result, code, rules) for code, rules in enumerate(failing_rule_ids(result))]
+
 #: A county's plan from the school stages: on the planner's model or the core's arrays.
 _Planned = _CountyPlanner | LeanCounty
 
 
 def _evaluate_plans(
     core: ColumnarResult, planners: Sequence[_Planned]
-) -> dict[str, tuple[_State, list[Failing]]]:
+) -> dict[str, tuple[_State, _Failing]]:
     """Each planned county evaluated by the core with its additions applied (one
     evaluation for all): its result and its failing deciding rules."""
     if not planners:
@@ -1640,7 +1666,7 @@ def _evaluate_plans(
         changes.update(planner.changes())
         names.append(planner.county)
     after_core = evaluate_changed_core(core, names, changes)
-    failing = failing_rules(after_core)
+    failing = _failing(after_core)
     wanted = set(names)
     return {
         name: (_state(after_core, code), failing[code])
@@ -1709,11 +1735,11 @@ def _plan_counties(
         return core_values
 
     plans: list[CountyPlan] = []
-    failing_found: list[list[tuple[str, str | None, str | None]]] = []
+    failing_found: list[_Failing] = []
 
-    def failing_before() -> list[list[tuple[str, str | None, str | None]]]:
+    def failing_before() -> list[_Failing]:
         if not failing_found:
-            failing_found.extend(failing_rules(core))
+            failing_found.extend(_failing(core))
         return failing_found
 
     def full_model(name: str, code: int) -> _CountyPlanner:
@@ -1750,7 +1776,7 @@ def _plan_counties(
     # stage would add nothing); the others go through that stage and are
     # evaluated once more.
     first = _evaluate_plans(core, [p for p, _b, _c in staged if p.entries])
-    done: list[tuple[_Planned, _State, _State, list[Failing]]] = []
+    done: list[tuple[_Planned, _State, _State, _Failing]] = []
     again: list[tuple[_CountyPlanner, _State]] = []
     for planned, before, code in staged:
         name = before.county
