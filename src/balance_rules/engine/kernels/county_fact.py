@@ -56,12 +56,15 @@ def _derived(
             good = ~bad
             sums[field] += np.bincount(part.counties[good], weights=column[good], minlength=k)
             whole &= bool(np.all(column[good] == np.floor(column[good])))
+    # Read per county from lists (not NumPy scalars).
+    totals = {field: sums[field].tolist() for field in sums}
+    lacks = {field: missing[field].tolist() for field in missing}
 
     def value(code: int) -> tuple[Fraction | None, tuple[str, ...]]:
-        lacking = tuple(f for f in sums if missing[f][code])
+        lacking = tuple(f for f in lacks if lacks[f][code])
         if lacking:
             return None, (rule.fact, *lacking)
-        numerator, denominator = sums[derive.numerator][code], sums[derive.denominator][code]
+        numerator, denominator = totals[derive.numerator][code], totals[derive.denominator][code]
         if denominator == 0:
             return None, (rule.fact,)
         if whole:  # sums of whole numbers below 2**53 are exact in floating point
@@ -82,7 +85,7 @@ def run(compiled: Compiled, run: Run) -> None:
     derived = _derived(rule, run) if rule.derive is not None else None
     absent = compiled.absent
     spellings = compiled.spellings
-    for code, county in enumerate(run.fact_counties):
+    for code, (county, findings) in enumerate(zip(run.fact_counties, run.findings, strict=True)):
         facts = county.facts
         value = None
         if facts:  # the county's value, under any of the fact's spellings
@@ -90,15 +93,13 @@ def run(compiled: Compiled, run: Run) -> None:
                 value = facts.get(name)
                 if value is not None:
                     break
-        if value is None and derived is None:
-            run.findings[code].append(absent)
-            continue
         if value is not None:
-            run.findings[code].append(plan.fact_result(rule, value, ()))
-            continue
-        assert derived is not None
-        exact, missing = derived(code)
-        run.findings[code].append(plan.fact_result(rule, exact, missing, derived=exact is not None))
+            findings.append(plan.fact_result(rule, value, ()))
+        elif derived is None:
+            findings.append(absent)
+        else:
+            exact, missing = derived(code)
+            findings.append(plan.fact_result(rule, exact, missing, derived=exact is not None))
 
 
 def record(compiled: Compiled, result: Result, item: Any, code: int) -> dict[str, Any]:
