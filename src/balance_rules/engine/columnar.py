@@ -46,7 +46,6 @@ from .plan import Plan
 __all__ = ["ColumnarResult", "evaluate_columns", "missing_inputs"]
 
 _STATUS = ("pass", "fail", "not_evaluated")
-_COMBINED = np.array(sorted(COMBINED_TYPES), dtype=object)
 _LEVEL_FIELD = {f"{lv}_{s}" for lv in ALL_LEVELS for s in LEVEL_SUFFIXES}
 #: Older names, kept for code that imported them from here.
 _Level = Level
@@ -304,7 +303,7 @@ class _Evaluator:
         self.excluded: list[list[Excluded]] = [[] for _ in county_names]
         for row, reason, detail in events:
             self._exclude(row, reason, None, detail)
-        self.combined = np.isin(table.text["school_type"], _COMBINED)
+        self.combined = self._of_types(COMBINED_TYPES)
         self.merged = np.zeros(len(table), dtype=bool)
         self.merged[list(self.children)] = True
         self.in_scope = kept & self._scope(kept)
@@ -335,6 +334,17 @@ class _Evaluator:
             found = {t: types == t for t in set(types.tolist()) if t in SCHOOL_TYPE_LEVELS}
             self._type_rows = found
         return self._type_rows
+
+    def _of_types(self, school_types: Collection[str]) -> np.ndarray:
+        """Where a row's school type is one of *school_types* (from the rows per type)."""
+        found = np.zeros(len(self.table), dtype=bool)
+        of_type = self.type_rows()
+        for school_type in school_types:
+            if school_type in of_type:
+                found |= of_type[school_type]
+            elif school_type not in SCHOOL_TYPE_LEVELS:  # not indexed there: looked for
+                found |= self.table.text["school_type"] == school_type
+        return found
 
     def compulsory(self, suffix: str) -> np.ndarray:
         """Per row: the compulsory-stage total of students or classes (computed once)."""
@@ -371,13 +381,9 @@ class _Evaluator:
     # -- sections ---------------------------------------------------------------------
 
     def build_levels(self) -> dict[str, Level]:
-        types = self.table.text["school_type"]
         result = {}
         for level in self.standard.levels:
-            has_level = np.isin(
-                types,
-                np.array([t for t, lv in SCHOOL_TYPE_LEVELS.items() if level in lv], dtype=object),
-            )
+            has_level = self._of_types([t for t, lv in SCHOOL_TYPE_LEVELS.items() if level in lv])
             rows = np.flatnonzero(self.in_scope & has_level)
             students = self.numbers[f"{level}_students"][rows]
             empty = students == 0
