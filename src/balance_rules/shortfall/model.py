@@ -141,8 +141,8 @@ class SchoolPlan:
 class CountyPlan:
     """The plan for one county and the verdict it would get with the plan applied.
 
-    ``additions``, ``not_plannable``, ``floor_options`` and ``schools`` may be given
-    as functions that build them
+    ``additions``, ``totals``, ``coefficients``, ``not_plannable``,
+    ``floor_options`` and ``schools`` may be given as functions that build them
     (as the evaluation Report's findings are): they are then built when first
     read, so a nation's plan does not make every school's summary until an
     output reads it.  Equality and ``repr`` read the built values.
@@ -152,9 +152,9 @@ class CountyPlan:
     verdict_before: str
     verdict_after: str
     _additions: tuple[Addition, ...] | Callable[[], Iterable[Addition]]
-    totals: tuple[Total, ...]
+    _totals: tuple[Total, ...] | Callable[[], Iterable[Total]]
     total_cost: Decimal | None
-    coefficients: tuple[CvChange, ...]
+    _coefficients: tuple[CvChange, ...] | Callable[[], Iterable[CvChange]]
     _not_plannable: tuple[NotPlannable, ...] | Callable[[], Iterable[NotPlannable]] = ()
     _floor_options: tuple[FloorOption, ...] | Callable[[], Iterable[FloorOption]] = ()
     #: Per school, largest additions first.
@@ -164,6 +164,16 @@ class CountyPlan:
     @property
     def additions(self) -> tuple[Addition, ...]:
         found: tuple[Addition, ...] = built_once(self, "_additions")
+        return found
+
+    @property
+    def totals(self) -> tuple[Total, ...]:
+        found: tuple[Total, ...] = built_once(self, "_totals")
+        return found
+
+    @property
+    def coefficients(self) -> tuple[CvChange, ...]:
+        found: tuple[CvChange, ...] = built_once(self, "_coefficients")
         return found
 
     @property

@@ -804,7 +804,9 @@ class _CountyPlanner:
                     limits.setdefault((level, indicator), []).append(float(cap) * (1 - 1e-9))
         for c in result.coefficients:
             found = limits.get((c.level, c.indicator))
-            if not found or c.value is None or c.composite or not math.isfinite(c.value):
+            if not found or c.value is None or c.kind == "composite":
+                continue
+            if not math.isfinite(c.value):
                 continue
             value = c.value
             if all(abs(value - limit) > 1e-12 * max(limit, 1e-300) for limit in found):
@@ -1273,21 +1275,51 @@ def _total_objects(
 ) -> tuple[tuple[Total, ...], Decimal | None]:
     """The plan's Total per resource field (sorted) from its (add, unit, cost),
     and the plan's total cost (None when nothing is costed)."""
-    totals = tuple(Total(field=f, unit=u, add=a, cost=c) for f, (a, u, c) in sorted(sums.items()))
-    costs = [t.cost for t in totals if t.cost is not None]
-    return totals, (sum(costs, Decimal(0)) if costs else None)
+    flat, total_cost = _totals_flat(sums)
+    return tuple(_totals_built(flat)), total_cost
+
+
+def _totals_flat(
+    sums: Mapping[str, tuple[Decimal, str, Decimal | None]],
+) -> tuple[list[Any], Decimal | None]:
+    """Per resource field (sorted), flat: field, unit, add, cost; and the plan's
+    total cost (the sum of the costs in that order; None when nothing is costed)."""
+    flat: list[Any] = []
+    costs = []
+    for field, (add, unit, cost) in sorted(sums.items()):
+        flat.extend((field, unit, add, cost))
+        if cost is not None:
+            costs.append(cost)
+    return flat, (sum(costs, Decimal(0)) if costs else None)
+
+
+def _totals_built(flat: Sequence[Any]) -> list[Total]:
+    """The Total objects of :func:`_totals_flat`."""
+    it = iter(flat)
+    return [
+        Total(field=field, unit=unit, add=add, cost=cost)
+        for field, unit, add, cost in zip(it, it, it, it, strict=True)
+    ]
 
 
 _ZERO = Decimal(0)
 
 
-def _lazy_schools(additions: LazyAdditions, totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
-    """A lean county's per-school summary, from its additions (built if not yet)."""
-    return _schools(additions(), totals)
+def _lazy_schools(additions: LazyAdditions, totals: Sequence[Any]) -> tuple[SchoolPlan, ...]:
+    """A lean county's per-school summary, from its additions (built if not yet)
+    and its totals (:func:`_totals_flat`)."""
+    return _schools_by(additions(), dict(zip(totals[::4], totals[2::4], strict=True)))
 
 
 def _schools(additions: Sequence[Addition], totals: Sequence[Total]) -> tuple[SchoolPlan, ...]:
-    county_total = {t.field: t.add for t in totals}
+    return _schools_by(additions, {t.field: t.add for t in totals})
+
+
+def _schools_by(
+    additions: Sequence[Addition], county_total: Mapping[str, Decimal]
+) -> tuple[SchoolPlan, ...]:
+    """Per school, what it receives (largest first); *county_total*: the county's
+    total per resource field."""
     grouped: dict[str, dict[str, list[Addition]]] = {}
     names: dict[str, str] = {}
     for item in additions:
@@ -1385,25 +1417,15 @@ def check_plannable(standard: Standard) -> None:
     )
 
 
-class _Cv(NamedTuple):
-    """One CV or composite of a county as the planner reads it (the fields of the
-    Report's Coefficient, from the core's county finding)."""
-
-    rule: str
-    level: str
-    indicator: str
-    value: float | None
-    max: Decimal | None
-    composite: bool
-
-
 class _State(NamedTuple):
     """What the planner reads of a county's evaluation by the core (its name,
-    verdict and CVs, as its CountyResult gives them), without making a Report."""
+    verdict and CVs), without making a Report: ``coefficients`` are the core's
+    county findings of CVs and composites, which the Report's Coefficients are
+    made from (``value``; ``threshold`` is the cap; ``kind`` "composite")."""
 
     county: str
     verdict: str
-    coefficients: tuple[_Cv, ...]
+    coefficients: list[CountyFinding]
 
 
 def _state(core: ColumnarResult, code: int) -> _State:
@@ -1411,12 +1433,59 @@ def _state(core: ColumnarResult, code: int) -> _State:
     return _State(
         core.county_names[code],
         core.verdicts[code],
-        tuple(
-            _Cv(f.rule, f.level, f.indicator, f.value, f.threshold, f.kind == "composite")
-            for f in core.county_findings[code]
-            if isinstance(f, CountyFinding)
-        ),
+        [f for f in core.county_findings[code] if isinstance(f, CountyFinding)],
     )
+
+
+def _cv_flat(before: _State, after: _State) -> list[Any]:
+    """Per CV of *before*, flat: rule, level, indicator, cap, value before, value
+    in *after* (None when *after* has no such CV), whether it is a composite."""
+    after_values = {(f.rule, f.level, f.indicator): f.value for f in after.coefficients}
+    flat: list[Any] = []
+    extend = flat.extend
+    for f in before.coefficients:
+        extend(
+            (f.rule, f.level, f.indicator, f.threshold, f.value,
+             after_values.get((f.rule, f.level, f.indicator)), f.kind == "composite")
+        )  # fmt: skip
+    return flat
+
+
+def _cv_changes(
+    flat: Sequence[Any], methods: Mapping[tuple[str, str], tuple[str, float | None]]
+) -> list[CvChange]:
+    """The plan's CvChanges from :func:`_cv_flat` and the planner's methods."""
+    changes = []
+    it = iter(flat)
+    for rule, level, indicator, cap, before, after, composite in zip(
+        it, it, it, it, it, it, it, strict=True
+    ):
+        method = methods.get((level, indicator))
+        if method is None and composite:
+            touched = [
+                m
+                for k, m in methods.items()
+                if k[0] == level and m[0] in (COMPOSITE_METHOD, COMPOSITE_COSTED_METHOD)
+            ]
+            by_costs = any(m[0] == COMPOSITE_COSTED_METHOD for m in touched)
+            label = COMPOSITE_COSTED_METHOD if by_costs else COMPOSITE_METHOD
+            method = (label, None) if touched else None
+        changes.append(
+            CvChange(
+                rule=rule,
+                level=level,
+                indicator=indicator,
+                cap=cap,
+                before=before,
+                after=after,
+                method=method[0] if method else None,
+                water_level=method[1] if method else None,
+            )
+        )
+    return changes
+
+
+_NO_METHODS: dict[tuple[str, str], tuple[str, float | None]] = {}
 
 
 def _unchanged(before: _State) -> CountyPlan:
@@ -1427,17 +1496,7 @@ def _unchanged(before: _State) -> CountyPlan:
         additions=(),
         totals=(),
         total_cost=None,
-        coefficients=tuple(
-            CvChange(
-                rule=c.rule,
-                level=c.level,
-                indicator=c.indicator,
-                cap=c.max,
-                before=c.value,
-                after=c.value,
-            )
-            for c in before.coefficients
-        ),
+        coefficients=functools.partial(_cv_changes, _cv_flat(before, before), _NO_METHODS),
     )
 
 
@@ -1541,44 +1600,22 @@ def _finish(
 
     A lean county's additions (and so its per-school summary) are built when the
     plan's ``additions`` are first read (with those of every county of *group*);
-    its totals are summed at once from the same amounts and costs.
+    its totals (and total cost) are summed at once from the same amounts and
+    costs, and made into Total objects when first read.  The CvChanges are made
+    when first read, from the values kept flat.
     """
     _verify(after, planner, failing)
     made: tuple[Addition, ...] | LazyAdditions
+    totals: tuple[Total, ...] | functools.partial[list[Total]]
     if isinstance(planner, LeanCounty):
         made, sums = planner.plan_parts(group)
-        totals, total_cost = _total_objects(sums)
-        schools = functools.partial(_lazy_schools, made, totals)
+        flat, total_cost = _totals_flat(sums)
+        totals = functools.partial(_totals_built, flat)
+        schools = functools.partial(_lazy_schools, made, flat)
     else:
         made = tuple(planner.additions())
         totals, total_cost = _totals(made)
         schools = functools.partial(_schools, made, totals)
-    coefficients_after = {(c.rule, c.level, c.indicator): c for c in after.coefficients}
-    changes = []
-    for c in before.coefficients:
-        a = coefficients_after.get((c.rule, c.level, c.indicator))
-        method = planner.methods.get((c.level, c.indicator))
-        if method is None and c.composite:
-            touched = [
-                m
-                for k, m in planner.methods.items()
-                if k[0] == c.level and m[0] in (COMPOSITE_METHOD, COMPOSITE_COSTED_METHOD)
-            ]
-            by_costs = any(m[0] == COMPOSITE_COSTED_METHOD for m in touched)
-            label = COMPOSITE_COSTED_METHOD if by_costs else COMPOSITE_METHOD
-            method = (label, None) if touched else None
-        changes.append(
-            CvChange(
-                rule=c.rule,
-                level=c.level,
-                indicator=c.indicator,
-                cap=c.max,
-                before=c.value,
-                after=a.value if a else None,
-                method=method[0] if method else None,
-                water_level=method[1] if method else None,
-            )
-        )
     return CountyPlan(
         county=before.county,
         verdict_before=before.verdict,
@@ -1586,7 +1623,9 @@ def _finish(
         additions=made,
         totals=totals,
         total_cost=total_cost if costed else None,
-        coefficients=tuple(changes),
+        coefficients=functools.partial(
+            _cv_changes, _cv_flat(before, after), planner.methods or _NO_METHODS
+        ),
         schools=schools,
         **_refusals_and_options(planner),
     )
