@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import balance_rules as br
+from balance_rules.data import columns
 from balance_rules.data.columns import ColumnTable
+from balance_rules.engine import columnar
 from balance_rules.engine.columnar import evaluate_columns
 from balance_rules.engine.exact import exact_quotient
 
@@ -162,3 +168,33 @@ def test_composites_by_hand_at_the_cap_undefined_missing_and_over() -> None:
     assert found["丙"].missing == ("books",) and found["丙"].detail is None
     assert found["丁"].status == "fail" and abs(found["丁"].value - 0.8) < 1e-12
     assert all(f.schools == 2 and f.threshold == Decimal("0.5") for f in found.values())
+
+
+def test_the_core_and_the_fast_reader_run_with_the_collector_paused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: list[bool] = []
+    levels = columnar._Evaluator.build_levels
+
+    def build_levels(self: Any) -> Any:
+        seen.append(gc.isenabled())
+        return levels(self)
+
+    monkeypatch.setattr(columnar._Evaluator, "build_levels", build_levels)
+    table = ColumnTable.from_schools([school("A", primary_students=10, teaching_aux_area=50)])
+    assert gc.isenabled()
+    evaluate_columns(br.compile_standard(mini_standard()), table)
+    assert seen == [False] and gc.isenabled()
+    # The fast CSV path: the validator runs inside the pause too.
+    checks: list[bool] = []
+    find = columns.find_problems  # type: ignore[attr-defined]
+
+    def find_problems(table: ColumnTable) -> Any:
+        checks.append(gc.isenabled())
+        return find(table)
+
+    monkeypatch.setattr(columns, "find_problems", find_problems)
+    path = tmp_path / "schools.csv"
+    path.write_text("county,school_id,primary_students\n甲县,A1,500\n", encoding="utf-8")
+    assert columns.read_columns(path).text["school_id"].tolist() == ["A1"]
+    assert checks == [False] and gc.isenabled()

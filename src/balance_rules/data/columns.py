@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from ..collector import paused
 from ..errors import DataError, Problem
 from .fields import (
     NUMERIC_FIELDS,
@@ -306,6 +307,11 @@ def fast_columns(path: str | Path) -> ColumnTable | None:
 
 
 def _read_csv_fast(path: Path) -> ColumnTable | None:
+    with paused():  # hundreds of thousands of cells made into objects, no cycles
+        return _read_csv_columns(path)
+
+
+def _read_csv_columns(path: Path) -> ColumnTable | None:
     with path.open(encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline().strip().split(",")
     known = set(TEXT_FIELDS) | set(NUMERIC_FIELDS)

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 import attrs
 import numpy as np
 
+from ..collector import paused
 from ..data.columns import ColumnTable
 from ..data.fields import (
     ALL_LEVELS,
@@ -549,8 +550,19 @@ def evaluate_columns(
     """Evaluate every county of *table* (facts keyed by county name).
 
     *counties* names counties to evaluate even when they have no school rows.
+    The cyclic garbage collector is paused meanwhile (:mod:`balance_rules.collector`:
+    a nation's findings are tens of thousands of objects without cycles).
     """
-    facts = facts or {}
+    with paused():
+        return _evaluate_columns(plan, table, facts or {}, counties)
+
+
+def _evaluate_columns(
+    plan: Plan,
+    table: ColumnTable,
+    facts: Mapping[str, Mapping[str, Any]],
+    counties: Sequence[str],
+) -> ColumnarResult:
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # NaN is "missing"
         evaluator = _Evaluator(plan, table, facts, counties)
         levels = evaluator.levels = evaluator.build_levels()
