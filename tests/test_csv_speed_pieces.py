@@ -236,3 +236,21 @@ def test_explained_rows_after_other_counties_county_rows() -> None:
     cells = lines[missing[0]].split(",")
     assert cells[6:10] == ["", ">=", "4.2", "not_evaluated"]  # no value; the threshold
     assert cells[-2:] == ["primary_teachers_above_degree", ""]  # the missing column
+
+
+def test_findings_grouped_by_rule_hand_computed() -> None:
+    from balance_rules.records import _by_rule
+
+    # Every county the same rules in the same order: each rule's places per county.
+    found = _by_rule(["a", "b", "b", "a", "b", "b"], [0, 0, 0, 1, 1, 1])
+    assert [(r, at.tolist(), every) for r, at, every in found] == [
+        ("a", [0, 3], slice(0, None, 3)),
+        ("b", [1, 2, 4, 5], None),
+    ]
+    # Counties with different rules: grouped in order of first appearance.
+    found = _by_rule(["a", "b", "a", "c"], [0, 0, 1, 2])
+    assert [(r, at.tolist(), every) for r, at, every in found] == [
+        ("a", [0, 2], None),
+        ("b", [1], None),
+        ("c", [3], None),
+    ]

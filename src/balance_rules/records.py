@@ -279,6 +279,39 @@ class CodedRows:
     first: Any
 
 
+def _by_rule(rules: list[str], codes: Sequence[int]) -> list[tuple[str, Any, slice | None]]:
+    """Each rule and the places of its findings, in order (rule of first appearance).
+
+    Usually every county has the same findings' rules in the same order: the
+    places of a rule are then its places in the first county, county after county
+    (and, for a rule found once per county, that slice of the findings).
+    """
+    import numpy as np
+
+    n = len(rules)
+    width = next((i for i, code in enumerate(codes) if code != codes[0]), n)
+    if width and n % width == 0 and rules == rules[:width] * (n // width):
+        template: dict[str, list[int]] = {}
+        for j, rule in enumerate(rules[:width]):
+            template.setdefault(rule, []).append(j)
+        starts = np.arange(0, n, width)[:, None]
+        return [
+            (
+                rule,
+                (starts + np.array(js)).reshape(-1),
+                slice(js[0], None, width) if len(js) == 1 else None,
+            )
+            for rule, js in template.items()
+        ]
+    number = {rule: i for i, rule in enumerate(dict.fromkeys(rules))}
+    # (16-bit: a stable sort of few distinct small numbers is a radix sort)
+    small = np.int16 if len(number) < 2**15 else np.int64
+    rule_of = np.fromiter(map(number.__getitem__, rules), dtype=small, count=n)
+    grouped = np.argsort(rule_of, kind="stable")
+    bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
+    return [(rule, grouped[bounds[i] : bounds[i + 1]], None) for rule, i in number.items()]
+
+
 def county_columns_coded(
     result: ColumnarResult, items: Sequence[Any], codes: Sequence[int]
 ) -> CodedRows:
@@ -306,19 +339,15 @@ def county_columns_coded(
     index: dict[str, Any] = {key: np.zeros(n, dtype=np.int64) for key in ROW_KEYS}
     # Each rule's findings together (in their order), one kernel call per rule.
     rules = list(map(attrgetter("rule"), items))
-    number = {rule: i for i, rule in enumerate(dict.fromkeys(rules))}
-    # (16-bit: a stable sort of few distinct small numbers is a radix sort)
-    small = np.int16 if len(number) < 2**15 else np.int64
-    rule_of = np.fromiter(map(number.__getitem__, rules), dtype=small, count=n)
-    grouped = np.argsort(rule_of, kind="stable")
-    bounds = np.searchsorted(rule_of[grouped], np.arange(len(number) + 1))
     identity = np.zeros(n, dtype=np.int64)
     identities = 0
-    for rule_id, n_rule in number.items():
-        at = grouped[bounds[n_rule] : bounds[n_rule + 1]]
-        positions = at.tolist()
-        mine = list(map(items.__getitem__, positions))
-        where = list(map(codes.__getitem__, positions))
+    for rule_id, at, every in _by_rule(rules, codes):
+        if every is not None:  # (a slice of the lists: no lookup per finding)
+            mine, where = list(items[every]), list(codes[every])
+        else:
+            positions = at.tolist()
+            mine = list(map(items.__getitem__, positions))
+            where = list(map(codes.__getitem__, positions))
         kernel = KERNELS[mine[0].kind]
         compiled = result.compiled[rule_id]
         if kernel.columns is not None:
@@ -331,8 +360,8 @@ def county_columns_coded(
             identity[at] = places + identities
             identities += int(places.max()) + 1 if len(places) else 0
         else:
-            identity[at] = np.arange(identities, identities + len(positions))
-            identities += len(positions)
+            identity[at] = np.arange(identities, identities + len(at))
+            identities += len(at)
         for key, column in found.items():
             if key not in cells:
                 if key not in WORKING_KEYS:
@@ -346,7 +375,7 @@ def county_columns_coded(
                 index[key][at] = np.asarray(column.index) + base
             else:  # a list or an array: one cell per row, its value as it is
                 mine_cells.extend(column.tolist() if isinstance(column, np.ndarray) else column)
-                index[key][at] = np.arange(base, base + len(positions))
+                index[key][at] = np.arange(base, base + len(at))
     # Identities numbered without gaps (an identity given no row is dropped).
     first = np.full(identities, n, dtype=np.int64)
     np.minimum.at(first, identity, np.arange(n))
