@@ -13,15 +13,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
-
-import attrs
+from typing import NamedTuple
 
 __all__ = ["Option", "SectionChoice", "cheapest"]
 
 
-@attrs.frozen
-class Option:
-    """One failing indicator of one section: the column it grows and the amounts."""
+class Option(NamedTuple):
+    """One failing indicator of one section: the column it grows and the amounts.
+
+    (A named tuple: a nation's k-of-n sections make a hundred thousand of them.)
+    """
 
     rule: str
     column: str
@@ -30,8 +31,7 @@ class Option:
     to_floor: Fraction | int
 
 
-@attrs.frozen
-class SectionChoice:
+class SectionChoice(NamedTuple):
     """The failing options of one section and how many must reach the threshold."""
 
     options: tuple[Option, ...]
