@@ -413,14 +413,19 @@ class LeanCounty:
                         floor_options.extend(
                             (sid, level, rule.id, kind[0], option.column, saves, kind[1])
                         )
-                targets: dict[tuple[str, str], list[Fraction | int]] = {}
-                for c in choices:
-                    for o in c.options:
-                        if o.to_threshold > 0:
-                            targets.setdefault((o.rule, o.column), []).append(o.to_threshold)
+                # Without costs every amount is some option's amount to its
+                # threshold (a reason "threshold"); with costs, those that are not
+                # stop at the floor.
+                targets: dict[tuple[str, str], list[Fraction | int]] | None = None
+                if costs is not None:
+                    targets = {}
+                    for c in choices:
+                        for o in c.options:
+                            if o.to_threshold > 0:
+                                targets.setdefault((o.rule, o.column), []).append(o.to_threshold)
                 for (column, member_id), amount in sorted(amounts.items()):
                     indicator = indicator_of[member_id]
-                    full = amount in targets.get((member_id, column), ())
+                    full = targets is None or amount in targets.get((member_id, column), ())
                     self._add(
                         (
                             row,
