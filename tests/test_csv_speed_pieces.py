@@ -254,3 +254,59 @@ def test_findings_grouped_by_rule_hand_computed() -> None:
         ("b", [1], None),
         ("c", [3], None),
     ]
+
+
+# -- worker threads ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cores", "load", "threads"),
+    [
+        (2, 0.1, 2),  # quiet: a worker per core
+        (2, 0.9, 1),  # one core idle
+        (2, 1.3, 0),  # less than 0.75 of a core idle: all on the calling thread
+        (2, 3.0, 0),
+        (8, 0.0, 2),  # at most two
+        (1, 0.0, 1),
+    ],
+)
+def test_worker_threads_follow_the_idle_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int, load: float, threads: int
+) -> None:
+    monkeypatch.setattr(csv_columns.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(csv_columns.os, "getloadavg", lambda: (load, load, load))
+    assert csv_columns._threads() == threads
+
+
+def test_worker_threads_without_a_load_average(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(csv_columns.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(csv_columns.os, "getloadavg", unknown)
+    assert csv_columns._threads() == 2
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_on_the_calling_thread_and_on_workers_the_same_file(data: st.DataObject) -> None:
+    result = _evaluate("national/quality-2017", data.draw(_nation("national/quality-2017")))
+    expected = render_csv(result, rows=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_columns, "CHUNK_ROWS", 40)
+        for threads in (0, 1, 2):
+            patch.setattr(csv_columns, "_threads", lambda threads=threads: threads)
+            assert render_csv(result, rows=False) == expected, threads
+
+
+def test_a_failing_chunk_on_the_calling_thread_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    school = br.School(school_id="S1", school_name="一小", county="甲县", primary_students=D(9))
+    result = _evaluate("national/quality-2017", [br.County(name="甲县", schools=(school,))])
+    monkeypatch.setattr(csv_columns, "_threads", lambda: 0)
+
+    def broken(self: Any) -> Any:
+        raise RuntimeError("chunk failed")
+
+    monkeypatch.setattr(csv_columns._Job, "text", broken)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        render_csv(result, rows=False)

@@ -35,7 +35,7 @@ import codecs
 import math
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TextIO
 
@@ -56,6 +56,8 @@ CHUNK_ROWS = 100_000
 COUNTY_BATCH = 20_000
 #: Bytes handed to the file at a time.
 _WRITE = 1 << 20
+#: Idle cores (cores less the load average) below which no worker thread is used.
+_IDLE = 0.75
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
@@ -862,8 +864,22 @@ class _Job:
 
 
 def _threads() -> int:
-    """Threads making chunks into text (pyarrow works without the GIL): one per core."""
-    return max(1, min(2, os.cpu_count() or 1))
+    """Threads making chunks into text (pyarrow works without the GIL): one per idle core.
+
+    None (0: every chunk made and written on the calling thread) when the cores
+    are busy already: threads then wait for a core while holding or wanting the
+    GIL, and the file took ~1.2x as long as on one thread (2-core machine, load
+    average 2.5-3.5, the two alternated in one process).
+    """
+    cores = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # (not on every system)
+        busy = 0.0
+    idle = cores - busy
+    if idle < _IDLE:
+        return 0
+    return max(1, min(2, cores, round(idle)))
 
 
 def write_findings_arrow(
@@ -875,10 +891,12 @@ def write_findings_arrow(
 ) -> None:
     """Write the header and every finding row, a chunk of counties at a time.
 
-    Chunks are built (Python and NumPy) on this thread while those before are made
-    into text by pyarrow on worker threads; the text is written here, in order.  At
-    most a few chunks are in flight (memory stays flat).  *columns* must be the
-    findings CSV's columns (:data:`balance_rules.render.csv.SCHOOL_COLUMNS`).
+    Chunks are planned (the rows a kernel explains, county rows) on this thread
+    while those before are made into text on worker threads and written, in order,
+    by one more; at most a few chunks are in flight (memory stays flat).  When the
+    machine's cores are busy already, each chunk is made and written here instead
+    (:func:`_threads`).  *columns* must be the findings CSV's columns
+    (:data:`balance_rules.render.csv.SCHOOL_COLUMNS`).
     """
     if tuple(columns) != _COLUMNS:
         raise ValueError(f"write_findings_arrow(columns): expected {_COLUMNS}")
@@ -886,6 +904,34 @@ def write_findings_arrow(
     # the whole result again and again, would cost a tenth of the time.
     with paused():
         _write(result, stream, neutralise, columns, progress)
+
+
+def _pipeline(
+    prepared: _Prepared,
+    chunks: Iterator[tuple[int, int]],
+    write: Callable[[Future[Any]], None],
+    threads: int,
+) -> None:
+    """Each chunk's text made on *threads* worker threads and written, in order, by one more.
+
+    (The file's system time off this thread); a few chunks at most wait.
+    """
+    pending: deque[Future[Any]] = deque()
+    with (
+        ThreadPoolExecutor(threads, thread_name_prefix="balance-rules-csv") as pool,
+        ThreadPoolExecutor(1, thread_name_prefix="balance-rules-csv-write") as writer,
+    ):
+        try:
+            for first, last in chunks:
+                text = pool.submit(_Job(prepared, _Chunk(prepared, first, last)).text)
+                pending.append(writer.submit(write, text))
+                while len(pending) > threads + 1:
+                    pending.popleft().result()
+            while pending:
+                pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _write(
@@ -908,8 +954,8 @@ def _write(
     else:
         raw = None
 
-    def write(done: Future[Any]) -> None:
-        buffer = done.result()
+    def write(done: Future[Any] | Any) -> None:
+        buffer = done.result() if isinstance(done, Future) else done
         if raw is not None:
             view = memoryview(buffer)
             for at in range(0, len(view), _WRITE):  # (one 18 MB write costs 4x the system time)
@@ -919,34 +965,27 @@ def _write(
 
     total = len(result.county_names)
     rows = prepared.school_rows + np.diff(prepared.county_start)
+
+    def chunks() -> Iterator[tuple[int, int]]:
+        """Counties ``first`` to ``last - 1``, about CHUNK_ROWS rows at a time."""
+        first = 0
+        while first < total:
+            last = first + 1
+            size = rows[first]
+            while last < total and size + rows[last] <= CHUNK_ROWS:
+                size += rows[last]
+                last += 1
+            if progress is not None:
+                progress(first, total)
+            yield first, last
+            first = last
+
     threads = _threads()
-    # Each chunk's text is made on the pool and written, in order, by one more
-    # thread (the file's system time off this thread); a few chunks at most wait.
-    pending: deque[Future[Any]] = deque()
-    with (
-        ThreadPoolExecutor(threads, thread_name_prefix="balance-rules-csv") as pool,
-        ThreadPoolExecutor(1, thread_name_prefix="balance-rules-csv-write") as writer,
-    ):
-        try:
-            first = 0
-            while first < total:
-                last = first + 1
-                size = rows[first]
-                while last < total and size + rows[last] <= CHUNK_ROWS:
-                    size += rows[last]
-                    last += 1
-                if progress is not None:
-                    progress(first, total)
-                text = pool.submit(_Job(prepared, _Chunk(prepared, first, last)).text)
-                pending.append(writer.submit(write, text))
-                while len(pending) > threads + 1:
-                    pending.popleft().result()
-                first = last
-            while pending:
-                pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+    if threads == 0:  # the cores are busy: every chunk made and written here
+        for first, last in chunks():
+            write(_Job(prepared, _Chunk(prepared, first, last)).text())
+    else:
+        _pipeline(prepared, chunks(), write, threads)
     if raw is not None:
         raw.flush()
     if progress is not None:
