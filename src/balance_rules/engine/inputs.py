@@ -21,7 +21,7 @@ import attrs
 import numpy as np
 
 from ..data.columns import ColumnTable
-from ..data.model import County, School
+from ..data.model import FLOAT_FIELDS, County, School
 from ..report import Report
 from ..sections import merged_site, section_shares
 from ..standard.model import Standard
@@ -69,6 +69,8 @@ def evaluate_core(standard: Standard, counties: Sequence[County]) -> ColumnarRes
     return evaluate_columns(plan, table, facts, counties=names)
 
 
+#: The numeric attributes of a School (``School.value`` reads the others from ``extra``).
+_SCHOOL_NUMBERS = frozenset(FLOAT_FIELDS)
 #: An exact amount added to a cell: a Decimal, or an int or Fraction (made exact).
 Amount = Decimal | int | Fraction
 
@@ -177,12 +179,21 @@ def evaluate_changed_core(
         new_row = row if position is None else position[row]
         school = None if schools_of is None else schools_of[row]
         for name, amount in columns.items():
-            before = table.value(name, row) if school is None else school.value(name)
+            if school is None:
+                before = table.value(name, row)
+            elif name in _SCHOOL_NUMBERS:  # School.value, without the call
+                before = getattr(school, name)
+            else:
+                before = school.extra.get(name)
             found = cells.get(name)
             if found is None:
                 found = cells[name] = ([], [])
             found[0].append(new_row)
-            found[1].append(_float_of_sum(before, amount))
+            if amount.__class__ is int and before is not None:
+                top, bottom = before.as_integer_ratio()
+                found[1].append(float(top + amount) if bottom == 1 else float(before + amount))
+            else:
+                found[1].append(_float_of_sum(before, amount))
         changed[new_row] = columns
     for name, (at, floats) in cells.items():  # each changed column copied once
         into = numbers if name in numbers else extras
