@@ -85,7 +85,7 @@ def run(compiled: Compiled, run: Run) -> None:
             floor = float(rule.floor_ratio)
             finite = np.isfinite(lowest)
             below = finite & (lowest < floor)
-            for i in np.flatnonzero(finite & near(lowest, np.full(n, floor))):
+            for i in np.flatnonzero(finite & near(lowest, np.full(1, floor))):  # broadcast
                 failing_members = [
                     (*compiled.members[m], float(run.outcomes[(m, level)].threshold[i]))
                     for m in members

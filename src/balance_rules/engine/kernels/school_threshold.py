@@ -135,7 +135,7 @@ def _run_uniform(compiled: Compiled, run: Run, part: Level, value: np.ndarray) -
     # One threshold (and layer) for every section: a read-only view of one number
     # instead of a full array per rule and level (a nation's worth of memory).
     threshold = np.broadcast_to(np.float64(limit), (n,))
-    close = np.flatnonzero(near(value, threshold))
+    close = np.flatnonzero(near(value, threshold[:1]))  # the one threshold, broadcast
     if len(close):
         run.ties.append(
             Tie(
