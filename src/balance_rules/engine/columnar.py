@@ -93,6 +93,8 @@ class ColumnarResult:
                     codes[passed == value], minlength=len(self.county_names)
                 )
         rules_failed = self.rules_failed
+        # Per county as Python ints, read from lists (not NumPy scalars).
+        totals, by_result = counts.sum(axis=1).tolist(), counts.tolist()
         for code, name in enumerate(self.county_names):
             if rules_failed is not None:
                 failing = rules_failed[code]
@@ -100,14 +102,15 @@ class ColumnarResult:
                 failing = [
                     f.rule for f in self.county_findings[code] if f.decides and f.status == "fail"
                 ]
+            n_passed, n_failed, n_unknown = by_result[code]
             yield {
                 "county": name,
                 "verdict": self.verdicts[code],
                 "vetoed": self.vetoed[code],
-                "sections": int(counts[code].sum()),
-                "sections_passed": int(counts[code, 0]),
-                "sections_failed": int(counts[code, 1]),
-                "sections_not_evaluated": int(counts[code, 2]),
+                "sections": totals[code],
+                "sections_passed": n_passed,
+                "sections_failed": n_failed,
+                "sections_not_evaluated": n_unknown,
                 "county_rules_failed": ";".join(dict.fromkeys(failing)),
                 "excluded": len(self.excluded[code]),
             }
