@@ -264,7 +264,8 @@ def test_findings_grouped_by_rule_hand_computed() -> None:
     [
         (2, 0.1, 2),  # quiet: a worker per core
         (2, 0.9, 1),  # one core idle
-        (2, 1.3, 0),  # less than 0.75 of a core idle: all on the calling thread
+        (2, 1.6, 1),
+        (2, 1.8, 0),  # less than a quarter of a core idle: all on the calling thread
         (2, 3.0, 0),
         (8, 0.0, 2),  # at most two
         (1, 0.0, 1),

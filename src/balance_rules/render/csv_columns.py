@@ -57,7 +57,7 @@ COUNTY_BATCH = 20_000
 #: Bytes handed to the file at a time.
 _WRITE = 1 << 20
 #: Idle cores (cores less the load average) below which no worker thread is used.
-_IDLE = 0.75
+_IDLE = 0.25
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
@@ -868,8 +868,8 @@ def _threads() -> int:
 
     None (0: every chunk made and written on the calling thread) when the cores
     are busy already: threads then wait for a core while holding or wanting the
-    GIL, and the file took ~1.2x as long as on one thread (2-core machine, load
-    average 2.5-3.5, the two alternated in one process).
+    GIL, and the nation's file took 1.1-1.4x as long as on one thread (2-core
+    machine, load average 2.2-3.5, the two alternated in one process).
     """
     cores = os.cpu_count() or 1
     try:
@@ -980,7 +980,7 @@ def _write(
             yield first, last
             first = last
 
-    threads = _threads()
+    threads = _threads() if rows.sum() > CHUNK_ROWS else 0  # (one chunk: nothing to share)
     if threads == 0:  # the cores are busy: every chunk made and written here
         for first, last in chunks():
             write(_Job(prepared, _Chunk(prepared, first, last)).text())
