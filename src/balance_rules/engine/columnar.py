@@ -305,8 +305,7 @@ class _Evaluator:
         code_of_cell = {n: code_of[n or ""] for n in distinct}  # each distinct cell once
         self.codes = np.fromiter(map(code_of_cell.__getitem__, names), np.int64, len(names))
         self.excluded: list[list[Excluded]] = [[] for _ in county_names]
-        for row, reason, detail in events:
-            self._exclude(row, reason, None, detail)
+        self._exclude_events(events)
         self.combined = self._of_types(COMBINED_TYPES)
         self.merged = np.zeros(len(table), dtype=bool)
         self.merged[list(self.children)] = True
@@ -318,14 +317,19 @@ class _Evaluator:
         self.rank = np.empty(len(table), dtype=np.int64)
         self.rank[np.lexsort((ids, self.codes))] = np.arange(len(table))
 
-    def _exclude(self, row: int, reason: str, level: str | None, detail: str | None = None) -> None:
-        text = self.table.text
-        self.excluded[self.codes[row]].append(
-            Excluded(text["school_id"][row], text["school_name"][row] or "", reason, level, detail)
-        )
+    def _exclude_events(self, events: Sequence[tuple[int, str, str | None]]) -> None:
+        """Exclude the sub-sites merged or orphaned: (row, reason, detail) each, in order."""
+        text, excluded = self.table.text, self.excluded
+        rows = np.array([event[0] for event in events], dtype=np.int64)
+        ids, names = text["school_id"][rows].tolist(), text["school_name"][rows].tolist()
+        codes = self.codes[rows].tolist()
+        for (_, reason, detail), code, school_id, name in zip(
+            events, codes, ids, names, strict=True
+        ):
+            excluded[code].append(Excluded(school_id, name or "", reason, None, detail))
 
     def _exclude_rows(self, rows: np.ndarray, reason: str, level: str | None) -> None:
-        """Exclude many rows for one reason (as :meth:`_exclude` each, in row order)."""
+        """Exclude many rows for one reason, in row order."""
         text, excluded = self.table.text, self.excluded
         ids, names = text["school_id"][rows].tolist(), text["school_name"][rows].tolist()
         for code, school_id, name in zip(self.codes[rows].tolist(), ids, names, strict=True):
