@@ -97,6 +97,10 @@ class LeanContext:
             rule_id: getattr(rule, "indicator", None) for rule_id, rule in standard.rules.items()
         }
         self.limits: dict[tuple[str, str, object], str | None] = {}
+        #: (rule, level): the reduction a threshold by level alone needs, as refused.
+        self.reductions: dict[tuple[str, str], str] = {}
+        self._status_lists: dict[tuple[str, str], list[int]] = {}
+        self._school_ids: list[str] | None = None
         self.member_columns: dict[tuple[str, str], frozenset[str]] = {}
         self.split_items = frozenset(standard.split.items)
         from .planner import _NOT_HIRED
@@ -122,6 +126,20 @@ class LeanContext:
         self.any_upgraded = frozenset().union(*self.upgraded.values())
         #: Per column: (resource field, unit, mode) of its additions.
         self.kinds: dict[str, tuple[str, str, str]] = {}
+
+
+    def status_list(self, rule: str, level: str) -> list[int]:
+        """The core's statuses of a rule's sections of *level*, as a list (made once)."""
+        found = self._status_lists.get((rule, level))
+        if found is None:
+            found = self._status_lists[(rule, level)] = self.statuses[(rule, level)].tolist()
+        return found
+
+    def school_ids(self) -> list[str]:
+        """The school id of each table row, as a list (made once)."""
+        if self._school_ids is None:
+            self._school_ids = self.core.table.text["school_id"].tolist()
+        return self._school_ids
 
 
 class LeanCounty:
@@ -300,7 +318,7 @@ class LeanCounty:
 
         ctx = self.ctx
         open_here = ctx.open_thresholds[self.code]
-        ids = ctx.core.table.text["school_id"]
+        ids = ctx.school_ids()
         rows = ctx.level_rows
         order = ctx.level_order
         refused = self.not_plannable
@@ -321,7 +339,7 @@ class LeanCounty:
                         lv = level if _field_of(column)[1] else None
                         best[key] = (row, column, value, rule.id, rule.indicator, "threshold", lv)
                     continue
-                if ctx.statuses[(rule.id, level)][index] != FAIL:
+                if ctx.status_list(rule.id, level)[index] != FAIL:
                     return False
                 if refusal is None:  # near a whole step: the exact least addition
                     exact = self._exact_need(rule, level, row)
@@ -335,10 +353,16 @@ class LeanCounty:
                     continue
                 reason = refusal
                 if reason == "":
-                    limit = self._limit(rule, level, row)
-                    if limit is None:
-                        return False
-                    reason = f"needs a reduction ({rule.op} {limit}), not an addition"
+                    known_reason = ctx.reductions.get((rule.id, level))  # a threshold by level
+                    if known_reason is not None:
+                        reason = known_reason
+                    else:
+                        limit = self._limit(rule, level, row)
+                        if limit is None:
+                            return False
+                        reason = f"needs a reduction ({rule.op} {limit}), not an addition"
+                        if not rule.threshold.by:
+                            ctx.reductions[(rule.id, level)] = reason
                 key_refused = (rule.id, str(ids[row]), level, rule.indicator)
                 if key_refused not in refused:
                     refused[key_refused] = reason
@@ -385,7 +409,7 @@ class LeanCounty:
             by_site: dict[int, list[tuple[str, SectionChoice]]] = {}
             for row, _order, level, choice in found:
                 by_site.setdefault(row, []).append((level, choice))
-            school_ids = ctx.core.table.text["school_id"]
+            school_ids = ctx.school_ids()
             costs = ctx.costs
             for row, items in by_site.items():
                 choices = [c for _level, c in items]
