@@ -135,7 +135,7 @@ def run(compiled: Compiled, run: Run) -> None:
             known = ~missing[codes]
             working = known & (total[codes] > 0)
             listed = codes.tolist()
-            rows = zip(
+            cells = zip(  # each finding's fields, in CountyFinding's order
                 repeat(rule.id),
                 repeat(rule.kind),
                 repeat(level),
@@ -155,7 +155,7 @@ def run(compiled: Compiled, run: Run) -> None:
                 _where(std[codes], working),
             )
             findings = run.findings
-            for code, finding in zip(listed, map(CountyFinding._make, rows), strict=True):
+            for code, finding in zip(listed, map(CountyFinding._make, cells), strict=True):
                 findings[code].append(finding)
 
 

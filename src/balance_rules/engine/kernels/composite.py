@@ -76,7 +76,7 @@ def run(compiled: Compiled, run: Run) -> None:
         codes = np.flatnonzero(groups)
         listed = codes.tolist()
         shown = np.where(unknown, np.nan, mean)[codes].tolist()
-        rows = zip(
+        cells = zip(  # each finding's fields, in CountyFinding's order
             repeat(rule.id),
             repeat(rule.kind),
             repeat(level),
@@ -96,7 +96,7 @@ def run(compiled: Compiled, run: Run) -> None:
             repeat(None),
         )
         findings = run.findings
-        for code, finding in zip(listed, map(CountyFinding._make, rows), strict=True):
+        for code, finding in zip(listed, map(CountyFinding._make, cells), strict=True):
             findings[code].append(finding)
 
 
