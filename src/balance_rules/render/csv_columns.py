@@ -417,8 +417,11 @@ class _Prepared:
         np.cumsum(sizes * widths, out=offset[1:])
         total = int(offset[-1])
         self.row_value = np.empty(total)
-        self.row_b = np.empty(total, dtype=np.int32)
         self.row_tail = np.empty(total, dtype=np.int32)
+        # A row's level…indicator piece is its rule's: per level and rule.
+        most = int(widths.max()) if len(widths) else 0
+        self.rule_b = np.zeros(len(self.levels) * most, dtype=np.int32)
+        self.section_rules_at = self.level_key * most  # (where its level's rules are)
         width = widths[self.level_key]
         self.section_width = width
         # A level's block is rule by rule, each rule's rows section by section.
@@ -433,14 +436,13 @@ class _Prepared:
                 continue
             block = slice(int(offset[key]), int(offset[key + 1]))
             values = self.row_value[block].reshape(w, n)
-            b = self.row_b[block].reshape(w, n)
             tail = self.row_tail[block].reshape(w, n)
             unknown = self.unknown[level]
             for r, (rule_id, kernel, compiled) in enumerate(self.rules[level]):
                 outcome = result.outcomes[(rule_id, level)]
                 rows = self.section_rule(rule_id, kernel, compiled, level)
                 values[r] = outcome.value
-                b[r] = rows.b
+                self.rule_b[key * most + r] = rows.b
                 tail[r] = rows.tails(outcome.status)
                 if kernel.kind not in _FROM_OUTCOMES:
                     found.append((key, r, np.arange(n)))
@@ -728,7 +730,7 @@ class _Chunk:
             tail[there] = county.tail[self.a : self.z]
             county_row[there] = county.identity[self.a : self.z]
         who[at] = np.repeat(prepared.section_row[lo:hi], width)
-        b[at] = prepared.row_b[blocks]
+        b[at] = prepared.rule_b[np.repeat(prepared.section_rules_at[lo:hi], width) + rule]
         tail[at] = prepared.row_tail[blocks]
         value[at] = prepared.row_value[blocks]
         if self.put_at:
