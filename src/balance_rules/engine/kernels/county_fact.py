@@ -85,6 +85,10 @@ def run(compiled: Compiled, run: Run) -> None:
     derived = _derived(rule, run) if rule.derive is not None else None
     absent = compiled.absent
     spellings = compiled.spellings
+    if derived is None and not any(county.facts for county in run.fact_counties):
+        for findings in run.findings:  # no county gives any fact (a nation without facts)
+            findings.append(absent)
+        return
     for code, (county, findings) in enumerate(zip(run.fact_counties, run.findings, strict=True)):
         facts = county.facts
         value = None
