@@ -487,14 +487,16 @@ class LeanCounty:
                     levels[lv] = amount if current is None else current + amount
         upgraded = self.ctx.upgraded
         any_upgraded = self.ctx.any_upgraded
+        levels_of = self.ctx.standard.levels
         for row in sorted(by_site):
             hires = by_site[row]
             added = self.added.get(row, {})
-            if not hires and any_upgraded.isdisjoint(added):
+            touched = any_upgraded.intersection(added)
+            if not hires and not touched:
                 continue  # nothing hired or upgraded at any level
-            for level in self.ctx.standard.levels:
+            for level in levels_of:
                 if level not in hires and not any(
-                    added[column] for column in upgraded[level].intersection(added)
+                    added[column] for column in upgraded[level].intersection(touched)
                 ):
                     continue  # nothing hired or upgraded at the level
                 total_col = f"{level}_teachers"
