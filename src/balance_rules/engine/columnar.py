@@ -519,10 +519,14 @@ class _Evaluator:
         weight = part.students
         bad = np.isnan(value) | np.isnan(weight)
         codes = part.counties
-        missing = np.bincount(codes[bad], minlength=k) > 0
         groups = np.bincount(codes, minlength=k) > 0
-        good = ~bad
-        w, x, c = weight[good], value[good], codes[good]
+        if bad.any():
+            missing = np.bincount(codes[bad], minlength=k) > 0
+            good = ~bad
+            w, x, c = weight[good], value[good], codes[good]
+        else:  # every section has its value: the arrays as they are (no copies)
+            missing = np.zeros(k, dtype=bool)
+            w, x, c = weight, value, codes
         total = np.bincount(c, weights=w, minlength=k)
         weighted = np.bincount(c, weights=w * x, minlength=k)
         mean = weighted / total
