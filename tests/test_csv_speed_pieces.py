@@ -311,3 +311,22 @@ def test_a_failing_chunk_on_the_calling_thread_is_raised(monkeypatch: pytest.Mon
     monkeypatch.setattr(csv_columns._Job, "text", broken)
     with pytest.raises(RuntimeError, match="chunk failed"):
         render_csv(result, rows=False)
+
+
+# -- text cells that start a formula or need quotes -----------------------------------
+
+
+def test_first_bytes_and_structural_bytes_hand_computed() -> None:
+    values = ["=1", "县=", None, "", "-x", "a,b", 'q"', "行\n", "甲乙", "@"]
+    array = pa.array(values, type=pa.string())
+    starts = csv_columns._first_byte_in(array, ("=", "-", "@"))
+    assert starts.tolist() == [True, False, False, False, True, False, False, False, False, True]
+    holds = csv_columns._holds_byte_of(array, (",", '"', "\n"))
+    assert holds.tolist() == [False, False, False, False, False, True, True, True, False, False]
+    # A slice of an array (its offsets do not begin at 0).
+    part = array.slice(4, 4)  # "-x", "a,b", 'q"', "行\n"
+    assert csv_columns._first_byte_in(part, ("-",)).tolist() == [True, False, False, False]
+    assert csv_columns._holds_byte_of(part, (",",)).tolist() == [False, True, False, False]
+    empty = pa.array([], type=pa.string())
+    assert csv_columns._holds_byte_of(empty, (",",)).tolist() == []
+    assert csv_columns._first_byte_in(empty, (",",)).tolist() == []

@@ -67,7 +67,6 @@ _READS_OTHER_RULES = {"school_k_of_n"}
 _STATUS = ("pass", "fail", "not_evaluated")
 #: Characters that make the csv module quote a cell (delimiter, quote, line end).
 _STRUCTURAL = (",", '"', "\n")
-_STRUCTURAL_PATTERN = '[,"\\n]'
 #: The columns, as the pieces of a row are joined (see the module's docstring).
 _COLUMNS = (
     "county", "school_id", "school_name", "level", "rule", "indicator", "value", "op",
@@ -264,20 +263,62 @@ class _Joint:
 def _strings(values: Any, neutralise: Callable[[Any], Any]) -> tuple[Any, np.ndarray]:
     """Text cells (None: empty) neutralised, as an Arrow array; which need quotes."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from .csv import FORMULA_START
 
     array = values if isinstance(values, pa.Array) else pa.array(values, type=pa.string())
-    starts = "^[" + "".join("\\" + c if c in "-\\]^" else c for c in FORMULA_START) + "]"
-    risky = pc.fill_null(pc.match_substring_regex(array, starts), False).to_numpy(False)
+    risky = _first_byte_in(array, FORMULA_START)
     if risky.any():
         shown = array.to_pylist()
         for i in np.flatnonzero(risky).tolist():
             shown[i] = neutralise(shown[i])
         array = pa.array(shown, type=pa.string())
-    quotes = pc.fill_null(pc.match_substring_regex(array, _STRUCTURAL_PATTERN), False)
-    return array, quotes.to_numpy(zero_copy_only=False)
+    return array, _holds_byte_of(array, _STRUCTURAL)
+
+
+def _bytes(array: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An Arrow string array's UTF-8 bytes, its offsets and which entries are not null."""
+    import pyarrow as pa
+
+    large = pa.types.is_large_string(array.type)
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if large else np.int32)
+    offsets = offsets[array.offset : array.offset + n + 1].astype(np.int64)
+    data = array.buffers()[2]
+    found = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    valid = (
+        array.is_valid().to_numpy(zero_copy_only=False) if array.null_count else np.ones(n, bool)
+    )
+    return found, offsets, valid
+
+
+def _first_byte_in(array: Any, characters: Sequence[str]) -> np.ndarray:
+    """Which strings begin with one of the (ASCII) *characters*.
+
+    In UTF-8 an ASCII byte is only ever that character, so the first bytes say it.
+    """
+    data, offsets, valid = _bytes(array)
+    begin = offsets[:-1]
+    filled = valid & (offsets[1:] > begin)
+    first = np.zeros(len(begin), dtype=np.uint8)
+    first[filled] = data[begin[filled]]
+    found: np.ndarray = filled & np.isin(first, [ord(c) for c in characters])
+    return found
+
+
+def _holds_byte_of(array: Any, characters: Sequence[str]) -> np.ndarray:
+    """Which strings hold one of the (ASCII) *characters* anywhere."""
+    data, offsets, valid = _bytes(array)
+    region = data[offsets[0] : offsets[-1]]
+    hit = np.zeros(len(region), dtype=bool)
+    for c in characters:
+        hit |= region == ord(c)
+    found = np.zeros(len(offsets) - 1, dtype=bool)
+    at = np.flatnonzero(hit) + offsets[0]
+    if len(at):
+        found[np.searchsorted(offsets, at, side="right") - 1] = True
+    found &= valid
+    return found
 
 
 def _column(values: np.ndarray, other: Callable[[Any], str]) -> Any:
