@@ -203,6 +203,9 @@ def test_any_chunking_gives_the_row_writers_file(data: st.DataObject, plan_id: s
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(csv_columns, "CHUNK_ROWS", chunk)
         patch.setattr(csv_columns, "COUNTY_BATCH", batch)
+        patch.setattr(csv_columns, "_threads", lambda: 1)  # (batches: with a worker thread)
+        assert render_csv(result, rows=False) == expected
+        patch.setattr(csv_columns, "_threads", lambda: 0)  # (one batch: on this thread)
         assert render_csv(result, rows=False) == expected
 
 

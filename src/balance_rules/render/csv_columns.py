@@ -439,6 +439,9 @@ class _Prepared:
         self.county_start = np.zeros(len(result.county_findings) + 1, dtype=np.int64)
         np.cumsum([len(f) for f in result.county_findings], out=self.county_start[1:])
         self._county_batch: _CountyRows | None = None
+        #: County rows explained together, about (all at once with no worker thread
+        #: waiting for the first chunk).
+        self.county_batch = COUNTY_BATCH
         self._school_rows()
 
     def _school_rows(self) -> None:
@@ -524,7 +527,7 @@ class _Prepared:
         batch = self._county_batch
         if batch is None or first < batch.first or last > batch.last:
             start = self.county_start
-            end = int(np.searchsorted(start, start[first] + COUNTY_BATCH, side="right")) - 1
+            end = int(np.searchsorted(start, start[first] + self.county_batch, side="right")) - 1
             end = min(max(end, last), len(start) - 1)
             batch = self._county_batch = _CountyRows(self, first, end)
         return batch
@@ -1025,6 +1028,7 @@ def _write(
 
     threads = _threads() if rows.sum() > CHUNK_ROWS else 0  # (one chunk: nothing to share)
     if threads == 0:  # the cores are busy: every chunk made and written here
+        prepared.county_batch = max(COUNTY_BATCH, int(prepared.county_start[-1]))
         for first, last in chunks():
             write(_Job(prepared, _Chunk(prepared, first, last)).text())
     else:
