@@ -39,13 +39,14 @@ from .costs import Costs
 from .k_of_n import SectionChoice, cheapest
 from .model import Addition, FloorOption, NotPlannable
 from .resources import RESOURCES
-from .steps import OpenChoices, OpenThresholds
+from .steps import OpenChoices, OpenThresholds, RefusedSections
 from .thresholds import least_addition
 
 __all__ = [
     "LazyAdditions",
     "LeanContext",
     "LeanCounty",
+    "block_refusals",
     "flat_refusals",
     "floor_options",
     "lean_county",
@@ -73,9 +74,14 @@ class LeanContext:
         open_choices: OpenChoices,
         rules: Any,
         costs: Costs | None = None,
+        refused: RefusedSections | None = None,
     ) -> None:
         from .planner import refusal_of
 
+        #: The sections of the thresholds no addition meets (None: read from
+        #: *open_thresholds* like the others).
+        self.refused = refused
+        self.level_names = tuple(standard.levels)
         self.standard = standard
         self.costs = costs
         self.core = core
@@ -127,7 +133,6 @@ class LeanContext:
         #: Per column: (resource field, unit, mode) of its additions.
         self.kinds: dict[str, tuple[str, str, str]] = {}
 
-
     def status_list(self, rule: str, level: str) -> list[int]:
         """The core's statuses of a rule's sections of *level*, as a list (made once)."""
         found = self._status_lists.get((rule, level))
@@ -157,6 +162,9 @@ class LeanCounty:
         #: The floor options, flat: school_id, level, rule, indicator, field, saves
         #: (exact), unit for each (made into FloorOption objects when first read).
         self.floor_options: list[Any] = []
+        #: Refused sections of the thresholds no addition meets, per rule, before
+        #: ``not_plannable``'s: (rule, indicator, school ids, levels, reasons).
+        self.refusal_blocks: list[tuple[str, str, list[str], list[str], list[str]]] = []
         self.methods: dict[tuple[str, str], tuple[str, float | None]] = {}
         self.facts = ctx.facts
         self.coefficients = ctx.coefficients
@@ -324,10 +332,14 @@ class LeanCounty:
         refused = self.not_plannable
         best: dict[tuple[int, str], Entry] = {}
         for rule in ctx.thresholds:
+            refusal = ctx.refusals[rule.id]
+            if refusal is not None and ctx.refused is not None:
+                if not self._refuse_all(rule, refusal, ctx.refused):
+                    return False
+                continue
             found = open_here.get(rule.id)
             if not found:
                 continue
-            refusal = ctx.refusals[rule.id]
             for (level, index), amount in sorted(
                 found.items(), key=lambda item: (rows[item[0][0]][item[0][1]], order[item[0][0]])
             ):  # the county's section order (row, then level)
@@ -369,6 +381,54 @@ class LeanCounty:
         for entry in best.values():
             self._add(entry)
         return True
+
+    def _refuse_all(self, rule: SchoolThreshold, refusal: str, refused: RefusedSections) -> bool:
+        """Every open section of a threshold no addition meets, refused (kept as a
+        block, made into NotPlannable items when read); False when the model
+        must decide (a section not evaluated, a threshold by school size)."""
+        ctx = self.ctx
+        got = refused.of_county(rule.id, self.code)
+        if got is None:
+            return True
+        rows, level_codes, status = got
+        if (status != FAIL).any():
+            return False
+        names = ctx.level_names
+        levels = [names[c] for c in level_codes.tolist()]
+        row_list = rows.tolist()
+        if refusal != "":
+            reasons = [refusal] * len(levels)
+        elif rule.threshold.by:  # the threshold depends on the school
+            reasons = []
+            for row, level in zip(row_list, levels, strict=True):
+                limit = self._limit(rule, level, row)
+                if limit is None:
+                    return False
+                reasons.append(f"needs a reduction ({rule.op} {limit}), not an addition")
+        else:
+            by_level: dict[str, str] = {}
+            for level, row in zip(levels, row_list, strict=True):
+                if level in by_level:
+                    continue
+                reason = ctx.reductions.get((rule.id, level))
+                if reason is None:
+                    limit = self._limit(rule, level, row)
+                    if limit is None:
+                        return False
+                    reason = ctx.reductions[(rule.id, level)] = (
+                        f"needs a reduction ({rule.op} {limit}), not an addition"
+                    )
+                by_level[level] = reason
+            reasons = [by_level[level] for level in levels]
+        ids = ctx.school_ids()
+        self.refusal_blocks.append(
+            (rule.id, rule.indicator, [ids[row] for row in row_list], levels, reasons)
+        )
+        return True
+
+    def refused_rules(self) -> set[str]:
+        """The ids of the rules refused so far."""
+        return {block[0] for block in self.refusal_blocks} | {k[0] for k in self.not_plannable}
 
     def k_of_n(self) -> bool:
         from .planner import _all_to_threshold, _field_of, _read_columns, price
@@ -736,6 +796,28 @@ def flat_refusals(
         extend(key)
         append(reason)
     return flat
+
+
+def block_refusals(
+    blocks: Sequence[tuple[str, str, list[str], list[str], list[str]]], flat: Sequence[Any]
+) -> list[NotPlannable]:
+    """A lean county's not-plannable items: its refusal blocks
+    (:attr:`LeanCounty.refusal_blocks`), then :func:`flat_refusals`' items, in
+    that order, each (rule, school, level, indicator) once (the first reason)."""
+    found: dict[tuple[str, str | None, str | None, str | None], str] = {}
+    for rule, indicator, sids, levels, reasons in blocks:
+        for sid, level, reason in zip(sids, levels, reasons, strict=True):
+            key = (rule, str(sid), level, indicator)
+            if key not in found:
+                found[key] = reason
+    it = iter(flat)
+    for rule, school, level, indicator, reason in zip(it, it, it, it, it, strict=True):
+        if (rule, school, level, indicator) not in found:
+            found[(rule, school, level, indicator)] = reason
+    return [
+        NotPlannable(rule=rule, reason=reason, school_id=school, level=level, indicator=indicator)
+        for (rule, school, level, indicator), reason in found.items()
+    ]
 
 
 def refusals(flat: Sequence[Any]) -> list[NotPlannable]:

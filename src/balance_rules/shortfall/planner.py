@@ -57,6 +57,7 @@ from .lean import (
     LazyAdditions,
     LeanContext,
     LeanCounty,
+    block_refusals,
     flat_refusals,
     floor_options,
     lean_county,
@@ -74,7 +75,7 @@ from .model import (
     Total,
 )
 from .resources import RESOURCES, Resource
-from .steps import k_of_n_choices, threshold_steps
+from .steps import RefusedSections, k_of_n_choices, threshold_steps
 from .thresholds import least_addition, round_up
 from .waterfill import composite_targets, cv_within, water_level
 
@@ -1635,8 +1636,11 @@ def _refusals_and_options(planner: _Planned) -> dict[str, Any]:
     """A plan's ``not_plannable`` and ``floor_options``: a lean county's as
     builders over flat lists (made when first read), the model's as tuples."""
     if isinstance(planner, LeanCounty):
+        flat = flat_refusals(planner.not_plannable)
         return {
-            "not_plannable": functools.partial(refusals, flat_refusals(planner.not_plannable)),
+            "not_plannable": functools.partial(block_refusals, planner.refusal_blocks, flat)
+            if planner.refusal_blocks
+            else functools.partial(refusals, flat),
             "floor_options": functools.partial(floor_options, planner.floor_options),
         }
     return {
@@ -1655,7 +1659,11 @@ def _verify(after: _State, planner: _Planned, failing: _Failing) -> None:
     """
     if after.verdict == "pass":  # nothing deciding fails
         return
-    refused_rules = {key[0] for key in planner.not_plannable}
+    refused_rules = (
+        planner.refused_rules()
+        if isinstance(planner, LeanCounty)
+        else {key[0] for key in planner.not_plannable}
+    )
     if failing.rules <= refused_rules:
         return
     bad = [
@@ -1687,6 +1695,7 @@ class _Failing(NamedTuple):
 def _failing(result: ColumnarResult) -> list[_Failing]:
     """Per county code of *result*: its :class:`_Failing`."""
     return [_Failing(result, code, rules) for code, rules in enumerate(failing_rule_ids(result))]
+
 
 #: A county's plan from the school stages: on the planner's model or the core's arrays.
 _Planned = _CountyPlanner | LeanCounty
@@ -1749,7 +1758,16 @@ def _plan_counties(
     core = evaluate_core(standard, county_list)
     code_of = {name: code for code, name in enumerate(core.county_names)}
     sections = county_sections(core)
-    open_thresholds = threshold_steps(core, standard, _deciding_thresholds(core.plan))
+    deciding_thresholds = _deciding_thresholds(core.plan)
+    # thresholds no addition meets: their open sections kept as arrays, not entries
+    refused = RefusedSections(
+        core,
+        standard,
+        [r for r in deciding_thresholds if refusal_of(standard, r) is not None],
+    )
+    open_thresholds = threshold_steps(
+        core, standard, deciding_thresholds, skip=frozenset(refused.by_rule)
+    )
     open_choices = k_of_n_choices(
         core,
         standard,
@@ -1789,7 +1807,7 @@ def _plan_counties(
             resolved,
             core,
             model_values(),
-            open_thresholds[code],
+            {**open_thresholds[code], **refused.open_of(code)},
             open_choices[code],
         )
         planner.county = name
@@ -1798,7 +1816,14 @@ def _plan_counties(
     # Most counties' school stages are read from the core's arrays alone
     # (shortfall.lean: the same plan, or None when the model is needed).
     lean = LeanContext(
-        standard, core, sections, open_thresholds, open_choices, deciding_rules(standard), resolved
+        standard,
+        core,
+        sections,
+        open_thresholds,
+        open_choices,
+        deciding_rules(standard),
+        resolved,
+        refused,
     )
     staged: list[tuple[_Planned, _State, int]] = []
     for county in county_list:

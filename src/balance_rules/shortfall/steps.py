@@ -13,7 +13,7 @@ decides (:func:`balance_rules.shortfall.thresholds.least_addition`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from fractions import Fraction
 
 import numpy as np
@@ -27,7 +27,13 @@ from .k_of_n import Option, SectionChoice
 from .resources import RESOURCES
 from .thresholds import least_addition
 
-__all__ = ["OpenChoices", "OpenThresholds", "k_of_n_choices", "threshold_steps"]
+__all__ = [
+    "OpenChoices",
+    "OpenThresholds",
+    "RefusedSections",
+    "k_of_n_choices",
+    "threshold_steps",
+]
 
 #: Per county code: rule id → (level, section index) → (column, addition) or None
 #: (None: the planner's per-section path decides; the section did not pass).
@@ -37,14 +43,22 @@ _PLANNED = (">=", ">")
 
 
 def threshold_steps(
-    core: ColumnarResult, standard: Standard, rules: Sequence[SchoolThreshold]
+    core: ColumnarResult,
+    standard: Standard,
+    rules: Sequence[SchoolThreshold],
+    skip: Collection[str] = (),
 ) -> OpenThresholds:
-    """Every section that does not pass a deciding threshold, with its least addition."""
+    """Every section that does not pass a deciding threshold, with its least addition.
+
+    Rules in *skip* (those no addition meets, see :class:`RefusedSections`) are left out.
+    """
     out: OpenThresholds = [{} for _ in core.county_names]
     split = frozenset(standard.split.items)
     types = core.table.text["school_type"]
     combined = _combined_rows(types)
     for rule in rules:
+        if rule.id in skip:
+            continue
         for level in rule.levels:
             outcome = core.outcomes.get((rule.id, level))
             if outcome is None:
@@ -58,6 +72,74 @@ def threshold_steps(
             for code, i, amount in zip(codes, idx.tolist(), amounts, strict=True):
                 out[code].setdefault(rule.id, {})[(level, i)] = amount
     return out
+
+
+class RefusedSections:
+    """For deciding thresholds no addition meets at any section (``planner.refusal_of``):
+    every section the core did not pass, for the whole nation at once, sorted by
+    county, table row and level (the county's section order), as arrays.
+
+    What :func:`threshold_steps` would give for them (each section with no
+    addition) without a dictionary entry per section: a county's sections are
+    read as slices (:meth:`of_county`), or as those entries (:meth:`open_of`)
+    for the planner's model.
+    """
+
+    def __init__(
+        self, core: ColumnarResult, standard: Standard, rules: Sequence[SchoolThreshold]
+    ) -> None:
+        self.levels = tuple(standard.levels)
+        order = {level: n for n, level in enumerate(self.levels)}
+        k = len(core.county_names)
+        #: rule id → (table rows, level codes, section indices, statuses, county starts)
+        self.by_rule: dict[
+            str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+        ] = {}
+        for rule in rules:
+            parts = []
+            for level in rule.levels:
+                outcome = core.outcomes.get((rule.id, level))
+                if outcome is None:
+                    continue
+                part = core.levels[level]
+                idx = np.flatnonzero(outcome.status != PASS)
+                parts.append(
+                    (part.counties[idx], part.rows[idx], np.full(len(idx), order[level]),
+                     idx, outcome.status[idx])
+                )  # fmt: skip
+            if not parts:
+                continue
+            codes, rows, levels, idx, status = (np.concatenate(p) for p in zip(*parts, strict=True))
+            sort = np.lexsort((levels, rows, codes))
+            codes = codes[sort]
+            starts = np.searchsorted(codes, np.arange(k + 1))
+            self.by_rule[rule.id] = (rows[sort], levels[sort], idx[sort], status[sort], starts)
+
+    def of_county(
+        self, rule_id: str, code: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """County *code*'s sections of rule *rule_id*: (rows, level codes, statuses)
+        in its section order, or None when it has none."""
+        found = self.by_rule.get(rule_id)
+        if found is None:
+            return None
+        rows, levels, _idx, status, starts = found
+        a, b = int(starts[code]), int(starts[code + 1])
+        if a == b:
+            return None
+        return rows[a:b], levels[a:b], status[a:b]
+
+    def open_of(self, code: int) -> dict[str, dict[tuple[str, int], None]]:
+        """County *code*'s sections as :func:`threshold_steps` entries (no addition)."""
+        out: dict[str, dict[tuple[str, int], None]] = {}
+        for rule_id, (_rows, levels, idx, _status, starts) in self.by_rule.items():
+            a, b = int(starts[code]), int(starts[code + 1])
+            if a < b:
+                out[rule_id] = {
+                    (self.levels[lv], i): None
+                    for lv, i in zip(levels[a:b].tolist(), idx[a:b].tolist(), strict=True)
+                }
+        return out
 
 
 def _amounts(
