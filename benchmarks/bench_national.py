@@ -142,13 +142,14 @@ def library(csv: Path) -> dict[str, object]:
 
 
 def _phase(name: str, csv: Path) -> dict[str, float]:
-    """Run one phase in a fresh process: (seconds, peak MiB)."""
+    """Run one phase in a fresh process: (seconds, CPU seconds, peak MiB)."""
     code = (
         f"import sys, time, resource, json; sys.path.insert(0, {str(HERE)!r});"
-        "import bench_national as b; t = time.perf_counter();"
+        "import bench_national as b; t = time.perf_counter(); c = time.process_time();"
         f"b.{name}(b.Path({str(csv)!r})); s = time.perf_counter() - t;"
+        "cpu = time.process_time() - c;"
         "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024;"
-        "print(json.dumps({'seconds': s, 'peak_mib': peak}))"
+        "print(json.dumps({'seconds': s, 'cpu': cpu, 'peak_mib': peak}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -474,8 +475,11 @@ def main() -> None:
     if args.shortfall_only:
         _shortfall(args.csv, args.repeat)
         return
-    ref = [_phase("reference", args.csv) for _ in range(args.repeat)]
-    lib = [_phase("library", args.csv) for _ in range(args.repeat)]
+    # Reference and library alternate, so that both see the same load on a shared machine.
+    pairs = [
+        (_phase("reference", args.csv), _phase("library", args.csv)) for _ in range(args.repeat)
+    ]
+    ref, lib = [r for r, _ in pairs], [lb for _, lb in pairs]
     cmd = [_command(args.csv, Path("/tmp/bench-summary.csv")) for _ in range(args.repeat)]
     ref_process = [_reference_process(args.csv) for _ in range(args.repeat)]
 
@@ -489,6 +493,11 @@ def main() -> None:
     print(line("NumPy reference (in process)", ref))
     print(line("balance-rules library (in process)", lib))
     print(f"{'  ratio library / reference':38s} {med(lib, 'seconds') / med(ref, 'seconds'):7.2f}x")
+    pair_ratios = [lb["seconds"] / r["seconds"] for r, lb in pairs]
+    print(
+        f"{'  ... median of the pairs, CPU ratio':38s} {statistics.median(pair_ratios):7.2f}x"
+        f" {med(lib, 'cpu') / med(ref, 'cpu'):7.2f}x"
+    )
     print(f"{'NumPy reference (whole process)':38s} {process:7.2f} s")
     print(line("balance-rules command (whole process)", cmd))
     print(f"{'  ratio command / reference process':38s} {med(cmd, 'seconds') / process:7.2f}x")
