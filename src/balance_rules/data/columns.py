@@ -438,9 +438,10 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
                 parts.append(cleaned[_codes(chunk.indices, len(uniques))])
             text[name] = np.concatenate(parts) if parts else np.empty(0, dtype=object)
         else:
-            cells = call("utf8_trim_whitespace", [column]).to_pylist()
+            stripped = call("utf8_trim_whitespace", [column])
+            cells = stripped.to_pylist()
             values = np.fromiter(cells, dtype=object, count=len(cells))
-            values[values == ""] = None  # a blank cell (None stays None)
+            values[_empty(call("binary_length", [stripped]))] = None  # a blank cell
             text[name] = values
         del column
     if not has_type:
@@ -500,6 +501,16 @@ def _codes(indices: Any, missing: int) -> np.ndarray:
     if valid is not None:
         codes[~valid] = missing
     return codes
+
+
+def _empty(lengths: Any) -> np.ndarray:
+    """Where an Arrow column of string lengths holds 0 (a null is not empty)."""
+    parts = []
+    for chunk in lengths.chunks:
+        empty = _values(chunk, np.int32) == 0
+        valid = _valid(chunk)
+        parts.append(empty if valid is None else empty & valid)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def _float_column(column: Any) -> np.ndarray:
