@@ -837,11 +837,11 @@ def _number_pieces(values: np.ndarray, text: dict[int, str] | None = None) -> tu
     import pyarrow.compute as pc
 
     band = _in_band(values)
-    encoded = pc.dictionary_encode(pa.array(np.where(band, values, np.nan), from_pandas=True))
+    # (Values out of the band encoded as NaN: their entry, if any, is never taken.)
+    encoded = pc.dictionary_encode(pa.array(np.where(band, values, np.nan)))
     distinct = pc.cast(encoded.dictionary, pa.string())
-    index = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int32)
     empty = len(distinct)
-    index[index < 0] = empty
+    index = np.where(band, encoded.indices.to_numpy(), empty).astype(np.int32, copy=False)
     replace: dict[int, str] = {}
     odd = ~band & ~np.isnan(values)
     if odd.any():  # shown as the row-by-row writer shows them (integral: no ".0")
