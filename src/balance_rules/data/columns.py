@@ -278,11 +278,13 @@ def _numeric(series: Any, name: str, problems: list[Problem], rows: np.ndarray) 
 def read_columns(path: str | Path, **options: Any) -> ColumnTable:
     """A school table as columns.
 
-    A plain CSV (one header row of canonical column names) is read with pandas
-    when it is installed (``pip install 'balance-rules[fast]'``); any other file,
+    A plain CSV (one header row of canonical column names) is read straight
+    into columns by pyarrow's parser when it is installed (``pip install
+    'balance-rules[arrow]'``), else by pandas' (``[fast]``); any other file,
     or a CSV with anything the fast reader does not handle, goes through
     :func:`~balance_rules.data.readers.read_school_table`, which reports every
-    bad cell by row and column.
+    bad cell by row and column.  The cyclic garbage collector is paused while
+    the fast reader runs (:mod:`balance_rules.collector`).
     """
     path = Path(path)
     if path.suffix.lower() == ".csv" and not options:
