@@ -267,13 +267,13 @@ def test_findings_grouped_by_rule_hand_computed() -> None:
 @pytest.mark.parametrize(
     ("cores", "load", "threads"),
     [
-        (2, 0.1, 2),  # quiet: a worker per core
-        (2, 0.9, 1),  # one core idle
-        (2, 1.6, 1),
-        (2, 1.8, 0),  # less than a quarter of a core idle: all on the calling thread
+        (2, 0.1, 1),  # quiet: a worker, this thread on the other core
+        (2, 1.3, 1),  # 0.7 of a core idle
+        (2, 1.6, 0),  # less than half a core idle: all on the calling thread
         (2, 3.0, 0),
         (8, 0.0, 2),  # at most two
-        (1, 0.0, 1),
+        (8, 7.0, 1),
+        (1, 0.0, 0),  # one core: nothing to share it with
     ],
 )
 def test_worker_threads_follow_the_idle_cores(
@@ -288,9 +288,9 @@ def test_worker_threads_without_a_load_average(monkeypatch: pytest.MonkeyPatch) 
     def unknown() -> tuple[float, float, float]:
         raise OSError("no load average here")
 
-    monkeypatch.setattr(csv_columns.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(csv_columns.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(csv_columns.os, "getloadavg", unknown)
-    assert csv_columns._threads() == 2
+    assert csv_columns._threads() == 2  # as if idle
 
 
 @settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])

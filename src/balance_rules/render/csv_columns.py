@@ -56,8 +56,6 @@ CHUNK_ROWS = 100_000
 COUNTY_BATCH = 20_000
 #: Bytes handed to the file at a time.
 _WRITE = 1 << 20
-#: Idle cores (cores less the load average) below which no worker thread is used.
-_IDLE = 0.25
 #: Section kinds whose passing and failing rows are read straight from the outcome
 #: arrays (value, threshold, status, layer; nothing missing); any other kind is
 #: explained row by row by its kernel's ``record``.
@@ -910,22 +908,21 @@ class _Job:
 
 
 def _threads() -> int:
-    """Threads making chunks into text (pyarrow works without the GIL): one per idle core.
+    """Worker threads making chunks into text (pyarrow works without the GIL).
 
-    None (0: every chunk made and written on the calling thread) when the cores
-    are busy already: threads then wait for a core while holding or wanting the
-    GIL, and the nation's file took 1.1-1.4x as long as on one thread (2-core
-    machine, load average 2.2-3.5, the two alternated in one process).
+    One per idle core (cores less the load average, rounded), leaving a core to
+    this thread, at most two; none (every chunk made and written on the calling
+    thread) when less than about half a core is idle.  Threads that wait for a
+    core while holding or wanting the GIL cost more than they bring: on the
+    2-core machine, at load averages 1.5-3.5, two worker threads took 1.1-1.4x
+    the calling thread's time and one about the same (alternated in one process).
     """
     cores = os.cpu_count() or 1
     try:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):  # (not on every system)
         busy = 0.0
-    idle = cores - busy
-    if idle < _IDLE:
-        return 0
-    return max(1, min(2, cores, round(idle)))
+    return max(0, min(2, cores - 1, round(cores - busy)))
 
 
 def write_findings_arrow(
