@@ -250,11 +250,27 @@ def rise_exceeds(
     return _sign(precise_cv(now_squares), precise_cv(before_squares), Fraction(rise)) > 0
 
 
-def clearly_within(value: float, cap: Decimal, rounding: Rounding | None) -> bool | None:
-    """True/False when a float CV (or composite) is clearly on one side of its cap, else None."""
-    if rounding is None and abs(value - float(cap)) > 2 * MARGIN:
-        return value <= float(cap)
-    return None
+def clearly_within(
+    values: np.ndarray, cap: Decimal | None, rounding: Rounding | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Float CVs (or composites) of many counties against their cap, at once.
+
+    Returns ``(within, close)``: where a value is at or under the cap by float,
+    and where it is too close to the cap (within ``2 * MARGIN``, or any value
+    under a rounding rule) for the float to decide, so that the exact step
+    (:func:`cv_within_cap`, :func:`composite_within_cap`) decides it.  NaN is
+    neither; with no cap every value is within.
+    """
+    import numpy as np
+
+    known = ~np.isnan(values)
+    if cap is None:
+        return known, np.zeros(len(values), dtype=bool)
+    within: np.ndarray = known & (values <= float(cap))
+    if rounding is not None:
+        return within, known
+    close: np.ndarray = known & (np.abs(values - float(cap)) <= 2 * MARGIN)
+    return within, close
 
 
 # -- arrays ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 from ...records import Coded, coded
 from ...sections import column_name
 from ...standard.model import Coefficients, Composite
-from ..exact import MARGIN, Calc, cv_within_cap
+from ..exact import Calc, clearly_within, cv_within_cap
 from ..plan import Plan, layer_of
 from .base import (
     ROW_KEYS,
@@ -103,16 +103,9 @@ def run(compiled: Compiled, run: Run) -> None:
             # Statuses for every county at once; only values near the cap (or
             # under a rounding rule) go to the exact step one county at a time.
             unknown = missing | np.isnan(cv)
-            if cap is None:
-                passed = ~unknown
-                close = np.zeros(len(cv), dtype=bool)
-            else:
-                passed = ~unknown & (cv <= float(cap))
-                close = ~unknown & (
-                    np.ones(len(cv), dtype=bool)
-                    if rule.rounding is not None
-                    else np.abs(cv - float(cap)) <= 2 * MARGIN
-                )
+            passed, close = clearly_within(cv, cap, rule.rounding)
+            passed &= ~unknown
+            close &= ~unknown
             # Python lists, read once per county (not NumPy scalars).
             values = cv.tolist()
             statuses = [_PASS_FAIL[ok] for ok in passed.tolist()]

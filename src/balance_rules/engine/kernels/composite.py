@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ...standard.model import Composite
-from ..exact import MARGIN, composite_within_cap
+from ..exact import clearly_within, composite_within_cap
 from .base import CountyFinding, Kernel, Result, Run, finding_of
 from .coefficients import _PASS_FAIL, Compiled, columns, compile, cv_missing, record
 
@@ -36,16 +36,9 @@ def run(compiled: Compiled, run: Run) -> None:
         # Statuses for every county at once; only means near the cap (or under a
         # rounding rule) go to the exact step, one county at a time.
         unknown = missing | np.isnan(mean)
-        if cap is None:
-            passed = ~unknown
-            close = np.zeros(len(mean), dtype=bool)
-        else:
-            passed = ~unknown & (mean <= float(cap))
-            close = ~unknown & (
-                np.ones(len(mean), dtype=bool)
-                if rule.rounding is not None
-                else np.abs(mean - float(cap)) <= 2 * MARGIN
-            )
+        passed, close = clearly_within(mean, cap, rule.rounding)
+        passed &= ~unknown
+        close &= ~unknown
         statuses = [_PASS_FAIL[ok] for ok in passed.tolist()]
         lacking: dict[int, tuple[str, ...]] = {}
         details: dict[int, str] = {}
