@@ -143,9 +143,7 @@ class ColumnTable:
             if name in frame.columns and name in _CATEGORIES:
                 # Clean each distinct value once: a nation has few distinct types.
                 codes, uniques = _factorize(frame[name])
-                blank = _DEFAULTS.get(name)  # a blank cell: the default, as a School's
-                cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
-                text[name] = cleaned[codes]
+                text[name] = _category_cells(name, uniques)[codes]
             elif name in frame.columns:
                 column = frame[name]
                 stripped = (
@@ -157,11 +155,7 @@ class ColumnTable:
                 values[frame[name].isna().to_numpy() | (values == "")] = None
                 text[name] = values
             else:
-                text[name] = np.array(
-                    [_DEFAULTS.get(name, "")] * n if name in _DEFAULTS else [None] * n, dtype=object
-                )
-        if "school_type" not in frame.columns:
-            text["school_type"] = np.array(["primary"] * n, dtype=object)
+                text[name] = _absent_text(name, n)
         numbers = {}
         for name in NUMBERS:
             if name in frame.columns:
@@ -420,24 +414,19 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
     n = table.num_rows
     arrow = dict(zip(table.column_names, table.columns, strict=True))
     del table
-    has_type = "school_type" in arrow
     text: dict[str, np.ndarray] = {}
     for name in TEXT_FIELDS:
         column = arrow.pop(name, None)
         if column is None:
-            text[name] = np.array(
-                [_DEFAULTS.get(name, "")] * n if name in _DEFAULTS else [None] * n, dtype=object
-            )
+            text[name] = _absent_text(name, n)
         elif name in _CATEGORIES:
             # Clean each distinct value once: a nation has few distinct types.
             if not pa.types.is_dictionary(column.type):
                 column = column.combine_chunks().dictionary_encode()
-            blank = _DEFAULTS.get(name)  # a blank cell: the default, as a School's
             parts = []
             for chunk in getattr(column, "chunks", [column]):
                 uniques = chunk.dictionary.to_pylist()
-                cleaned = np.array([_text(name, v) for v in uniques] + [blank], dtype=object)
-                parts.append(cleaned[_codes(chunk.indices, len(uniques))])
+                parts.append(_category_cells(name, uniques)[_codes(chunk.indices, len(uniques))])
             text[name] = np.concatenate(parts) if parts else np.empty(0, dtype=object)
         else:
             stripped = call("utf8_trim_whitespace", [column])
@@ -446,8 +435,6 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
             values[_empty(call("binary_length", [stripped]))] = None  # a blank cell
             text[name] = values
         del column
-    if not has_type:
-        text["school_type"] = np.array(["primary"] * n, dtype=object)
     numbers: dict[str, np.ndarray] = {}
     for name in NUMBERS:
         column = arrow.pop(name, None)
@@ -464,6 +451,20 @@ def _from_arrow(table: Any, file: str) -> ColumnTable:
             counted[zero] = _flag(float(flags[zero[0]]))
     rows = np.arange(2, n + 2, dtype=np.int64)
     return ColumnTable(text, numbers, counted, {}, None, file, rows=rows)
+
+
+def _absent_text(name: str, n: int) -> np.ndarray:
+    """A text column the table does not have: every cell its default, as a School's."""
+    if name == "school_type":
+        return np.array(["primary"] * n, dtype=object)
+    return np.array([_DEFAULTS.get(name)] * n, dtype=object)
+
+
+def _category_cells(name: str, uniques: Sequence[Any]) -> np.ndarray:
+    """A coded column's distinct values cleaned (codes and aliases read once each),
+    and after them the cell of a blank: the default, as a School's."""
+    cleaned = [_text(name, value) for value in uniques] + [_DEFAULTS.get(name)]
+    return np.array(cleaned, dtype=object)
 
 
 def _arrow_call() -> Any:
