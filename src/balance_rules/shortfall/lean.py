@@ -526,13 +526,10 @@ class LeanCounty:
     def hires(self) -> None:
         from .planner import _NOT_HIRED, _field_of
 
-        by_site: dict[int, dict[str, Exact]] = {}
+        by_site: dict[int, dict[str, Exact]] = {}  # rows with hires: level → persons
         hire_levels = self.ctx.hire_levels
         for row, column, amount, _rule, _indicator, reason, _level in self.entries:
             if reason != "hire":
-                levels = by_site.get(row)
-                if levels is None:
-                    levels = by_site[row] = {}
                 if column in hire_levels:
                     lv = hire_levels[column]
                 else:
@@ -543,13 +540,23 @@ class LeanCounty:
                         lv = None
                     hire_levels[column] = lv
                 if lv is not None:
+                    levels = by_site.get(row)
+                    if levels is None:
+                        levels = by_site[row] = {}
                     current = levels.get(lv)
                     levels[lv] = amount if current is None else current + amount
         upgraded = self.ctx.upgraded
         any_upgraded = self.ctx.any_upgraded
         levels_of = self.ctx.standard.levels
-        for row in sorted(by_site):
-            hires = by_site[row]
+        # the schools hiring or upgrading anyone, in table order (no other school
+        # gets anything here)
+        candidates = set(by_site)
+        candidates.update(
+            row for row, added in self.added.items() if not any_upgraded.isdisjoint(added)
+        )
+        no_hires: dict[str, Exact] = {}
+        for row in sorted(candidates):
+            hires = by_site.get(row, no_hires)
             added = self.added.get(row, {})
             touched = any_upgraded.intersection(added)
             if not hires and not touched:

@@ -203,8 +203,13 @@ def _amounts(
         steps = np.where(ok, np.maximum(np.ceil(q), 0), 0)
     result = none
     step_fraction = resource.step
-    for j, n in zip(np.flatnonzero(ok).tolist(), steps[ok].tolist(), strict=True):
-        result[j] = (column, _times(int(n), step_fraction))
+    if step_fraction.denominator == 1:  # whole steps: int amounts (as _times gives)
+        per = step_fraction.numerator
+        for j, n in zip(np.flatnonzero(ok).tolist(), steps[ok].tolist(), strict=True):
+            result[j] = (column, int(n) * per)
+    else:
+        for j, n in zip(np.flatnonzero(ok).tolist(), steps[ok].tolist(), strict=True):
+            result[j] = (column, _times(int(n), step_fraction))
     if near.any() and rule.threshold.by is None:
         limit = rule.threshold.for_level(level, None)[0]
         if limit is not None:
