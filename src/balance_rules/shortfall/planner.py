@@ -1452,6 +1452,16 @@ def _cv_flat(before: _State, after: _State) -> list[Any]:
     return flat
 
 
+def _cv_changes_of(
+    before: list[CountyFinding],
+    after: list[CountyFinding],
+    methods: Mapping[tuple[str, str], tuple[str, float | None]],
+) -> list[CvChange]:
+    """The plan's CvChanges from the county's CVs before and after the plan (the
+    core's county findings, kept until read) and the planner's methods."""
+    return _cv_changes(_cv_flat(_State("", "", before), _State("", "", after)), methods)
+
+
 def _cv_changes(
     flat: Sequence[Any], methods: Mapping[tuple[str, str], tuple[str, float | None]]
 ) -> list[CvChange]:
@@ -1497,7 +1507,9 @@ def _unchanged(before: _State) -> CountyPlan:
         additions=(),
         totals=(),
         total_cost=None,
-        coefficients=functools.partial(_cv_changes, _cv_flat(before, before), _NO_METHODS),
+        coefficients=functools.partial(
+            _cv_changes_of, before.coefficients, before.coefficients, _NO_METHODS
+        ),
     )
 
 
@@ -1625,7 +1637,10 @@ def _finish(
         totals=totals,
         total_cost=total_cost if costed else None,
         coefficients=functools.partial(
-            _cv_changes, _cv_flat(before, after), planner.methods or _NO_METHODS
+            _cv_changes_of,
+            before.coefficients,
+            after.coefficients,
+            planner.methods or _NO_METHODS,
         ),
         schools=schools,
         **_refusals_and_options(planner),
