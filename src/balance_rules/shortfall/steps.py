@@ -13,6 +13,7 @@ decides (:func:`balance_rules.shortfall.thresholds.least_addition`).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Collection, Sequence
 from fractions import Fraction
 
@@ -68,9 +69,17 @@ def threshold_steps(
             if len(idx) == 0:
                 continue
             amounts = _amounts(core, standard, rule, level, idx, split, combined, types)
-            codes = part.counties[idx].tolist()
-            for code, i, amount in zip(codes, idx.tolist(), amounts, strict=True):
-                out[code].setdefault(rule.id, {})[(level, i)] = amount
+            codes = part.counties[idx]
+            if len(codes) > 1 and not (codes[1:] >= codes[:-1]).all():
+                for code, i, amount in zip(codes.tolist(), idx.tolist(), amounts, strict=True):
+                    out[code].setdefault(rule.id, {})[(level, i)] = amount
+                continue
+            # sections in county order (the core's): each county's run added at once
+            keys = list(zip(itertools.repeat(level), idx.tolist()))
+            starts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(keys)]
+            for a, b in itertools.pairwise(starts):
+                found = out[int(codes[a])].setdefault(rule.id, {})
+                found.update(zip(keys[a:b], amounts[a:b], strict=True))
     return out
 
 
