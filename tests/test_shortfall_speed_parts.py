@@ -17,8 +17,10 @@ Expected values are worked out by hand in the comments.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pickle
+import weakref
 from decimal import Decimal
 from fractions import Fraction
 
@@ -131,6 +133,22 @@ def test_every_lean_countys_additions_are_built_at_once() -> None:
     # read in the other order: the same plans
     assert second.counties[1].additions == a.additions
     assert second == first
+
+
+def test_a_plan_dropped_unread_is_freed_without_the_collector() -> None:
+    other = br.County(
+        name="乙县", schools=(attrs.evolve(school("C", teaching_aux_area=2100), county="乙县"),)
+    )
+    plan = br.shortfall(thresholds_standard(), [_two_short(), other])
+    builders = [weakref.ref(c._additions) for c in plan.counties]
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del plan  # no cycle between the builders of one run: freed by reference counts
+        assert [ref() for ref in builders] == [None, None]
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def test_changed_cells_take_int_fraction_and_decimal_amounts() -> None:

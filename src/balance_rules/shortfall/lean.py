@@ -23,6 +23,7 @@ counties (``planner._plan_counties``).
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -43,6 +44,7 @@ from .steps import OpenChoices, OpenThresholds, RefusedSections
 from .thresholds import least_addition
 
 __all__ = [
+    "Group",
     "LazyAdditions",
     "LeanContext",
     "LeanCounty",
@@ -591,7 +593,7 @@ class LeanCounty:
         return list(self.plan_parts()[0]())
 
     def plan_parts(
-        self, group: list[LazyAdditions] | None = None
+        self, group: Group | None = None
     ) -> tuple[LazyAdditions, dict[str, tuple[Decimal, str, Decimal | None]]]:
         """The plan's additions as a builder (made into Addition objects when first
         called; *group*: the builders of a run's other counties, made at the same
@@ -653,10 +655,12 @@ class LeanCounty:
         }
         made = LazyAdditions(items, schools, kinds, group)
         if group is not None:
-            group.append(made)
+            group.append(weakref.ref(made))
         return made, totals
 
 
+#: The builders of one run's lean counties (made at once), by weak reference.
+Group = list["weakref.ref[LazyAdditions]"]
 #: A column value not read while planning (read from the school when needed).
 _UNREAD = object()
 _ZERO = Decimal(0)
@@ -672,17 +676,18 @@ class LazyAdditions:
     group member's objects at once with the collector paused (an output reads
     them all; made one county at a time with the collector running, the
     collector's passes over a nation's objects would cost more than the objects).
-    Pickling keeps a builder's own data, not its group.
+    Pickling keeps a builder's own data, not its group.  The group holds weak
+    references (no cycle: a plan dropped unread is freed at once).
     """
 
-    __slots__ = ("_group", "_items", "_kinds", "_made", "_schools")
+    __slots__ = ("__weakref__", "_group", "_items", "_kinds", "_made", "_schools")
 
     def __init__(
         self,
         items: list[Any],
         schools: dict[int, School],
         kinds: dict[str, tuple[str, str, str]],
-        group: list[LazyAdditions] | None = None,
+        group: Group | None = None,
     ) -> None:
         self._group = group
         self._items = items
@@ -707,10 +712,11 @@ class LazyAdditions:
         if made is None:
             with paused():  # many small acyclic objects (see balance_rules.collector)
                 made = self._made = tuple(self._build())
-                for member in self._group or ():
-                    if member._made is None:
+                for ref in self._group or ():
+                    member = ref()
+                    if member is not None and member._made is None:
                         member._made = tuple(member._build())
-                    member._group = None
+                        member._group = None
                 self._group = None
         return made
 

@@ -54,6 +54,7 @@ from .costs import Costs, load_costs
 from .county import Section, Site, WorkCounty, column_of
 from .k_of_n import Option, SectionChoice, cheapest
 from .lean import (
+    Group,
     LazyAdditions,
     LeanContext,
     LeanCounty,
@@ -1606,7 +1607,7 @@ def _finish(
     after: _State,
     costed: bool,
     failing: _Failing,
-    group: list[LazyAdditions] | None = None,
+    group: Group | None = None,
 ) -> CountyPlan:
     """The verified plan of one county (*failing*: the core's failing deciding rules
     after the plan, see :func:`_verify`).
@@ -1889,7 +1890,7 @@ def _plan_counties(
             else:
                 still.append((planner, before))
         again = still
-    group: list[LazyAdditions] = []  # every lean county's additions, made at once
+    group: Group = []  # every lean county's additions, made at once
     for planned, before, after, failing in done:
         _refuse_facts(planned, core.county_findings[code_of[before.county]])
         plans.append(_finish(planned, before, after, resolved is not None, failing, group))
