@@ -189,11 +189,7 @@ def evaluate_changed_core(
             if found is None:
                 found = cells[name] = ([], [])
             found[0].append(new_row)
-            if amount.__class__ is int and before is not None:
-                top, bottom = before.as_integer_ratio()
-                found[1].append(float(top + amount) if bottom == 1 else float(before + amount))
-            else:
-                found[1].append(_float_of_sum(before, amount))
+            found[1].append(_float_of_sum(before, amount))
         changed[new_row] = columns
     for name, (at, floats) in cells.items():  # each changed column copied once
         into = numbers if name in numbers else extras
