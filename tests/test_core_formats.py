@@ -25,6 +25,8 @@ from balance_rules.cli import main
 from balance_rules.render.explain import fmt
 from balance_rules.testing.strategies import counties
 
+from .nation_support import unique_ids
+
 STANDARD = br.load_standard("national/quality-2017")
 _SKIP = {"extra"}
 FIELDS = [a.name for a in attrs.fields(br.School) if a.name not in _SKIP]
@@ -49,17 +51,9 @@ def write_table(path: Path, county_list: list[br.County]) -> None:
         writer.writerow(["合计", *([""] * len(FIELDS))])  # a totals row: skipped, with a warning
 
 
-def _unique_ids(n: int, county: br.County) -> br.County:
+def _without_facts(n: int, county: br.County) -> br.County:
     """School ids unique in the whole file (as a real table has them); no facts."""
-    schools = tuple(
-        attrs.evolve(
-            s,
-            school_id=f"C{n}{s.school_id}",
-            parent_school_id=s.parent_school_id and f"C{n}{s.parent_school_id}",
-        )
-        for s in county.schools
-    )
-    return attrs.evolve(county, schools=schools, facts={})
+    return attrs.evolve(unique_ids(n, county), facts={})
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -158,7 +152,7 @@ def test_every_format_shows_the_same_findings_warnings_and_digits(
         data.draw(counties(name=name, standard=STANDARD, sub_sites=True, max_schools=8))
         for name in ("甲县", "乙县", "丙县")
     ]
-    county_list = [_unique_ids(n, c) for n, c in enumerate(county_list)]
+    county_list = [_without_facts(n, c) for n, c in enumerate(county_list)]
     folder = tmp_path_factory.mktemp("formats")
     table = folder / "schools.csv"
     write_table(table, county_list)

@@ -34,6 +34,8 @@ from balance_rules.render.csv import SCHOOL_COLUMNS, neutralise, render_csv
 from balance_rules.standard.loader import bundled_ids
 from balance_rules.testing.strategies import counties
 
+from .nation_support import unique_ids
+
 pa = pytest.importorskip("pyarrow")
 csv_columns = pytest.importorskip("balance_rules.render.csv_columns")
 
@@ -42,18 +44,6 @@ STANDARDS = {i: br.load_standard(i) for i in STANDARD_IDS}
 PLANS = {i: br.compile_standard(s) for i, s in STANDARDS.items()}
 FIELDS = [a.name for a in attrs.fields(br.School) if a.name != "extra"]
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _unique(n: int, county: br.County) -> br.County:
-    schools = tuple(
-        attrs.evolve(
-            s,
-            school_id=f"C{n}{s.school_id}",
-            parent_school_id=s.parent_school_id and f"C{n}{s.parent_school_id}",
-        )
-        for s in county.schools
-    )
-    return attrs.evolve(county, schools=schools)
 
 
 @st.composite
@@ -76,7 +66,7 @@ def _nation(draw: st.DrawFn, standard_id: str) -> list[br.County]:
     for n, name in enumerate(("甲县", "乙县", "丙县")):
         county = draw(counties(name=name, standard=standard, sub_sites=True, max_schools=6))
         county = attrs.evolve(county, facts=draw(_facts(dict(county.facts))))
-        found.append(_unique(n, county))
+        found.append(unique_ids(n, county))
     return found
 
 

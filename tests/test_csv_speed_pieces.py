@@ -29,6 +29,8 @@ from balance_rules.records import ROW_KEYS, Coded, coded, county_columns, county
 from balance_rules.render.csv import render_csv
 from balance_rules.testing.strategies import counties
 
+from .nation_support import unique_ids
+
 pa = pytest.importorskip("pyarrow")
 csv_columns = pytest.importorskip("balance_rules.render.csv_columns")
 
@@ -46,24 +48,12 @@ def _evaluate(plan_id: str, county_list: list[br.County]) -> ColumnarResult:
     return evaluate_columns(PLANS[plan_id], ColumnTable.from_schools(schools, names), facts)
 
 
-def _unique(n: int, county: br.County) -> br.County:
-    schools = tuple(
-        attrs.evolve(
-            s,
-            school_id=f"C{n}{s.school_id}",
-            parent_school_id=s.parent_school_id and f"C{n}{s.parent_school_id}",
-        )
-        for s in county.schools
-    )
-    return attrs.evolve(county, schools=schools)
-
-
 @st.composite
 def _nation(draw: st.DrawFn, plan_id: str) -> list[br.County]:
     standard = PLANS[plan_id].standard
     names = ("甲县", "乙县", "丙县", "丁县")
     return [
-        _unique(n, draw(counties(name=name, standard=standard, sub_sites=True, max_schools=5)))
+        unique_ids(n, draw(counties(name=name, standard=standard, sub_sites=True, max_schools=5)))
         for n, name in enumerate(names)
     ]
 

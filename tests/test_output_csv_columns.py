@@ -15,7 +15,6 @@ from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,6 +26,8 @@ from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
 from balance_rules.render import csv_columns
 from balance_rules.render.csv import SCHOOL_COLUMNS, render_csv
 from balance_rules.testing.strategies import counties
+
+from .nation_support import unique_ids
 
 pa = pytest.importorskip("pyarrow")
 
@@ -52,23 +53,13 @@ def _both(result: ColumnarResult) -> tuple[str, str]:
     return render_csv(result, rows=False), render_csv(result, rows=True)
 
 
-def _unique(n: int, county: br.County) -> br.County:
-    schools = tuple(
-        attrs.evolve(
-            s,
-            school_id=f"C{n}{s.school_id}",
-            parent_school_id=s.parent_school_id and f"C{n}{s.parent_school_id}",
-        )
-        for s in county.schools
-    )
-    return attrs.evolve(county, schools=schools)
-
-
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), plan_id=st.sampled_from(sorted(PLANS)))
 def test_generated_counties_give_the_row_writers_rows(data: st.DataObject, plan_id: str) -> None:
     county_list = [
-        _unique(n, data.draw(counties(name=name, standard=NATIONAL, sub_sites=True, max_schools=6)))
+        unique_ids(
+            n, data.draw(counties(name=name, standard=NATIONAL, sub_sites=True, max_schools=6))
+        )
         for n, name in enumerate(("甲县", "乙县", "丙县"))
     ]
     columns, rows = _both(_evaluate(plan_id, county_list))
