@@ -14,8 +14,9 @@ decides (:func:`balance_rules.shortfall.thresholds.least_addition`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -60,12 +61,7 @@ def threshold_steps(
     for rule in rules:
         if rule.id in skip:
             continue
-        for level in rule.levels:
-            outcome = core.outcomes.get((rule.id, level))
-            if outcome is None:
-                continue
-            part = core.levels[level]
-            idx = np.flatnonzero(outcome.status != PASS)
+        for level, part, _outcome, idx in _not_passed(core, rule):
             if len(idx) == 0:
                 continue
             amounts = _amounts(core, standard, rule, level, idx, split, combined, types)
@@ -81,6 +77,18 @@ def threshold_steps(
                 found = out[int(codes[a])].setdefault(rule.id, {})
                 found.update(zip(keys[a:b], amounts[a:b], strict=True))
     return out
+
+
+def _not_passed(
+    core: ColumnarResult, rule: SchoolThreshold
+) -> Iterator[tuple[str, Any, Any, np.ndarray]]:
+    """Per level the rule has a result for: the level, its sections, the rule's
+    outcome there, and the indices of the sections it did not pass."""
+    for level in rule.levels:
+        outcome = core.outcomes.get((rule.id, level))
+        if outcome is not None:
+            part = core.levels[level]
+            yield level, part, outcome, np.flatnonzero(outcome.status != PASS)
 
 
 class RefusedSections:
@@ -106,12 +114,7 @@ class RefusedSections:
         ] = {}
         for rule in rules:
             parts = []
-            for level in rule.levels:
-                outcome = core.outcomes.get((rule.id, level))
-                if outcome is None:
-                    continue
-                part = core.levels[level]
-                idx = np.flatnonzero(outcome.status != PASS)
+            for level, part, outcome, idx in _not_passed(core, rule):
                 parts.append(
                     (part.counties[idx], part.rows[idx], np.full(len(idx), order[level]),
                      idx, outcome.status[idx])
