@@ -335,25 +335,6 @@ def test_small_chunks_on_threads_give_the_same_file(data: st.DataObject) -> None
     assert small == whole == render_csv(result, rows=True)
 
 
-def test_a_failing_chunk_is_raised_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
-    school = br.School(
-        school_id="S1", school_name="一小", county="甲县", primary_students=Decimal(100)
-    )
-    county_list = [
-        br.County(name=name, schools=(attrs.evolve(school, school_id=f"S{n}", county=name),))
-        for n, name in enumerate(("甲县", "乙县", "丙县"))
-    ]
-    result = _evaluate("national/quality-2017", county_list)
-    monkeypatch.setattr(csv_columns, "CHUNK_ROWS", 1)
-
-    def broken(self: Any) -> Any:
-        raise RuntimeError("chunk failed")
-
-    monkeypatch.setattr(csv_columns._Job, "text", broken)
-    with pytest.raises(RuntimeError, match="chunk failed"):
-        render_csv(result, rows=False)
-
-
 def test_a_county_without_sections_writes_only_its_county_rows() -> None:
     """A county whose only school is out of scope: its facts and CVs, no school rows."""
     public = br.School(school_id="S1", school_name="一小", county="甲县", primary_students=D(300))

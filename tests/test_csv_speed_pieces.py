@@ -295,10 +295,16 @@ def test_on_the_calling_thread_and_on_workers_the_same_file(data: st.DataObject)
             assert render_csv(result, rows=False) == expected, threads
 
 
-def test_a_failing_chunk_on_the_calling_thread_is_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    school = br.School(school_id="S1", school_name="一小", county="甲县", primary_students=D(9))
-    result = _evaluate("national/quality-2017", [br.County(name="甲县", schools=(school,))])
-    monkeypatch.setattr(csv_columns, "_threads", lambda: 0)
+@pytest.mark.parametrize("threads", [0, 1], ids=["calling thread", "worker thread"])
+def test_a_failing_chunk_is_raised_not_lost(monkeypatch: pytest.MonkeyPatch, threads: int) -> None:
+    school = br.School(school_id="S1", school_name="一小", county="甲县", primary_students=D(100))
+    county_list = [
+        br.County(name=name, schools=(attrs.evolve(school, school_id=f"S{n}", county=name),))
+        for n, name in enumerate(("甲县", "乙县", "丙县"))
+    ]
+    result = _evaluate("national/quality-2017", county_list)
+    monkeypatch.setattr(csv_columns, "CHUNK_ROWS", 1)  # a chunk a county: more than one
+    monkeypatch.setattr(csv_columns, "_threads", lambda: threads)
 
     def broken(self: Any) -> Any:
         raise RuntimeError("chunk failed")
