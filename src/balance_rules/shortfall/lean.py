@@ -41,7 +41,7 @@ from .k_of_n import SectionChoice, cheapest
 from .model import Addition, FloorOption, NotPlannable
 from .resources import RESOURCES
 from .steps import OpenChoices, OpenThresholds, RefusedSections
-from .thresholds import least_addition
+from .thresholds import indicator_addition
 
 __all__ = [
     "Group",
@@ -312,15 +312,10 @@ class LeanCounty:
         )
         if limit is None:
             return None
-        amount = least_addition(
-            numerator=numerator,
-            denominator=den,
-            scale=Fraction(indicator.scale),
-            threshold=Fraction(limit),
-            op=rule.op,
-            share=share,
-            step=resource.step,
-        )
+        amount = indicator_addition(
+            indicator, resource, numerator=numerator, denominator=den,
+            threshold=Fraction(limit), op=rule.op, share=share,
+        )  # fmt: skip
         return column, amount
 
     def thresholds(self) -> bool:

@@ -77,7 +77,7 @@ from .model import (
 )
 from .resources import RESOURCES, Resource
 from .steps import RefusedSections, k_of_n_choices, threshold_steps
-from .thresholds import least_addition, round_up
+from .thresholds import indicator_addition, round_up
 from .waterfill import composite_targets, cv_within, water_level
 
 __all__ = ["ShortfallBug", "plan_shortfall"]
@@ -344,16 +344,10 @@ class _CountyPlanner:
         if isinstance(got, str):
             return got
         column, share, resource, den, numerator = got
-        ind = self.standard.indicators[indicator_id]
-        amount = least_addition(
-            numerator=numerator,
-            denominator=den,
-            scale=Fraction(ind.scale),
-            threshold=target,
-            op=op,
-            share=share,
-            step=resource.step,
-        )
+        amount = indicator_addition(
+            self.standard.indicators[indicator_id], resource, numerator=numerator,
+            denominator=den, threshold=target, op=op, share=share,
+        )  # fmt: skip
         return column, amount
 
     def _need_float(

@@ -27,7 +27,7 @@ from ..sections import section_shares
 from ..standard.model import SchoolKOfN, SchoolThreshold, Standard
 from .k_of_n import Option, SectionChoice
 from .resources import RESOURCES
-from .thresholds import least_addition
+from .thresholds import indicator_addition
 
 __all__ = [
     "OpenChoices",
@@ -287,15 +287,10 @@ def _exact_amount(
         den = value(indicator.denominator)[0]
         if not den:
             return None
-    return least_addition(
-        numerator=numerator,
-        denominator=den,
-        scale=Fraction(indicator.scale),
-        threshold=target,
-        op=op,
+    return indicator_addition(
+        indicator, resource, numerator=numerator, denominator=den, threshold=target, op=op,
         share=share,
-        step=resource.step,
-    )
+    )  # fmt: skip
 
 
 def _share(core: ColumnarResult, standard: Standard, row: int, level: str) -> float | None:

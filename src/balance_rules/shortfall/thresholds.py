@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from ..engine.exact import least_steps
 
-__all__ = ["least_addition", "round_up"]
+if TYPE_CHECKING:
+    from ..standard.model import Indicator
+    from .resources import Resource
+
+__all__ = ["indicator_addition", "least_addition", "round_up"]
 
 
 def round_up(amount: Fraction, step: Fraction, strict: bool = False) -> Fraction:
@@ -51,3 +56,26 @@ def least_addition(
     # In numerator units: the section's numerator grows by share × step a step.
     needed = threshold * (denominator if denominator is not None else 1) / scale
     return least_steps(numerator, share * step, needed, op) * step
+
+
+def indicator_addition(
+    indicator: Indicator,
+    resource: Resource,
+    *,
+    numerator: Fraction,
+    denominator: Fraction | None,
+    threshold: Fraction,
+    op: str,
+    share: Fraction,
+) -> Fraction:
+    """:func:`least_addition` for one section's *indicator*, growing the column
+    of *resource* (its scale and the resource's step)."""
+    return least_addition(
+        numerator=numerator,
+        denominator=denominator,
+        scale=Fraction(indicator.scale),
+        threshold=threshold,
+        op=op,
+        share=share,
+        step=resource.step,
+    )
