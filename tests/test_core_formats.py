@@ -25,19 +25,11 @@ from balance_rules.cli import main
 from balance_rules.render.explain import fmt
 from balance_rules.testing.strategies import counties
 
-from .nation_support import unique_ids
+from .nation_support import cell_text, unique_ids
 
 STANDARD = br.load_standard("national/quality-2017")
 _SKIP = {"extra"}
 FIELDS = [a.name for a in attrs.fields(br.School) if a.name not in _SKIP]
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
 
 
 def write_table(path: Path, county_list: list[br.County]) -> None:
@@ -47,7 +39,7 @@ def write_table(path: Path, county_list: list[br.County]) -> None:
         for county in county_list:
             for school in county.schools:
                 row = {**attrs.asdict(school, recurse=False), "county": county.name}
-                writer.writerow([*(_cell(row[f]) for f in FIELDS), "note"])
+                writer.writerow([*(cell_text(row[f]) for f in FIELDS), "note"])
         writer.writerow(["合计", *([""] * len(FIELDS))])  # a totals row: skipped, with a warning
 
 

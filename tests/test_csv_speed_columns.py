@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 
 import balance_rules as br
 from balance_rules.cli import main
-from balance_rules.data.columns import ColumnTable
-from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
+from balance_rules.engine.columnar import ColumnarResult
 from balance_rules.engine.kernels import KERNELS
 from balance_rules.engine.kernels.base import record_columns
 from balance_rules.records import ROW_KEYS, county_columns
@@ -34,7 +33,7 @@ from balance_rules.render.csv import SCHOOL_COLUMNS, neutralise, render_csv
 from balance_rules.standard.loader import bundled_ids
 from balance_rules.testing.strategies import counties
 
-from .nation_support import unique_ids
+from .nation_support import cell_text, county_items, evaluate_counties, unique_ids
 
 pa = pytest.importorskip("pyarrow")
 csv_columns = pytest.importorskip("balance_rules.render.csv_columns")
@@ -44,6 +43,10 @@ STANDARDS = {i: br.load_standard(i) for i in STANDARD_IDS}
 PLANS = {i: br.compile_standard(s) for i, s in STANDARDS.items()}
 FIELDS = [a.name for a in attrs.fields(br.School) if a.name != "extra"]
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _evaluate(standard_id: str, county_list: list[br.County]) -> ColumnarResult:
+    return evaluate_counties(PLANS[standard_id], county_list)
 
 
 @st.composite
@@ -70,22 +73,6 @@ def _nation(draw: st.DrawFn, standard_id: str) -> list[br.County]:
     return found
 
 
-def _evaluate(standard_id: str, county_list: list[br.County]) -> ColumnarResult:
-    schools = [s for c in county_list for s in c.schools]
-    names = [c.name for c in county_list for _ in c.schools]
-    facts = {c.name: c.facts for c in county_list if c.facts}
-    return evaluate_columns(PLANS[standard_id], ColumnTable.from_schools(schools, names), facts)
-
-
-def _county_items(result: ColumnarResult) -> tuple[list[Any], list[int]]:
-    items: list[Any] = []
-    codes: list[int] = []
-    for code, found in enumerate(result.county_findings):
-        items.extend(found)
-        codes.extend([code] * len(found))
-    return items, codes
-
-
 def _parsed(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
@@ -107,7 +94,7 @@ def test_kernel_columns_equal_the_records_row_for_row(
     data: st.DataObject, standard_id: str
 ) -> None:
     result = _evaluate(standard_id, data.draw(_nation(standard_id)))
-    items, codes = _county_items(result)
+    items, codes = county_items(result)
     by_rule: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         by_rule.setdefault(item.rule, []).append(i)
@@ -139,7 +126,7 @@ def test_county_columns_of_mixed_rules_keep_each_rows_place(
     data: st.DataObject, standard_id: str
 ) -> None:
     result = _evaluate(standard_id, data.draw(_nation(standard_id)))
-    items, codes = _county_items(result)
+    items, codes = county_items(result)
     columns = county_columns(result, items, codes)
     for i, (item, code) in enumerate(zip(items, codes, strict=True)):
         kernel = KERNELS[item.kind]
@@ -157,7 +144,7 @@ def test_a_kind_without_columns_is_explained_by_record(data: st.DataObject) -> N
     try:
         for kind in ("coefficients", "composite", "county_fact"):
             patch.setitem(KERNELS, kind, attrs.evolve(KERNELS[kind], columns=None))
-        items, codes = _county_items(result)
+        items, codes = county_items(result)
         assert "students" not in county_columns(result, items, codes)
         without = render_csv(result, rows=False)
     finally:
@@ -253,14 +240,6 @@ def test_ids_and_names_are_neutralised_as_every_other_cell(values: list[str | No
 # -- the whole file, through the command ------------------------------------------
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    return str(value)
-
-
 def _write_inputs(folder: Path, county_list: list[br.County]) -> tuple[Path, Path]:
     table = folder / "schools.csv"
     with table.open("w", encoding="utf-8", newline="") as handle:
@@ -269,7 +248,7 @@ def _write_inputs(folder: Path, county_list: list[br.County]) -> tuple[Path, Pat
         for county in county_list:
             for school in county.schools:
                 row = {**attrs.asdict(school, recurse=False), "county": county.name}
-                writer.writerow([_cell(row[f]) for f in FIELDS])
+                writer.writerow([cell_text(row[f]) for f in FIELDS])
     facts = folder / "facts.csv"
     names = sorted({f for c in county_list for f in c.facts})
     with facts.open("w", encoding="utf-8", newline="") as handle:

@@ -21,15 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import balance_rules as br
-from balance_rules.data.columns import ColumnTable
-from balance_rules.engine.columnar import ColumnarResult, evaluate_columns
+from balance_rules.engine.columnar import ColumnarResult
 from balance_rules.engine.kernels import KERNELS
 from balance_rules.engine.kernels.base import record_columns
 from balance_rules.records import ROW_KEYS, Coded, coded, county_columns, county_columns_coded
 from balance_rules.render.csv import render_csv
 from balance_rules.testing.strategies import counties
 
-from .nation_support import unique_ids
+from .nation_support import county_items, evaluate_counties, unique_ids
 
 pa = pytest.importorskip("pyarrow")
 csv_columns = pytest.importorskip("balance_rules.render.csv_columns")
@@ -42,10 +41,7 @@ SETTINGS = settings(max_examples=5, deadline=None, suppress_health_check=[Health
 
 
 def _evaluate(plan_id: str, county_list: list[br.County]) -> ColumnarResult:
-    schools = [s for c in county_list for s in c.schools]
-    names = [c.name for c in county_list for _ in c.schools]
-    facts = {c.name: c.facts for c in county_list if c.facts}
-    return evaluate_columns(PLANS[plan_id], ColumnTable.from_schools(schools, names), facts)
+    return evaluate_counties(PLANS[plan_id], county_list)
 
 
 @st.composite
@@ -56,15 +52,6 @@ def _nation(draw: st.DrawFn, plan_id: str) -> list[br.County]:
         unique_ids(n, draw(counties(name=name, standard=standard, sub_sites=True, max_schools=5)))
         for n, name in enumerate(names)
     ]
-
-
-def _items(result: ColumnarResult) -> tuple[list[Any], list[int]]:
-    items: list[Any] = []
-    codes: list[int] = []
-    for code, found in enumerate(result.county_findings):
-        items.extend(found)
-        codes.extend([code] * len(found))
-    return items, codes
 
 
 # -- coded columns -----------------------------------------------------------------
@@ -95,7 +82,7 @@ def test_rows_of_one_identity_are_equal_and_shared_facts_share_one() -> None:
         for n, name in enumerate(("甲县", "乙县", "丙县", "丁县"))
     ]
     result = _evaluate("national/quality-2017", county_list)
-    items, codes = _items(result)
+    items, codes = county_items(result)
     found = county_columns_coded(result, items, codes)
     identity = found.identity.tolist()
     facts = [i for i, item in enumerate(items) if item.kind == "county_fact"]
@@ -118,7 +105,7 @@ def test_rows_of_one_identity_are_equal_and_shared_facts_share_one() -> None:
 @given(data=st.data(), plan_id=st.sampled_from(sorted(PLANS)))
 def test_coded_county_columns_are_the_records_rows(data: st.DataObject, plan_id: str) -> None:
     result = _evaluate(plan_id, data.draw(_nation(plan_id)))
-    items, codes = _items(result)
+    items, codes = county_items(result)
     found = county_columns_coded(result, items, codes)
     plain = county_columns(result, items, codes)
     identity = found.identity
