@@ -341,25 +341,21 @@ class LeanCounty:
                 found.items(), key=lambda item: (rows[item[0][0]][item[0][1]], order[item[0][0]])
             ):  # the county's section order (row, then level)
                 row = rows[level][index]
-                if amount is not None:
+                if amount is None:
+                    if ctx.status_list(rule.id, level)[index] != FAIL:
+                        return False
+                    if refusal is None:  # near a whole step: the exact least addition
+                        amount = self._exact_need(rule, level, row)
+                        if amount is None:
+                            return False
+                if amount is not None:  # the largest addition to a column is kept
                     column, value = amount
                     key = (row, column)
                     if key not in best or value > best[key][2]:
                         lv = level if _field_of(column)[1] else None
                         best[key] = (row, column, value, rule.id, rule.indicator, "threshold", lv)
                     continue
-                if ctx.status_list(rule.id, level)[index] != FAIL:
-                    return False
-                if refusal is None:  # near a whole step: the exact least addition
-                    exact = self._exact_need(rule, level, row)
-                    if exact is None:
-                        return False
-                    column, value = exact
-                    key = (row, column)
-                    if key not in best or value > best[key][2]:
-                        lv = level if _field_of(column)[1] else None
-                        best[key] = (row, column, value, rule.id, rule.indicator, "threshold", lv)
-                    continue
+                assert refusal is not None  # (no amount: the rule is refused)
                 reason = refusal
                 if reason == "":
                     known_reason = ctx.reductions.get((rule.id, level))  # a threshold by level
